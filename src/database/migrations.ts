@@ -1,0 +1,4 @@
+import { CreateInbox1764300000000 } from '../../migrations/1764300000000-CreateInbox';
+
+/** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
+export const TRADECLOUD_MIGRATIONS = [CreateInbox1764300000000];

@@ -1,0 +1,10 @@
+export { TradecloudModule } from './tradecloud.module';
+export { TRADECLOUD_MODULE_OPTIONS } from './tradecloud.module-definition';
+export type { TradecloudModuleOptions, TradecloudDatabaseOptions, TradecloudModuleExtras } from './tradecloud-module-options';
+export { TradecloudConfigurationError } from './options/resolved-options';
+export { TRADECLOUD_DATA_SOURCE } from './database/database.providers';
+export { TRADECLOUD_ENTITIES } from './database/entities';
+export { TRADECLOUD_MIGRATIONS } from './database/migrations';
+export { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
+export { WebhookEventEntity } from './inbox/webhook-event.entity';
+export type { WebhookEventStatus } from './inbox/webhook-event.entity';

@@ -1,0 +1,77 @@
+import { DataSource } from 'typeorm';
+import { SCHEMA_NAME_PATTERN } from '../database/sql';
+import { TradecloudModuleOptions } from '../tradecloud-module-options';
+
+/** Raised at start-up when the options contradict each other or a value is out of range. The message names the option. */
+export class TradecloudConfigurationError extends Error {
+  override name = 'TradecloudConfigurationError';
+}
+
+/** The options with every default filled in and every rule checked. */
+export interface ResolvedTradecloudOptions {
+  database: {
+    url?: string;
+    dataSource?: DataSource;
+    schema: string;
+    migrationsRun: boolean;
+    poolSize: number;
+    connectAttempts: number;
+    connectRetryDelayMs: number;
+  };
+}
+
+/** Injection token of {@link ResolvedTradecloudOptions}. */
+export const RESOLVED_TRADECLOUD_OPTIONS = 'TRADECLOUD_RESOLVED_OPTIONS';
+
+export function resolveTradecloudOptions(options: TradecloudModuleOptions | undefined): ResolvedTradecloudOptions {
+  const problems: string[] = [];
+  const database = options?.database;
+  if (!database || typeof database !== 'object') {
+    throw new TradecloudConfigurationError('TradecloudModule option "database" is required ({ url } or { dataSource }).');
+  }
+  if (Boolean(database.url) === Boolean(database.dataSource)) {
+    problems.push('exactly one of "database.url" and "database.dataSource" must be set');
+  }
+  if (database.url !== undefined && !isPostgresUrl(database.url)) {
+    problems.push('"database.url" must be a postgres:// or postgresql:// URL');
+  }
+  if (database.dataSource && database.dataSource.options.type !== 'postgres') {
+    problems.push(`"database.dataSource" must be a postgres DataSource, got type "${database.dataSource.options.type}"`);
+  }
+  const schema = database.schema ?? 'tradecloud';
+  if (!SCHEMA_NAME_PATTERN.test(schema)) {
+    problems.push(`"database.schema" must be a lower-case Postgres identifier (letters, digits, _), got "${schema}"`);
+  }
+  const poolSize = positiveInteger(database.poolSize, 10, 'database.poolSize', problems);
+  const connectAttempts = positiveInteger(database.connectAttempts, 30, 'database.connectAttempts', problems);
+  const connectRetryDelayMs = positiveInteger(database.connectRetryDelayMs, 2000, 'database.connectRetryDelayMs', problems);
+  if (problems.length) {
+    throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
+  }
+  return {
+    database: {
+      url: database.url,
+      dataSource: database.dataSource,
+      schema,
+      migrationsRun: database.migrationsRun ?? true,
+      poolSize,
+      connectAttempts,
+      connectRetryDelayMs,
+    },
+  };
+}
+
+export function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && Boolean(url.hostname || url.searchParams.get('host'));
+  } catch {
+    return false;
+  }
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string, problems: string[]): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) problems.push(`"${name}" must be a positive integer, got ${String(value)}`);
+  return value;
+}

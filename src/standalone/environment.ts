@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { LogLevel } from '@nestjs/common';
+import { isPostgresUrl } from '../options/resolved-options';
+import { SCHEMA_NAME_PATTERN } from '../database/sql';
+
+/** The standalone service's settings, read from environment variables (see the README's table). */
+export interface StandaloneEnvironment {
+  port: number;
+  host: string;
+  /** Unset: an embedded PostgreSQL is started with its data in `<dataDir>/postgres`. */
+  databaseUrl?: string;
+  databaseSchema: string;
+  databaseMigrationsRun: boolean;
+  databasePoolSize: number;
+  logLevel: LogLevelName;
+  dataDir: string;
+  production: boolean;
+}
+
+export const LOG_LEVEL_NAMES = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+
+/** Raised when one or more variables are missing or wrong; the message has one line per variable. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+  constructor(readonly problems: string[]) {
+    super(problems.map((problem) => `Configuration error: ${problem}`).join('\n'));
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks every variable at once, so a user sees all mistakes in one start. */
+export function readEnvironment(env: Env = process.env, cwd = process.cwd()): StandaloneEnvironment {
+  const problems: string[] = [];
+  const read = new EnvironmentReader(env, problems);
+  const result: StandaloneEnvironment = {
+    port: read.integer('PORT', 3000, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    databaseUrl: read.optional('DATABASE_URL', (value) =>
+      isPostgresUrl(value) ? undefined : 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:password@localhost:5432/db',
+    ),
+    databaseSchema: read.string('DATABASE_SCHEMA', 'tradecloud', (value) =>
+      SCHEMA_NAME_PATTERN.test(value) ? undefined : 'must be a lower-case Postgres identifier (letters, digits, _)',
+    ),
+    databaseMigrationsRun: read.boolean('DATABASE_MIGRATIONS_RUN', true),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVEL_NAMES, 'info'),
+    dataDir: path.resolve(cwd, read.string('DATA_DIR', '.data')),
+    production: env.NODE_ENV === 'production',
+  };
+  if (problems.length) throw new EnvironmentError(problems);
+  return result;
+}
+
+/** Nest logger levels for a `LOG_LEVEL` name: each level includes the more severe ones. */
+export function nestLogLevels(level: LogLevelName): LogLevel[] {
+  const order: LogLevel[][] = [['fatal', 'error'], ['warn'], ['log'], ['debug'], ['verbose']];
+  return order.slice(0, LOG_LEVEL_NAMES.indexOf(level) + 1).flat();
+}
+
+class EnvironmentReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  optional(name: string, check?: (value: string) => string | undefined): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const problem = check?.(value);
+    if (problem) this.problems.push(`${name} ${problem}${describeValue(name, value)}`);
+    return value;
+  }
+
+  string(name: string, fallback: string, check?: (value: string) => string | undefined): string {
+    return this.optional(name, check) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}${describeValue(name, value)}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false${describeValue(name, value)}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}${describeValue(name, value)}`);
+    return fallback;
+  }
+}
+
+/** Echoes the wrong value back, except for variables that may hold a secret. */
+function describeValue(name: string, value: string): string {
+  if (/PASSWORD|TOKEN|SECRET|URL|KEY/.test(name)) return ' (value not shown: it may contain a secret)';
+  return `, got "${value}"`;
+}

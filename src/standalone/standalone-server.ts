@@ -1,0 +1,51 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
+import { nestLogLevels, StandaloneEnvironment } from './environment';
+import { StandaloneAppModule } from './standalone-app.module';
+
+export interface StandaloneServer {
+  app: INestApplication;
+  /** Base URL the receiver answers on. */
+  url: string;
+  /** Closes the HTTP server and the pool, then stops an embedded PostgreSQL. */
+  close(): Promise<void>;
+}
+
+/** Starts the receiver as configured by the environment: embedded PostgreSQL when no DATABASE_URL is set. */
+export async function startStandaloneServer(environment: StandaloneEnvironment): Promise<StandaloneServer> {
+  const logger = new Logger('Tradecloud');
+  Logger.overrideLogger(nestLogLevels(environment.logLevel));
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = environment.databaseUrl;
+  if (!databaseUrl) {
+    logger.log(`DATABASE_URL is not set: starting an embedded PostgreSQL in ${environment.dataDir}`);
+    embedded = new EmbeddedPostgres({ dataDir: environment.dataDir, log: (message) => logger.log(message) });
+    databaseUrl = await embedded.start();
+    logger.log(`Embedded PostgreSQL is ready. Connect with: ${embedded.psqlCommand()}`);
+  }
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl), {
+      logger: nestLogLevels(environment.logLevel),
+      abortOnError: false,
+    });
+    await app.listen(environment.port, environment.host);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://localhost:${address.port}`;
+  logger.log(`Tradecloud receiver listening on ${url} (health: ${url}/health)`);
+  const startedApp = app;
+  return {
+    app: startedApp,
+    url,
+    close: async () => {
+      await startedApp.close();
+      await embedded?.stop();
+    },
+  };
+}
