@@ -12,6 +12,8 @@ export interface StandaloneEnvironment {
   databaseSchema: string;
   databaseMigrationsRun: boolean;
   databasePoolSize: number;
+  databaseConnectAttempts: number;
+  databaseConnectRetryDelayMs: number;
   logLevel: LogLevelName;
   dataDir: string;
   production: boolean;
@@ -45,6 +47,8 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     ),
     databaseMigrationsRun: read.boolean('DATABASE_MIGRATIONS_RUN', true),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConnectAttempts: read.integer('DATABASE_CONNECT_ATTEMPTS', 30, 1, 100_000),
+    databaseConnectRetryDelayMs: read.integer('DATABASE_CONNECT_RETRY_DELAY_MS', 2000, 1, 600_000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVEL_NAMES, 'info'),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', '.data')),
     production: env.NODE_ENV === 'production',

@@ -18,6 +18,8 @@ export class StandaloneAppModule {
             schema: environment.databaseSchema,
             migrationsRun: environment.databaseMigrationsRun,
             poolSize: environment.databasePoolSize,
+            connectAttempts: environment.databaseConnectAttempts,
+            connectRetryDelayMs: environment.databaseConnectRetryDelayMs,
           },
         }),
       ],

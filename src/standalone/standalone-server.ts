@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
 import { nestLogLevels, StandaloneEnvironment } from './environment';
 import { StandaloneAppModule } from './standalone-app.module';
+import { StandaloneLogger } from './start-up-logger';
 
 export interface StandaloneServer {
   app: INestApplication;
@@ -27,7 +28,7 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl), {
-      logger: nestLogLevels(environment.logLevel),
+      logger: new StandaloneLogger(nestLogLevels(environment.logLevel)),
       abortOnError: false,
     });
     await app.listen(environment.port, environment.host);

@@ -1,6 +1,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -88,6 +99,9 @@ export class EmbeddedPostgres {
 
     const binaries = await loadPostgresBinaries();
     const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
+    // As root, the server runs as `postgres`, which must be able to pass through our folder
+    // (mkdtemp and some umasks create it 0700). Execute permission only: it cannot list it.
+    if (runAs) chmodSync(path.resolve(this.options.dataDir), statSync(path.resolve(this.options.dataDir)).mode | 0o011);
 
     if (!existsSync(path.join(this.clusterDir, 'PG_VERSION'))) {
       await this.initialiseCluster(binaries.initdb, runAs);
@@ -131,7 +145,12 @@ export class EmbeddedPostgres {
     process.removeListener('exit', this.exitHook);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGINT');
-      const exited = await Promise.race([this.exitPromise!.then(() => true), sleep(20_000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([
+        this.exitPromise!.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
+      ]);
+      clearTimeout(timer);
       if (!exited) {
         child.kill('SIGKILL');
         await this.exitPromise;
@@ -235,9 +254,14 @@ export class EmbeddedPostgres {
         child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${output.trim().slice(-2000)}`)),
-        );
+        child.on('exit', (code) => {
+          if (code === 0) return resolve();
+          const hint = runAs && /Permission denied/.test(output)
+            ? ` PostgreSQL runs as the "postgres" OS user when started by root; that user must be able to reach ${this.clusterDir}. ` +
+              'Set DATA_DIR to a folder outside a private home directory, or run as a normal user.'
+            : '';
+          reject(new Error(`initdb failed (exit ${code}): ${output.trim().slice(-2000)}${hint}`));
+        });
       });
     } finally {
       rmSync(passwordFile, { force: true });

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TradecloudDataSource, tradecloudDataSourceOptions } from '../src/database/tradecloud-data-source';
+import { readEnvironment } from '../src/standalone/environment';
+
+/**
+ * The one DataSource the TypeORM CLI uses (`npm run migration:run|revert|generate`). It reads
+ * the same variables as the service: DATABASE_URL and DATABASE_SCHEMA. Without DATABASE_URL it
+ * connects to the embedded PostgreSQL of a receiver started with `npm start` (same DATA_DIR).
+ */
+const environment = readEnvironment();
+
+function embeddedDatabaseUrl(): string {
+  const statePath = path.join(environment.dataDir, 'embedded-postgres.json');
+  let state: { password?: string; port?: number };
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8'));
+  } catch {
+    state = {};
+  }
+  if (!state.port || !state.password) {
+    throw new Error(
+      `DATABASE_URL is not set and no embedded PostgreSQL is running from ${environment.dataDir}: ` +
+        'set DATABASE_URL, or start the receiver with "npm start" in another terminal.',
+    );
+  }
+  return `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/tradecloud`;
+}
+
+const dataSource = new TradecloudDataSource(
+  tradecloudDataSourceOptions({
+    url: environment.databaseUrl ?? embeddedDatabaseUrl(),
+    schema: environment.databaseSchema,
+    applicationName: 'tradecloud-migrations',
+  }),
+);
+
+export default dataSource;

@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+import { describe, expect, it } from 'vitest';
+import { resolveTradecloudOptions, TradecloudConfigurationError } from './resolved-options';
+
+describe('resolveTradecloudOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveTradecloudOptions({ database: { url: 'postgres://localhost/x' } }).database).toEqual({
+      url: 'postgres://localhost/x',
+      dataSource: undefined,
+      schema: 'tradecloud',
+      migrationsRun: true,
+      poolSize: 10,
+      connectAttempts: 30,
+      connectRetryDelayMs: 2000,
+    });
+  });
+
+  it.each([
+    [{}, /"database" is required/],
+    [{ database: {} }, /exactly one of "database.url" and "database.dataSource"/],
+    [
+      { database: { url: 'postgres://localhost/x', dataSource: new DataSource({ type: 'postgres' }) } },
+      /exactly one of "database.url" and "database.dataSource"/,
+    ],
+    [{ database: { url: 'http://localhost/x' } }, /"database.url" must be a postgres:\/\//],
+    [{ database: { url: 'postgres://localhost/x', schema: 'Drop Table' } }, /"database.schema" must be a lower-case Postgres identifier/],
+    [{ database: { url: 'postgres://localhost/x', poolSize: 0 } }, /"database.poolSize" must be a positive integer, got 0/],
+  ])('fails fast on %o', (options, message) => {
+    expect(() => resolveTradecloudOptions(options as never)).toThrowError(TradecloudConfigurationError);
+    expect(() => resolveTradecloudOptions(options as never)).toThrowError(message);
+  });
+});

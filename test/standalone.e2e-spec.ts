@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../src/database/embedded/process-utils';
+import { runUntilExit, startStandaloneProcess } from './support/standalone-process';
+import { createTestDatabase, TestDatabase, withClient } from './support/test-database';
+
+describe('standalone service with DATABASE_URL', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('standalone');
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('starts, creates the schema and its migrations there, answers /health, and stops on SIGINT', async () => {
+    const receiver = await startStandaloneProcess({ DATABASE_URL: database.url, DATABASE_SCHEMA: 'tc_standalone' });
+    try {
+      const response = await fetch(`${receiver.url}/health`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    } finally {
+      expect(await receiver.stop('SIGINT')).toBe(0);
+    }
+    const tables = await withClient(database.url, (client) =>
+      client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'tc_standalone' ORDER BY 1`),
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(expect.arrayContaining(['migrations', 'webhook_events']));
+    const migrations = await withClient(database.url, (client) => client.query(`SELECT name FROM tc_standalone.migrations`));
+    expect(migrations.rows.map((row) => row.name)).toContain('CreateInbox1764300000000');
+  });
+
+  it('skips migrations when DATABASE_MIGRATIONS_RUN=false', async () => {
+    const receiver = await startStandaloneProcess({
+      DATABASE_URL: database.url,
+      DATABASE_SCHEMA: 'tc_no_migrations',
+      DATABASE_MIGRATIONS_RUN: 'false',
+    });
+    await receiver.stop('SIGTERM');
+    const tables = await withClient(database.url, (client) =>
+      client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'tc_no_migrations'`),
+    );
+    expect(tables.rows[0].n).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /Configuration error: PORT must be an integer from 0 to 65535, got "abc"/],
+    [{ DATABASE_URL: 'not a url' }, /Configuration error: DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    [{ DATABASE_MIGRATIONS_RUN: 'maybe' }, /Configuration error: DATABASE_MIGRATIONS_RUN must be true or false, got "maybe"/],
+    [{ LOG_LEVEL: 'loud' }, /Configuration error: LOG_LEVEL must be one of error, warn, info, debug, trace, got "loud"/],
+    [{ DATABASE_SCHEMA: 'Bad-Schema' }, /Configuration error: DATABASE_SCHEMA must be a lower-case Postgres identifier/],
+  ])('refuses to start with bad configuration %o', async (env, message) => {
+    const result = await runUntilExit({ DATABASE_URL: database.url, ...env });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(message);
+    expect(result.output).not.toMatch(/\n\s+at /); // one clear line, no stack trace
+  });
+
+  it('retries an unreachable database with a visible line, then gives up without a stack trace', async () => {
+    const closedPort = await findFreePort();
+    const result = await runUntilExit({
+      DATABASE_URL: `postgres://postgres:secret-password@127.0.0.1:${closedPort}/nowhere`,
+      DATABASE_CONNECT_ATTEMPTS: '3',
+      DATABASE_CONNECT_RETRY_DELAY_MS: '200',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/Database not reachable \(.*ECONNREFUSED.*\); retrying in 0.2 s \(attempt 1\/3\)/);
+    expect(result.output).toMatch(/Start failed: Database not reachable after 3 attempts/);
+    expect(result.output).not.toMatch(/\n\s+at /);
+    expect(result.output).not.toContain('secret-password');
+  });
+});

@@ -1,0 +1,83 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
+
+/** The compiled standalone receiver (`node dist/src/main.js`) running as a real child process. */
+export interface StandaloneProcess {
+  child: ChildProcess;
+  /** Base URL, known once the receiver logged that it listens. */
+  url: string;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+function spawnMain(env: Record<string, string | undefined>): ChildProcess {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does it)`);
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', PORT: '0', ...env })) {
+    if (value !== undefined) childEnv[key] = value;
+  }
+  return spawn(process.execPath, [MAIN], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs the receiver until it exits by itself (for configuration errors). */
+export function runUntilExit(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunResult> {
+  const child = spawnMain(env);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`receiver did not exit within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Starts the receiver and waits until it listens. */
+export function startStandaloneProcess(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<StandaloneProcess> {
+  const child = spawnMain(env);
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`receiver did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: match[1],
+          output: () => output,
+          stop: (signal = 'SIGINT') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`receiver exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
