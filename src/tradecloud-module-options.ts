@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { TradecloudAuthOptions } from './auth/auth-options';
+import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 
 /**
  * Options of {@link TradecloudModule}. Pass them to `TradecloudModule.forRoot(options)`, or
@@ -7,6 +9,20 @@ import type { DataSource } from 'typeorm';
 export interface TradecloudModuleOptions {
   /** Where the module keeps its tables. Required. */
   database: TradecloudDatabaseOptions;
+  /** How Tradecloud authenticates when it calls the webhooks, per webhook kind. */
+  auth?: TradecloudAuthOptions;
+  /** How the module reaches the Tradecloud API (GET webhooks, document downloads). */
+  tradecloudApi?: TradecloudApiOptions;
+  /** Webhook intake settings. */
+  webhooks?: TradecloudWebhookOptions;
+}
+
+export interface TradecloudWebhookOptions {
+  /**
+   * Largest accepted request body, in bytes; a larger one is answered 413 without being
+   * buffered. Large framework orders run to several MB. Default `52428800` (50 MB).
+   */
+  bodyLimitBytes?: number;
 }
 
 /** Exactly one of `url` and `dataSource` must be given. */
@@ -48,4 +64,14 @@ export interface TradecloudDatabaseOptions {
 export interface TradecloudModuleExtras {
   /** Make the module's exported providers global. Default `false`. */
   isGlobal?: boolean;
+  /**
+   * Path under which the webhook routes are mounted (`<prefix>/orders`, `<prefix>/shipments`, …).
+   * Default `'/tradecloud/webhooks'`.
+   */
+  routePrefix?: string;
+  /**
+   * Mount the built-in webhook controllers. Set `false` to mount the handlers on your own
+   * routes instead. Default `true`.
+   */
+  controllers?: boolean;
 }

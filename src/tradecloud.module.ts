@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AUTH_PROVIDERS } from './auth/auth.providers';
 import {
   TRADECLOUD_DATA_SOURCE,
   TradecloudDataSourceLifecycle,
@@ -7,6 +8,7 @@ import {
 } from './database/database.providers';
 import { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 import { RESOLVED_TRADECLOUD_OPTIONS, resolveTradecloudOptions } from './options/resolved-options';
+import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.providers';
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
 
 /**
@@ -25,6 +27,8 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     tradecloudDataSourceProvider,
     TradecloudDataSourceLifecycle,
     TradecloudDatabaseHealthIndicator,
+    ...AUTH_PROVIDERS,
+    ...TRADECLOUD_API_PROVIDERS,
   ],
   exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator],
 })

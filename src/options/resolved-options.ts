@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { ResolvedAuthOptions, resolveAuthOptions } from '../auth/auth-options';
+import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
 
@@ -18,6 +20,8 @@ export interface ResolvedTradecloudOptions {
     connectAttempts: number;
     connectRetryDelayMs: number;
   };
+  auth: ResolvedAuthOptions;
+  tradecloudApi: ResolvedTradecloudApiOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -26,7 +30,7 @@ export const RESOLVED_TRADECLOUD_OPTIONS = 'TRADECLOUD_RESOLVED_OPTIONS';
 export function resolveTradecloudOptions(options: TradecloudModuleOptions | undefined): ResolvedTradecloudOptions {
   const problems: string[] = [];
   const database = options?.database;
-  if (!database || typeof database !== 'object') {
+  if (!options || !database || typeof database !== 'object') {
     throw new TradecloudConfigurationError('TradecloudModule option "database" is required ({ url } or { dataSource }).');
   }
   if (Boolean(database.url) === Boolean(database.dataSource)) {
@@ -45,6 +49,8 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const poolSize = positiveInteger(database.poolSize, 10, 'database.poolSize', problems);
   const connectAttempts = positiveInteger(database.connectAttempts, 30, 'database.connectAttempts', problems);
   const connectRetryDelayMs = positiveInteger(database.connectRetryDelayMs, 2000, 'database.connectRetryDelayMs', problems);
+  const auth = resolveAuthOptions(options.auth, problems);
+  const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
   }
@@ -58,6 +64,8 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
       connectAttempts,
       connectRetryDelayMs,
     },
+    auth,
+    tradecloudApi,
   };
 }
 

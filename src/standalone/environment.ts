@@ -15,9 +15,14 @@ export interface StandaloneEnvironment {
   databaseConnectAttempts: number;
   databaseConnectRetryDelayMs: number;
   logLevel: LogLevelName;
+  webhookPathPrefix: string;
+  webhookBodyLimitBytes: number;
   dataDir: string;
   production: boolean;
 }
+
+/** A URL path prefix: leading slash, no trailing slash, plain path characters. */
+export const ROUTE_PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/;
 
 export const LOG_LEVEL_NAMES = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
@@ -50,6 +55,10 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     databaseConnectAttempts: read.integer('DATABASE_CONNECT_ATTEMPTS', 30, 1, 100_000),
     databaseConnectRetryDelayMs: read.integer('DATABASE_CONNECT_RETRY_DELAY_MS', 2000, 1, 600_000),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVEL_NAMES, 'info'),
+    webhookPathPrefix: read.string('WEBHOOK_PATH_PREFIX', '/tradecloud/webhooks', (value) =>
+      ROUTE_PREFIX_PATTERN.test(value) ? undefined : 'must be a URL path such as /tradecloud/webhooks',
+    ),
+    webhookBodyLimitBytes: read.byteSize('WEBHOOK_BODY_LIMIT', 50 * 1024 * 1024),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', '.data')),
     production: env.NODE_ENV === 'production',
   };
@@ -104,6 +113,19 @@ class EnvironmentReader {
     if (['false', '0', 'no', 'off'].includes(value)) return false;
     this.problems.push(`${name} must be true or false${describeValue(name, value)}`);
     return fallback;
+  }
+
+  /** `52428800`, `50mb`, `512kb`, `1gb` (binary units). */
+  byteSize(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const match = /^(\d+)\s*(b|kb|mb|gb)?$/i.exec(value);
+    const bytes = match ? Number(match[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf((match[2] ?? 'b').toLowerCase()) : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < 1) {
+      this.problems.push(`${name} must be a size such as 52428800, 512kb or 50mb${describeValue(name, value)}`);
+      return fallback;
+    }
+    return bytes;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

@@ -21,6 +21,8 @@ export class StandaloneAppModule {
             connectAttempts: environment.databaseConnectAttempts,
             connectRetryDelayMs: environment.databaseConnectRetryDelayMs,
           },
+          webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
+          routePrefix: environment.webhookPathPrefix,
         }),
       ],
       controllers: [HealthController],

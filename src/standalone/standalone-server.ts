@@ -30,6 +30,9 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
     app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl), {
       logger: new StandaloneLogger(nestLogLevels(environment.logLevel)),
       abortOnError: false,
+      // Webhook bodies are read by the webhook handlers themselves, after authentication, so an
+      // unauthenticated request costs no parsing and no memory (see the inbox feature).
+      bodyParser: false,
     });
     await app.listen(environment.port, environment.host);
   } catch (error) {
