@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TradecloudAuthOptions } from './auth/auth-options';
+import type { TradecloudQueueOptions } from './queue/queue-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 
 /**
@@ -15,6 +16,8 @@ export interface TradecloudModuleOptions {
   tradecloudApi?: TradecloudApiOptions;
   /** Webhook intake settings. */
   webhooks?: TradecloudWebhookOptions;
+  /** Background processing (retries, concurrency). */
+  queue?: TradecloudQueueOptions;
 }
 
 export interface TradecloudWebhookOptions {

@@ -1,13 +1,24 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AUTH_PROVIDERS } from './auth/auth.providers';
+import { ChangeRecorder } from './changes/change-recorder';
 import {
   TRADECLOUD_DATA_SOURCE,
   TradecloudDataSourceLifecycle,
   tradecloudDataSourceProvider,
 } from './database/database.providers';
+import { TradecloudDatabase } from './database/tradecloud-database.service';
+import { DocumentStore } from './documents/document.store';
 import { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
+import { EventApplierRegistry } from './inbox/event-applier';
+import { EventProcessor } from './inbox/event-processor.service';
+import { WebhookIntake } from './inbox/webhook-intake.service';
 import { RESOLVED_TRADECLOUD_OPTIONS, resolveTradecloudOptions } from './options/resolved-options';
+import { OrderEventApplier } from './orders/order-event.applier';
+import { OrderSnapshotMapper } from './orders/order-snapshot.mapper';
+import { OrderStore } from './orders/order.store';
+import { OrderWebhookHandler } from './orders/order-webhook.handler';
+import { JobQueue } from './queue/job-queue.service';
 import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.providers';
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
 
@@ -26,10 +37,21 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     },
     tradecloudDataSourceProvider,
     TradecloudDataSourceLifecycle,
+    TradecloudDatabase,
     TradecloudDatabaseHealthIndicator,
+    JobQueue,
+    EventApplierRegistry,
+    EventProcessor,
+    WebhookIntake,
+    ChangeRecorder,
+    DocumentStore,
+    OrderSnapshotMapper,
+    OrderStore,
+    OrderEventApplier,
+    OrderWebhookHandler,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -1,4 +1,5 @@
 import { CreateInbox1764300000000 } from '../../migrations/1764300000000-CreateInbox';
+import { CreateOrders1764300001000 } from '../../migrations/1764300001000-CreateOrders';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
-export const TRADECLOUD_MIGRATIONS = [CreateInbox1764300000000];
+export const TRADECLOUD_MIGRATIONS = [CreateInbox1764300000000, CreateOrders1764300001000];

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ResolvedAuthOptions, resolveAuthOptions } from '../auth/auth-options';
+import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
@@ -22,6 +23,8 @@ export interface ResolvedTradecloudOptions {
   };
   auth: ResolvedAuthOptions;
   tradecloudApi: ResolvedTradecloudApiOptions;
+  webhooks: { bodyLimitBytes: number };
+  queue: ResolvedQueueOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -51,6 +54,8 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const connectRetryDelayMs = positiveInteger(database.connectRetryDelayMs, 2000, 'database.connectRetryDelayMs', problems);
   const auth = resolveAuthOptions(options.auth, problems);
   const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
+  const queue = resolveQueueOptions(options.queue, problems);
+  const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
   }
@@ -66,6 +71,8 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     },
     auth,
     tradecloudApi,
+    webhooks: { bodyLimitBytes },
+    queue,
   };
 }
 

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import type { StoredDocument } from '../documents/document.store';
+import { JsonDiff } from './json-diff';
+import { stringifyExact } from './lossless-json';
+
+/** The event a change came from (null for changes not caused by a webhook event). */
+export interface EventContext {
+  eventId: string | null;
+  eventName: string | null;
+}
+
+/** One row of `changes`: one applied change of one entity. */
+export interface ChangeRow {
+  entity: 'order' | 'order_line' | 'document' | 'shipment' | 'shipment_line';
+  changeType: 'created' | 'updated';
+  orderId: string | null;
+  lineId: string | null;
+  shipmentId?: string | null;
+  documentId?: string | null;
+  eventId: string | null;
+  eventName: string | null;
+  previousLastUpdatedAt: string | null;
+  lastUpdatedAt: string | null;
+  /** Changed field paths with old and new values; null for a created entity. */
+  diff: JsonDiff | null;
+}
+
+/** Writes the `changes` log, in the same transaction as the changes themselves. */
+@Injectable()
+export class ChangeRecorder {
+  constructor(private readonly database: TradecloudDatabase) {}
+
+  eventColumns(context: EventContext): Pick<ChangeRow, 'eventId' | 'eventName'> {
+    return { eventId: context.eventId, eventName: context.eventName };
+  }
+
+  documentAdded(orderId: string | null, document: StoredDocument, context: EventContext, shipmentId: string | null = null): ChangeRow {
+    return {
+      entity: 'document',
+      changeType: 'created',
+      orderId,
+      lineId: document.lineId,
+      shipmentId,
+      documentId: document.id,
+      previousLastUpdatedAt: null,
+      lastUpdatedAt: document.lastUpdatedAt,
+      diff: null,
+      ...this.eventColumns(context),
+    };
+  }
+
+  async record(client: PoolClient, changes: ChangeRow[]): Promise<void> {
+    if (!changes.length) return;
+    const rows = changes.map((change) => ({
+      entity: change.entity,
+      change_type: change.changeType,
+      order_id: change.orderId,
+      line_id: change.lineId,
+      shipment_id: change.shipmentId ?? null,
+      document_id: change.documentId ?? null,
+      event_id: change.eventId,
+      event_name: change.eventName,
+      previous_last_updated_at: change.previousLastUpdatedAt,
+      last_updated_at: change.lastUpdatedAt,
+      diff: change.diff,
+    }));
+    await client.query(
+      `INSERT INTO ${this.database.table('changes')}
+         (entity, change_type, order_id, line_id, shipment_id, document_id, event_id, event_name,
+          previous_last_updated_at, last_updated_at, diff)
+       SELECT x.entity, x.change_type, x.order_id, x.line_id, x.shipment_id, x.document_id, x.event_id, x.event_name,
+              x.previous_last_updated_at, x.last_updated_at, x.diff
+         FROM jsonb_to_recordset($1::jsonb) AS x(
+              entity text, change_type text, order_id uuid, line_id uuid, shipment_id text, document_id bigint,
+              event_id bigint, event_name text, previous_last_updated_at timestamptz, last_updated_at timestamptz, diff jsonb)`,
+      [stringifyExact(rows)],
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { EventContext } from '../changes/change-recorder';
+import { stringifyExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { OwnedDocument } from './document-reference.mapper';
+
+/** A document row that was just added. */
+export interface StoredDocument {
+  id: string;
+  lineId: string | null;
+  documentKey: string;
+  objectId: string | null;
+  lastUpdatedAt: string | null;
+}
+
+/**
+ * Document references. They only accumulate: a reference seen again in the same place is left
+ * as it is, and nothing is deleted when a later event no longer lists it.
+ */
+@Injectable()
+export class DocumentStore {
+  constructor(private readonly database: TradecloudDatabase) {}
+
+  /** Adds the order documents not stored yet; returns the ones it added. A reference without objectId and url needs no download (`none`). */
+  async addOrderDocuments(client: PoolClient, orderId: string, documents: OwnedDocument[], context: EventContext): Promise<StoredDocument[]> {
+    if (!documents.length) return [];
+    const rows = documents.map((document) => ({
+      document_key: document.documentKey,
+      object_id: document.objectId,
+      url: document.url,
+      code: document.code,
+      revision: document.revision,
+      name: document.name,
+      type: document.type,
+      description: document.description,
+      line_id: document.lineId,
+      line_position: document.linePosition,
+      side: document.side,
+      content_status: document.objectId || document.url ? 'pending' : 'none',
+      document: document.document,
+    }));
+    const inserted = await client.query<{ id: string; line_id: string | null; document_key: string; object_id: string | null }>(
+      `INSERT INTO ${this.database.table('documents')} AS d
+         (document_key, object_id, url, code, revision, name, type, description, order_id, line_id, line_position,
+          side, content_status, document, first_event_id)
+       SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, $2::uuid,
+              x.line_id, x.line_position, x.side, x.content_status, x.document, $3
+         FROM jsonb_to_recordset($1::jsonb) AS x(
+              document_key text, object_id text, url text, code text, revision text, name text, type text,
+              description text, line_id uuid, line_position text, side text, content_status text, document jsonb)
+       ON CONFLICT (order_id, (coalesce(line_id::text, line_position, '')), side, document_key) WHERE order_id IS NOT NULL
+       DO NOTHING
+       RETURNING id, line_id, document_key, object_id`,
+      [stringifyExact(rows), orderId, context.eventId],
+    );
+    return inserted.rows.map((row) => ({
+      id: String(row.id),
+      lineId: row.line_id,
+      documentKey: row.document_key,
+      objectId: row.object_id,
+      lastUpdatedAt: null,
+    }));
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+
+/** A stored webhook event, as processing sees it. */
+export interface StoredEvent {
+  id: string;
+  endpoint: string;
+  payloadKind: string;
+  eventName: string | null;
+  /** Parsed with exact numbers (`parseExact`). */
+  body: Record<string, unknown>;
+  receivedAt: Date;
+}
+
+export interface ApplyResult {
+  /** True when the event was older than what is stored for something it carried. */
+  stale: boolean;
+  /** What was applied and skipped, kept in `webhook_events.outcome`. */
+  outcome: Record<string, unknown>;
+}
+
+/** Writes the event's data; runs inside the processing transaction, which also records the event's status. */
+export type EventWriter = (client: PoolClient) => Promise<ApplyResult>;
+
+/**
+ * Turns one kind of stored event into rows. `prepare` may do slow work outside any transaction
+ * (fetching an order from the Tradecloud API); the writer it returns runs in the transaction.
+ */
+export interface EventApplier {
+  readonly payloadKinds: readonly string[];
+  prepare(event: StoredEvent): Promise<EventWriter>;
+}
+
+/** Where feature modules register their appliers (at module init). */
+@Injectable()
+export class EventApplierRegistry {
+  private readonly appliers = new Map<string, EventApplier>();
+
+  register(applier: EventApplier): void {
+    for (const kind of applier.payloadKinds) this.appliers.set(kind, applier);
+  }
+
+  get(payloadKind: string): EventApplier | undefined {
+    return this.appliers.get(payloadKind);
+  }
+}

@@ -1,0 +1,97 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { parseExact, stringifyExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { JobQueue, QueueJob } from '../queue/job-queue.service';
+import { EventApplierRegistry, StoredEvent } from './event-applier';
+
+export const PROCESS_EVENT_QUEUE = 'tradecloud-process-event';
+
+export interface ProcessEventJob {
+  eventId: string;
+}
+
+/**
+ * Processes stored webhook events from the queue: the applier for the event's payload writes
+ * its rows and the event's new status in one transaction. A failure is recorded on the event
+ * (`attempts`, `last_error`, status `failed`) and retried by the queue with back-off; after the
+ * last attempt the event is `dead`, kept for replay.
+ */
+@Injectable()
+export class EventProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger('TradecloudProcessor');
+
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly queue: JobQueue,
+    private readonly appliers: EventApplierRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.createQueue(PROCESS_EVENT_QUEUE);
+    await this.queue.work<ProcessEventJob>(PROCESS_EVENT_QUEUE, (job) => this.handle(job));
+  }
+
+  async handle(job: QueueJob<ProcessEventJob>): Promise<void> {
+    const event = await this.load(job.data.eventId);
+    if (!event) return; // rejected, or removed by an operator: nothing to do
+    const started = Date.now();
+    try {
+      const applier = this.appliers.get(event.payloadKind);
+      if (!applier) throw new Error(`No processing is defined for payload "${event.payloadKind}"`);
+      const write = await applier.prepare(event);
+      const result = await this.database.transaction(async (client) => {
+        const applied = await write(client);
+        await client.query(
+          `UPDATE ${this.database.table('webhook_events')}
+              SET status = $2, outcome = $3::jsonb, attempts = attempts + 1, processed_at = now(), last_error = NULL
+            WHERE id = $1`,
+          [event.id, applied.stale ? 'stale' : 'processed', stringifyExact(applied.outcome)],
+        );
+        return applied;
+      });
+      this.logger.debug(`Event ${event.id} (${event.eventName}) ${result.stale ? 'stale' : 'processed'} in ${Date.now() - started} ms`);
+    } catch (error) {
+      const final = job.retryCount >= job.retryLimit;
+      const message = (error as Error)?.message || String(error);
+      this.logger.warn(
+        `Event ${event.id} (${event.eventName}) failed on attempt ${job.retryCount + 1}/${job.retryLimit + 1}` +
+          `${final ? ', giving up: marked dead' : ', will retry'}: ${message}`,
+      );
+      await this.database
+        .query(
+          `UPDATE ${this.database.table('webhook_events')}
+              SET status = $2, attempts = attempts + 1, last_error = $3
+            WHERE id = $1 AND status NOT IN ('processed', 'stale')`,
+          [event.id, final ? 'dead' : 'failed', message.slice(0, 4000)],
+        )
+        .catch((recordError) => this.logger.warn(`Could not record the failure of event ${event.id}: ${recordError.message}`));
+      throw error;
+    }
+  }
+
+  private async load(eventId: string): Promise<StoredEvent | undefined> {
+    const result = await this.database.query<{
+      id: string;
+      endpoint: string;
+      payload_kind: string;
+      event_name: string | null;
+      body: string;
+      received_at: Date;
+    }>(
+      `SELECT id, endpoint, payload_kind, event_name, body::text AS body, received_at
+         FROM ${this.database.table('webhook_events')}
+        WHERE id = $1 AND status <> 'rejected' AND body IS NOT NULL`,
+      [eventId],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      id: String(row.id),
+      endpoint: row.endpoint,
+      payloadKind: row.payload_kind,
+      eventName: row.event_name,
+      body: parseExact(row.body) as Record<string, unknown>,
+      receivedAt: row.received_at,
+    };
+  }
+}

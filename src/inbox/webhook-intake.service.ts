@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { JobQueue } from '../queue/job-queue.service';
+import { PROCESS_EVENT_QUEUE, ProcessEventJob } from './event-processor.service';
+
+/** A valid webhook request, about to be stored. */
+export interface IncomingEvent {
+  /** Which route received it: `orders`, `order-documents`, `shipments`, `orders-get`, `shipments-get`. */
+  endpoint: string;
+  payloadKind: string;
+  eventName: string | null;
+  /** Order id, shipment id. */
+  entityId: string | null;
+  messageId: string | null;
+  /** The JSON exactly as received. */
+  rawText: string;
+}
+
+export interface RejectedRequest {
+  endpoint: string;
+  rawText: string;
+  /** False when the body was not JSON at all (then it is kept as text). */
+  isJson: boolean;
+  eventName: string | null;
+  problems: string[];
+}
+
+export interface IntakeResult {
+  eventId: string;
+  duplicate: boolean;
+}
+
+/**
+ * The inbox. A valid event is committed to `webhook_events` together with its processing job
+ * before the request is answered; a redelivery (same `meta.messageId`, else the same body on
+ * the same endpoint) finds the stored event and does no work twice.
+ */
+@Injectable()
+export class WebhookIntake {
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async accept(event: IncomingEvent): Promise<IntakeResult> {
+    const dedupeKey = event.messageId
+      ? `${event.endpoint}:message:${event.messageId}`
+      : `${event.endpoint}:sha256:${createHash('sha256').update(event.rawText).digest('hex')}`;
+    const table = this.database.table('webhook_events');
+    const result = await this.database.transaction(async (client) => {
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id`,
+        [event.endpoint, event.payloadKind, event.eventName, event.entityId, event.messageId, dedupeKey, event.rawText],
+      );
+      if (inserted.rows[0]) {
+        const eventId = String(inserted.rows[0].id);
+        await this.queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId }, client);
+        return { eventId, duplicate: false };
+      }
+      const existing = await client.query<{ id: string }>(`SELECT id FROM ${table} WHERE dedupe_key = $1`, [dedupeKey]);
+      return { eventId: String(existing.rows[0].id), duplicate: true };
+    });
+    if (!result.duplicate) this.queue.wake(PROCESS_EVENT_QUEUE);
+    return result;
+  }
+
+  /** Keeps a request that failed validation, with status `rejected` and the reasons, for inspection and replay. */
+  async reject(request: RejectedRequest): Promise<string> {
+    const result = await this.database.query<{ id: string }>(
+      `INSERT INTO ${this.database.table('webhook_events')}
+         (endpoint, event_name, dedupe_key, status, last_error, body, raw_body)
+       VALUES ($1, $2, $3, 'rejected', $4, $5::jsonb, $6)
+       RETURNING id`,
+      [
+        request.endpoint,
+        request.eventName,
+        // Rejected requests never count as deliveries: a corrected resend must not be a "duplicate".
+        `rejected:${randomUUID()}`,
+        request.problems.join('\n'),
+        request.isJson ? request.rawText : null,
+        request.isJson ? null : request.rawText,
+      ],
+    );
+    return String(result.rows[0].id);
+  }
+}

@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { ChangeRecorder, ChangeRow, EventContext } from '../changes/change-recorder';
+import { jsonDiff } from '../changes/json-diff';
+import { parseExact, stringifyExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { DocumentStore } from '../documents/document.store';
+import { OrderLineRow, OrderSnapshot } from './order-snapshot.mapper';
+
+/** Namespace of the per-order advisory locks (the first key of `pg_advisory_xact_lock(int, int)`). */
+const ORDER_LOCK_NAMESPACE = 0x7443_0001;
+
+/** Fields that change on every version and are already columns of the change row. */
+const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
+
+export type VersionOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
+
+export interface OrderApplyOutcome {
+  orderId: string;
+  header: VersionOutcome;
+  lines: { created: string[]; updated: string[]; unchanged: number; stale: string[] };
+  documentsAdded: number;
+}
+
+/**
+ * Writes order snapshots with the `lastUpdatedAt` rule: the header only when the event's order
+ * `lastUpdatedAt` is newer than the stored one, each line only when its own `lastUpdatedAt` is
+ * newer; equal is a repeat and does nothing; older is skipped (stale). Lines absent from the
+ * snapshot are never touched. A line's delivery schedules are replaced together with it.
+ *
+ * Callers run this inside a transaction; `lockOrder` serialises all writers of one order (two
+ * events of the same order never interleave, events of different orders never wait on each
+ * other, and because every transaction takes exactly one order lock first, no deadlock).
+ */
+@Injectable()
+export class OrderStore {
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly documents: DocumentStore,
+    private readonly changes: ChangeRecorder,
+  ) {}
+
+  async lockOrder(client: PoolClient, orderId: string): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_NAMESPACE, orderId]);
+  }
+
+  async applySnapshot(client: PoolClient, snapshot: OrderSnapshot, context: EventContext): Promise<OrderApplyOutcome> {
+    const { header } = snapshot;
+    await this.lockOrder(client, header.orderId);
+    const changes: ChangeRow[] = [];
+    const headerOutcome = await this.applyHeader(client, snapshot, context, changes);
+    const lines = await this.applyLines(client, header.orderId, snapshot.lines, context, changes);
+    const added = await this.documents.addOrderDocuments(client, header.orderId, snapshot.documents, context);
+    changes.push(...added.map((document) => this.changes.documentAdded(header.orderId, document, context)));
+    await this.changes.record(client, changes);
+    return { orderId: header.orderId, header: headerOutcome, lines, documentsAdded: added.length };
+  }
+
+  private async applyHeader(client: PoolClient, snapshot: OrderSnapshot, context: EventContext, changes: ChangeRow[]): Promise<VersionOutcome> {
+    const { header } = snapshot;
+    const existing = await client.query<{ last_updated_at: Date; header: string }>(
+      `SELECT last_updated_at, header::text AS header FROM ${this.database.table('orders')} WHERE order_id = $1`,
+      [header.orderId],
+    );
+    const previous = existing.rows[0];
+    const outcome = compareVersions(previous?.last_updated_at, header.lastUpdatedAt);
+    if (outcome === 'unchanged' || outcome === 'stale') return outcome;
+
+    await client.query(
+      `INSERT INTO ${this.database.table('orders')} AS o
+         (order_id, purchase_order_number, buyer_company_id, supplier_company_id, supplier_account_number,
+          process_status, logistics_status, version, last_updated_at, header, last_event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+       ON CONFLICT (order_id) DO UPDATE SET
+         purchase_order_number = EXCLUDED.purchase_order_number,
+         buyer_company_id = EXCLUDED.buyer_company_id,
+         supplier_company_id = EXCLUDED.supplier_company_id,
+         supplier_account_number = EXCLUDED.supplier_account_number,
+         process_status = EXCLUDED.process_status,
+         logistics_status = EXCLUDED.logistics_status,
+         version = EXCLUDED.version,
+         last_updated_at = EXCLUDED.last_updated_at,
+         header = EXCLUDED.header,
+         last_event_id = EXCLUDED.last_event_id,
+         updated_at = now()
+       WHERE o.last_updated_at < EXCLUDED.last_updated_at`,
+      [
+        header.orderId,
+        header.purchaseOrderNumber,
+        header.buyerCompanyId,
+        header.supplierCompanyId,
+        header.supplierAccountNumber,
+        header.processStatus,
+        header.logisticsStatus,
+        header.version,
+        header.lastUpdatedAt,
+        stringifyExact(header.header),
+        context.eventId,
+      ],
+    );
+    changes.push({
+      entity: 'order',
+      changeType: outcome,
+      orderId: header.orderId,
+      lineId: null,
+      previousLastUpdatedAt: previous?.last_updated_at.toISOString() ?? null,
+      lastUpdatedAt: header.lastUpdatedAt,
+      diff: previous ? jsonDiff(parseExact(previous.header), header.header, DIFF_IGNORED) : null,
+      ...this.changes.eventColumns(context),
+    });
+    return outcome;
+  }
+
+  private async applyLines(
+    client: PoolClient,
+    orderId: string,
+    lines: OrderLineRow[],
+    context: EventContext,
+    changes: ChangeRow[],
+  ): Promise<OrderApplyOutcome['lines']> {
+    const result: OrderApplyOutcome['lines'] = { created: [], updated: [], unchanged: 0, stale: [] };
+    if (!lines.length) return result;
+    // The last occurrence wins if an event ever lists a line twice.
+    const byId = new Map(lines.map((line) => [line.lineId, line]));
+    const existing = await client.query<{ line_id: string; last_updated_at: Date; line: string }>(
+      `SELECT line_id, last_updated_at, line::text AS line FROM ${this.database.table('order_lines')}
+        WHERE order_id = $1 AND line_id = ANY($2::uuid[])`,
+      [orderId, [...byId.keys()]],
+    );
+    const stored = new Map(existing.rows.map((row) => [row.line_id, row]));
+
+    const apply: OrderLineRow[] = [];
+    for (const line of byId.values()) {
+      const previous = stored.get(line.lineId);
+      const outcome = compareVersions(previous?.last_updated_at, line.lastUpdatedAt);
+      if (outcome === 'unchanged') result.unchanged++;
+      else if (outcome === 'stale') result.stale.push(line.lineId);
+      else {
+        apply.push(line);
+        result[outcome].push(line.lineId);
+        changes.push({
+          entity: 'order_line',
+          changeType: outcome,
+          orderId,
+          lineId: line.lineId,
+          previousLastUpdatedAt: previous?.last_updated_at.toISOString() ?? null,
+          lastUpdatedAt: line.lastUpdatedAt,
+          diff: previous ? jsonDiff(parseExact(previous.line), line.line, DIFF_IGNORED) : null,
+          ...this.changes.eventColumns(context),
+        });
+      }
+    }
+    if (apply.length) await this.writeLines(client, orderId, apply, context);
+    return result;
+  }
+
+  private async writeLines(client: PoolClient, orderId: string, lines: OrderLineRow[], context: EventContext): Promise<void> {
+    const rows = lines.map((line) => ({
+      line_id: line.lineId,
+      position: line.position,
+      original_position: line.originalPosition,
+      line_type: line.lineType,
+      item_number: line.itemNumber,
+      description: line.description,
+      process_status: line.processStatus,
+      in_progress_status: line.inProgressStatus,
+      logistics_status: line.logisticsStatus,
+      net_price: line.netPrice,
+      currency: line.currency,
+      price_unit_quantity: line.priceUnitQuantity,
+      last_updated_at: line.lastUpdatedAt,
+      line: line.line,
+    }));
+    await client.query(
+      `INSERT INTO ${this.database.table('order_lines')} AS l
+         (order_id, line_id, position, original_position, line_type, item_number, description, process_status,
+          in_progress_status, logistics_status, net_price, currency, price_unit_quantity, last_updated_at, line, last_event_id)
+       SELECT $1::uuid, x.line_id, x.position, x.original_position, x.line_type, x.item_number, x.description, x.process_status,
+              x.in_progress_status, x.logistics_status, x.net_price, x.currency, x.price_unit_quantity, x.last_updated_at, x.line, $3
+         FROM jsonb_to_recordset($2::jsonb) AS x(
+              line_id uuid, position text, original_position text, line_type text, item_number text, description text,
+              process_status text, in_progress_status text, logistics_status text, net_price numeric, currency text,
+              price_unit_quantity numeric, last_updated_at timestamptz, line jsonb)
+       ON CONFLICT (order_id, line_id) DO UPDATE SET
+         position = EXCLUDED.position, original_position = EXCLUDED.original_position, line_type = EXCLUDED.line_type,
+         item_number = EXCLUDED.item_number, description = EXCLUDED.description, process_status = EXCLUDED.process_status,
+         in_progress_status = EXCLUDED.in_progress_status, logistics_status = EXCLUDED.logistics_status,
+         net_price = EXCLUDED.net_price, currency = EXCLUDED.currency, price_unit_quantity = EXCLUDED.price_unit_quantity,
+         last_updated_at = EXCLUDED.last_updated_at, line = EXCLUDED.line, last_event_id = EXCLUDED.last_event_id,
+         updated_at = now()
+       WHERE l.last_updated_at < EXCLUDED.last_updated_at`,
+      [orderId, stringifyExact(rows), context.eventId],
+    );
+    await client.query(`DELETE FROM ${this.database.table('delivery_lines')} WHERE order_id = $1 AND line_id = ANY($2::uuid[])`, [
+      orderId,
+      lines.map((line) => line.lineId),
+    ]);
+    const deliveryRows = lines.flatMap((line) =>
+      line.deliveryLines.map((entry) => ({
+        line_id: line.lineId,
+        schedule: entry.schedule,
+        seq: entry.seq,
+        position: entry.position,
+        date: entry.date,
+        quantity: entry.quantity,
+        status: entry.status,
+        etd: entry.etd,
+        eta: entry.eta,
+        transport_mode: entry.transportMode,
+      })),
+    );
+    if (!deliveryRows.length) return;
+    await client.query(
+      `INSERT INTO ${this.database.table('delivery_lines')}
+         (order_id, line_id, schedule, seq, position, date, quantity, status, etd, eta, transport_mode)
+       SELECT $1::uuid, x.line_id, x.schedule, x.seq, x.position, x.date, x.quantity, x.status, x.etd, x.eta, x.transport_mode
+         FROM jsonb_to_recordset($2::jsonb) AS x(
+              line_id uuid, schedule text, seq integer, position text, date date, quantity numeric, status text,
+              etd date, eta date, transport_mode text)`,
+      [orderId, stringifyExact(deliveryRows)],
+    );
+  }
+}
+
+/** `created` when nothing is stored, else newer → `updated`, same → `unchanged`, older → `stale`. */
+export function compareVersions(stored: Date | undefined, incoming: string): VersionOutcome {
+  if (!stored) return 'created';
+  const difference = Date.parse(incoming) - stored.getTime();
+  return difference > 0 ? 'updated' : difference === 0 ? 'unchanged' : 'stale';
+}

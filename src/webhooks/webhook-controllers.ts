@@ -1,0 +1,39 @@
+import { Controller, HttpCode, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { WebhookAuthGuard } from '../auth/webhook-auth.guard';
+import { ForWebhookKind } from '../auth/webhook-kind';
+import { WebhookExceptionFilter } from '../inbox/webhook-exception.filter';
+import { OrderWebhookHandler } from '../orders/order-webhook.handler';
+
+export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
+
+/**
+ * The built-in webhook routes under `prefix`. They are created per module declaration because
+ * Nest reads controller paths from decorators, and the prefix is a module option.
+ *
+ * Order of work per request: authentication (guard, headers only) → body read and validation →
+ * stored in the inbox → 2xx. The filter makes sure no 500 ever reaches Tradecloud.
+ */
+export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX): Type[] {
+  @Controller(prefix)
+  @UseGuards(WebhookAuthGuard)
+  @UseFilters(WebhookExceptionFilter)
+  class OrderWebhookController {
+    constructor(private readonly handler: OrderWebhookHandler) {}
+
+    @Post('orders')
+    @HttpCode(202)
+    @ForWebhookKind('orders')
+    async orders(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handle(request, response, 'orders');
+    }
+
+    @Post('order-documents')
+    @HttpCode(202)
+    @ForWebhookKind('order-documents')
+    async orderDocuments(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handle(request, response, 'order-documents');
+    }
+  }
+  return [OrderWebhookController];
+}
