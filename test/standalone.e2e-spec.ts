@@ -30,13 +30,14 @@ describe('standalone service with DATABASE_URL', () => {
     expect(migrations.rows.map((row) => row.name)).toContain('CreateInbox1764300000000');
   });
 
-  it('skips migrations when DATABASE_MIGRATIONS_RUN=false', async () => {
-    const receiver = await startStandaloneProcess({
+  it('with DATABASE_MIGRATIONS_RUN=false creates nothing, and says which command to run', async () => {
+    const result = await runUntilExit({
       DATABASE_URL: database.url,
       DATABASE_SCHEMA: 'tc_no_migrations',
       DATABASE_MIGRATIONS_RUN: 'false',
     });
-    await receiver.stop('SIGTERM');
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/Start failed: .*run the migrations \(npm run migration:run\)/);
     const tables = await withClient(database.url, (client) =>
       client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'tc_no_migrations'`),
     );

@@ -20,7 +20,9 @@ export interface QueueJob<T> {
 export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('TradecloudQueue');
   private boss?: PgBoss;
-  private readonly workerIds = new Map<string, string[]>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly loops: Promise<void>[] = [];
+  private stopping = false;
 
   constructor(
     private readonly database: TradecloudDatabase,
@@ -34,10 +36,22 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
       schema: this.database.schema,
       schedule: false,
       supervise: true,
-      migrate: true,
+      // Its tables come from our migrations (CreateJobQueue), never from pg-boss at start-up.
+      migrate: false,
     } as PgBoss.ConstructorOptions);
     boss.on('error', (error) => this.logger.warn(`Queue maintenance error: ${(error as Error).message}`));
-    await boss.start();
+    try {
+      await boss.start();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/not installed|requires migrations/.test(message)) {
+        throw new Error(
+          `The job queue tables in schema "${this.database.schema}" are missing or out of date (${message}): ` +
+            'run the migrations (npm run migration:run), or let the receiver run them (DATABASE_MIGRATIONS_RUN=true).',
+        );
+      }
+      throw error;
+    }
     this.boss = boss;
   }
 
@@ -66,29 +80,75 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Wakes this instance's idle workers of a queue, so that a job sent a moment ago starts now. */
   wake(name: string): void {
-    for (const id of this.workerIds.get(name) ?? []) this.boss?.notifyWorker(id);
+    for (const wake of [...(this.waiters.get(name) ?? [])]) wake();
   }
 
-  /** Starts `concurrency` workers that each take one job at a time. A thrown error fails the attempt (retried later). */
+  /**
+   * Starts `concurrency` worker loops that each take one job at a time and go straight on to
+   * the next while there is work (pg-boss's own `work()` pauses a polling interval between
+   * fetches, which would cap a worker at a couple of jobs per second). An idle loop waits for
+   * `wake()` or the polling interval. A thrown error fails the attempt; the queue retries it later.
+   */
   async work<T extends object>(name: string, handler: (job: QueueJob<T>) => Promise<void>): Promise<void> {
     const { queue } = this.options;
     if (!queue.workers) return;
-    const ids: string[] = [];
-    for (let i = 0; i < queue.concurrency; i++) {
-      ids.push(
-        await this.requireBoss().work<T>(
-          name,
-          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: queue.pollingIntervalSeconds },
-          async ([job]) => handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit }),
-        ),
-      );
+    for (let i = 0; i < queue.concurrency; i++) this.loops.push(this.runLoop(name, handler));
+  }
+
+  private async runLoop<T extends object>(name: string, handler: (job: QueueJob<T>) => Promise<void>): Promise<void> {
+    const boss = this.requireBoss();
+    while (!this.stopping) {
+      let jobs: PgBoss.JobWithMetadata<T>[];
+      try {
+        jobs = await boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
+      } catch (error) {
+        this.logger.warn(`Cannot fetch jobs from queue ${name} (will retry): ${(error as Error).message}`);
+        await this.idle(name, Math.max(2, this.options.queue.pollingIntervalSeconds));
+        continue;
+      }
+      const job = jobs?.[0];
+      if (!job) {
+        await this.idle(name, this.options.queue.pollingIntervalSeconds);
+        continue;
+      }
+      try {
+        await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+        await boss.complete(name, job.id);
+      } catch (error) {
+        // A job we cannot mark (database gone) stays active and is retried after its expiry.
+        await boss
+          .fail(name, job.id, { message: (error as Error)?.message ?? String(error) })
+          .catch((failError) => this.logger.warn(`Cannot record the failure of job ${job.id}: ${failError.message}`));
+      }
     }
-    this.workerIds.set(name, ids);
+  }
+
+  /** Waits for `wake(name)`, the given seconds, or shutdown, whichever comes first. */
+  private idle(name: string, seconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, seconds * 1000);
+      const waiters = this.waiters.get(name) ?? new Set<() => void>();
+      this.waiters.set(name, waiters);
+      waiters.add(done);
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      }
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Lets running jobs finish (bounded), then stops polling; the pool itself is closed later.
-    await this.boss?.stop({ graceful: true, wait: true, close: false, timeout: 20_000 });
+    // Lets running jobs finish (bounded), then stops; the pool itself is closed later.
+    this.stopping = true;
+    for (const waiters of this.waiters.values()) for (const wake of [...waiters]) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.loops),
+      new Promise((resolve) => (timer = setTimeout(resolve, 20_000))),
+    ]);
+    clearTimeout(timer);
+    await this.boss?.stop({ graceful: false, wait: true, close: false, timeout: 5_000 });
     this.boss = undefined;
   }
 
