@@ -12,6 +12,7 @@ import { DocumentStore } from './documents/document.store';
 import { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 import { EventApplierRegistry } from './inbox/event-applier';
 import { EventProcessor } from './inbox/event-processor.service';
+import { JsonWebhookReceiver } from './inbox/json-webhook.receiver';
 import { WebhookIntake } from './inbox/webhook-intake.service';
 import { RESOLVED_TRADECLOUD_OPTIONS, resolveTradecloudOptions } from './options/resolved-options';
 import { OrderEventApplier } from './orders/order-event.applier';
@@ -19,6 +20,10 @@ import { OrderSnapshotMapper } from './orders/order-snapshot.mapper';
 import { OrderStore } from './orders/order.store';
 import { OrderWebhookHandler } from './orders/order-webhook.handler';
 import { JobQueue } from './queue/job-queue.service';
+import { ShipmentEventApplier } from './shipments/shipment-event.applier';
+import { ShipmentSnapshotMapper } from './shipments/shipment-snapshot.mapper';
+import { ShipmentStore } from './shipments/shipment.store';
+import { ShipmentWebhookHandler } from './shipments/shipment-webhook.handler';
 import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.providers';
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
 
@@ -43,15 +48,20 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     EventApplierRegistry,
     EventProcessor,
     WebhookIntake,
+    JsonWebhookReceiver,
     ChangeRecorder,
     DocumentStore,
     OrderSnapshotMapper,
     OrderStore,
     OrderEventApplier,
     OrderWebhookHandler,
+    ShipmentSnapshotMapper,
+    ShipmentStore,
+    ShipmentEventApplier,
+    ShipmentWebhookHandler,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -1,6 +1,12 @@
 import { CreateInbox1764300000000 } from '../../migrations/1764300000000-CreateInbox';
 import { CreateOrders1764300001000 } from '../../migrations/1764300001000-CreateOrders';
 import { CreateJobQueue1764300002000 } from '../../migrations/1764300002000-CreateJobQueue';
+import { CreateShipments1764300003000 } from '../../migrations/1764300003000-CreateShipments';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
-export const TRADECLOUD_MIGRATIONS = [CreateInbox1764300000000, CreateOrders1764300001000, CreateJobQueue1764300002000];
+export const TRADECLOUD_MIGRATIONS = [
+  CreateInbox1764300000000,
+  CreateOrders1764300001000,
+  CreateJobQueue1764300002000,
+  CreateShipments1764300003000,
+];

@@ -62,4 +62,51 @@ export class DocumentStore {
       lastUpdatedAt: null,
     }));
   }
+
+  /**
+   * Adds shipment documents not stored yet. A shipment document has its own
+   * `meta.lastUpdatedAt`: a newer version of the same reference refreshes its metadata.
+   */
+  async addShipmentDocuments(client: PoolClient, shipmentId: string, documents: OwnedDocument[], context: EventContext): Promise<StoredDocument[]> {
+    if (!documents.length) return [];
+    const rows = documents.map((document) => ({
+      document_key: document.documentKey,
+      object_id: document.objectId,
+      url: document.url,
+      code: document.code,
+      revision: document.revision,
+      name: document.name,
+      type: document.type,
+      description: document.description,
+      side: document.side,
+      content_status: document.objectId || document.url ? 'pending' : 'none',
+      last_updated_at: document.lastUpdatedAt,
+      document: document.document,
+    }));
+    const written = await client.query<{ id: string; document_key: string; object_id: string | null; last_updated_at: Date | null; inserted: boolean }>(
+      `INSERT INTO ${this.database.table('documents')} AS d
+         (document_key, object_id, url, code, revision, name, type, description, shipment_id, side, content_status,
+          last_updated_at, document, first_event_id)
+       SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, $2,
+              x.side, x.content_status, x.last_updated_at, x.document, $3
+         FROM jsonb_to_recordset($1::jsonb) AS x(
+              document_key text, object_id text, url text, code text, revision text, name text, type text,
+              description text, side text, content_status text, last_updated_at timestamptz, document jsonb)
+       ON CONFLICT (shipment_id, side, document_key) WHERE shipment_id IS NOT NULL
+       DO UPDATE SET code = EXCLUDED.code, revision = EXCLUDED.revision, name = EXCLUDED.name, type = EXCLUDED.type,
+                     description = EXCLUDED.description, last_updated_at = EXCLUDED.last_updated_at, document = EXCLUDED.document
+         WHERE d.last_updated_at < EXCLUDED.last_updated_at
+       RETURNING id, document_key, object_id, last_updated_at, (xmax = 0) AS inserted`,
+      [stringifyExact(rows), shipmentId, context.eventId],
+    );
+    return written.rows
+      .filter((row) => row.inserted)
+      .map((row) => ({
+        id: String(row.id),
+        lineId: null,
+        documentKey: row.document_key,
+        objectId: row.object_id,
+        lastUpdatedAt: row.last_updated_at?.toISOString() ?? null,
+      }));
+  }
 }

@@ -53,7 +53,24 @@ export class OrderStore {
     const added = await this.documents.addOrderDocuments(client, header.orderId, snapshot.documents, context);
     changes.push(...added.map((document) => this.changes.documentAdded(header.orderId, document, context)));
     await this.changes.record(client, changes);
+    if (lines.created.length) await this.linkShipmentLines(client, header.orderId);
     return { orderId: header.orderId, header: headerOutcome, lines, documentsAdded: added.length };
+  }
+
+  /** Links shipment lines that arrived before this order's lines to them (by purchase order number and position). */
+  private async linkShipmentLines(client: PoolClient, orderId: string): Promise<void> {
+    await client.query(
+      `UPDATE ${this.database.table('shipment_lines')} sl
+          SET order_id = o.order_id, line_id = l.line_id
+         FROM ${this.database.table('orders')} o
+         JOIN ${this.database.table('order_lines')} l ON l.order_id = o.order_id
+         JOIN ${this.database.table('shipments')} s ON true
+        WHERE o.order_id = $1 AND sl.order_id IS NULL AND s.shipment_id = sl.shipment_id
+          AND sl.purchase_order_number = o.purchase_order_number
+          AND (s.buyer_company_id IS NULL OR o.buyer_company_id IS NULL OR s.buyer_company_id = o.buyer_company_id)
+          AND sl.purchase_order_line_position = l.position`,
+      [orderId],
+    );
   }
 
   private async applyHeader(client: PoolClient, snapshot: OrderSnapshot, context: EventContext, changes: ChangeRow[]): Promise<VersionOutcome> {

@@ -4,6 +4,7 @@ import { WebhookAuthGuard } from '../auth/webhook-auth.guard';
 import { ForWebhookKind } from '../auth/webhook-kind';
 import { WebhookExceptionFilter } from '../inbox/webhook-exception.filter';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
+import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
 
 export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
 
@@ -35,5 +36,20 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
       await this.handler.handle(request, response, 'order-documents');
     }
   }
-  return [OrderWebhookController];
+
+  @Controller(prefix)
+  @UseGuards(WebhookAuthGuard)
+  @UseFilters(WebhookExceptionFilter)
+  class ShipmentWebhookController {
+    constructor(private readonly handler: ShipmentWebhookHandler) {}
+
+    @Post('shipments')
+    @HttpCode(202)
+    @ForWebhookKind('shipments')
+    async shipments(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handle(request, response);
+    }
+  }
+
+  return [OrderWebhookController, ShipmentWebhookController];
 }

@@ -1,0 +1,73 @@
+import { BadRequestException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { readJsonBody, UnusableBodyError } from './request-body';
+import { validateBody } from './validation-messages';
+import { WebhookIntake } from './webhook-intake.service';
+
+/** What a valid body is, as far as the inbox needs to know. */
+export interface EventIdentity {
+  payloadKind: string;
+  entityId: string;
+  messageId: string | null;
+}
+
+/** How one POST webhook route reads its body. */
+export interface JsonWebhookSpec<T extends object> {
+  /** Route name stored on the event (`orders`, `order-documents`, `shipments`). */
+  endpoint: string;
+  dto: new () => T;
+  /** Checks beyond the DTO (problems), or the identity of a valid body. */
+  identify(body: Record<string, unknown>): { problems: string[] } | EventIdentity;
+}
+
+/**
+ * The common path of every POST webhook, after authentication: read the body, validate it,
+ * keep it as `rejected` with the reasons when invalid (400 naming each field), otherwise commit
+ * it to the inbox and answer 202 (200 for a redelivery).
+ */
+@Injectable()
+export class JsonWebhookReceiver {
+  constructor(
+    private readonly intake: WebhookIntake,
+    @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
+  ) {}
+
+  async receive<T extends object>(request: Request, response: Response, spec: JsonWebhookSpec<T>): Promise<void> {
+    const { endpoint } = spec;
+    let text: string;
+    let json: unknown;
+    try {
+      ({ text, json } = await readJsonBody(request, this.options.webhooks.bodyLimitBytes));
+    } catch (error) {
+      if (!(error instanceof UnusableBodyError)) throw error;
+      const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [error.problem] });
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [error.problem], eventId });
+    }
+
+    const body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
+    const eventName = typeof body.eventName === 'string' ? body.eventName : null;
+    let problems = await validateBody(spec.dto, json);
+    const identity = problems.length ? undefined : spec.identify(body);
+    if (identity && 'problems' in identity) problems = identity.problems;
+    if (problems.length || !identity || 'problems' in identity) {
+      const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: true, eventName, problems });
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems, eventId });
+    }
+
+    const result = await this.intake.accept({ endpoint, eventName, rawText: text, ...identity });
+    response.status(result.duplicate ? HttpStatus.OK : HttpStatus.ACCEPTED).json({
+      status: result.duplicate ? 'duplicate' : 'accepted',
+      eventId: result.eventId,
+    });
+  }
+}
+
+/** The first non-empty `messageId` among the given meta objects. */
+export function firstMessageId(...metas: unknown[]): string | null {
+  for (const meta of metas) {
+    const id = (meta as { messageId?: unknown } | undefined)?.messageId;
+    if (typeof id === 'string' && id.length > 0) return id;
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsISO8601, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { DocumentReferenceDto } from '../../documents/document-reference.dto';
+import { MessageMetaDto } from '../../orders/dto/message-meta.dto';
+
+const instantMessage = { message: '$property must be an ISO 8601 date' };
+
+class LastUpdatedMetaDto {
+  @IsISO8601({ strict: true }, instantMessage) lastUpdatedAt: string;
+}
+
+class OptionalLastUpdatedMetaDto {
+  @IsOptional() @IsISO8601({ strict: true }, instantMessage) lastUpdatedAt?: string;
+}
+
+export class ShipmentSupplierLineDto {
+  @IsString() @IsNotEmpty() despatchAdviceNumber: string;
+  @IsString() @IsNotEmpty() despatchAdviceLinePosition: string;
+  @IsNumber({}, { message: '$property must be a number' }) despatchQuantity: number;
+  @IsOptional() @IsNumber({}, { message: '$property must be a number' }) backorderQuantity?: number;
+}
+
+export class ShipmentItemDto {
+  @IsOptional() @IsString() buyerItemNumber?: string;
+}
+
+/** A shipment line; its own `meta.lastUpdatedAt` says when it last changed (the shipment's is used when absent). */
+export class ShipmentLineDto {
+  @IsString() @IsNotEmpty() purchaseOrderNumber: string;
+  @IsString() @IsNotEmpty() purchaseOrderLinePosition: string;
+  @IsOptional() @IsString() deliverySchedulePosition?: string;
+  @IsOptional() @ValidateNested() @Type(() => ShipmentItemDto) item?: ShipmentItemDto;
+  @ValidateNested() @Type(() => ShipmentSupplierLineDto) supplierLine: ShipmentSupplierLineDto;
+  @IsOptional() @ValidateNested() @Type(() => OptionalLastUpdatedMetaDto) meta?: OptionalLastUpdatedMetaDto;
+}
+
+export class LoadCarrierDto {
+  @IsOptional() @IsString() containerNumber?: string;
+  @IsOptional() @IsString() packageSSCC?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ShipmentLineDto)
+  lines?: ShipmentLineDto[];
+}
+
+class ShipmentPartyDto {
+  @IsUUID('all', { message: '$property must be a UUID' }) companyId: string;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => DocumentReferenceDto)
+  documents?: DocumentReferenceDto[];
+}
+
+class SupplierShipmentDto extends ShipmentPartyDto {
+  @IsString() @IsNotEmpty() shipmentNumber: string;
+}
+
+class ShipmentStatusDto {
+  @IsOptional() @IsString() processStatus?: string;
+  @IsOptional() @IsString() processStatusReason?: string;
+}
+
+/** The shipment object of a shipment webhook, and of `GET /shipment/{id}`: all lines, all documents. */
+export class ShipmentDto {
+  /** Opaque text, not a UUID. */
+  @IsString() @IsNotEmpty() id: string;
+  @IsOptional() @IsString() transportMode?: string;
+  @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
+  @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => LoadCarrierDto)
+  loadCarriers?: LoadCarrierDto[];
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ShipmentLineDto)
+  lines?: ShipmentLineDto[];
+
+  @IsOptional() @ValidateNested() @Type(() => ShipmentStatusDto) status?: ShipmentStatusDto;
+  @ValidateNested() @Type(() => LastUpdatedMetaDto) meta: LastUpdatedMetaDto;
+}
+
+/** The body of the POST shipment webhook: `{ eventName, shipment, meta }`. */
+export class ShipmentWebhookBodyDto {
+  @IsString() @IsNotEmpty() eventName: string;
+  @ValidateNested() @Type(() => ShipmentDto) shipment: ShipmentDto;
+  @IsOptional() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
+}

@@ -1,0 +1,35 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventContext } from '../changes/change-recorder';
+import { ApplyResult, EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
+import { obj } from '../orders/order-snapshot.mapper';
+import { ShipmentApplyOutcome, ShipmentStore } from './shipment.store';
+import { ShipmentSnapshotMapper } from './shipment-snapshot.mapper';
+
+/** Applies POST shipment webhook bodies (`{ eventName, shipment, meta }`). */
+@Injectable()
+export class ShipmentEventApplier implements EventApplier, OnModuleInit {
+  readonly payloadKinds = ['shipment'] as const;
+
+  constructor(
+    private readonly registry: EventApplierRegistry,
+    private readonly mapper: ShipmentSnapshotMapper,
+    private readonly shipments: ShipmentStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async prepare(event: StoredEvent): Promise<EventWriter> {
+    const context: EventContext = { eventId: event.id, eventName: event.eventName };
+    const snapshot = this.mapper.map(obj(event.body.shipment));
+    return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
+  }
+}
+
+export function summarizeShipment(outcome: ShipmentApplyOutcome): ApplyResult {
+  return {
+    stale: outcome.header === 'stale' || outcome.lines.stale.length > 0,
+    outcome: { ...outcome },
+  };
+}

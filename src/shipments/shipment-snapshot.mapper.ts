@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { decimalText, textValue } from '../changes/lossless-json';
+import { mapDocumentReferences, OwnedDocument } from '../documents/document-reference.mapper';
+import { arr, obj } from '../orders/order-snapshot.mapper';
+
+type Json = Record<string, unknown>;
+
+export interface ShipmentHeaderRow {
+  shipmentId: string;
+  shipmentNumber: string;
+  supplierCompanyId: string | null;
+  buyerCompanyId: string | null;
+  processStatus: string | null;
+  processStatusReason: string | null;
+  transportMode: string | null;
+  lastUpdatedAt: string;
+  /** The shipment as received, all lines and unknown fields included. */
+  shipment: Json;
+}
+
+export interface ShipmentLineRow {
+  despatchAdviceNumber: string;
+  despatchAdviceLinePosition: string;
+  purchaseOrderNumber: string;
+  purchaseOrderLinePosition: string;
+  deliverySchedulePosition: string | null;
+  itemNumber: string | null;
+  despatchQuantity: string | null;
+  backorderQuantity: string | null;
+  containerNumber: string | null;
+  packageSscc: string | null;
+  lastUpdatedAt: string;
+  line: Json;
+}
+
+export interface ShipmentSnapshot {
+  header: ShipmentHeaderRow;
+  lines: ShipmentLineRow[];
+  documents: OwnedDocument[];
+}
+
+/**
+ * Turns a shipment (webhook `shipment`, or `GET /shipment/{id}`) into rows. Lines come from
+ * `lines[]` and from every load carrier's `lines[]`, which adds the carrier's container number
+ * or SSCC. A line or document without its own `meta.lastUpdatedAt` takes the shipment's.
+ */
+@Injectable()
+export class ShipmentSnapshotMapper {
+  map(shipment: Json): ShipmentSnapshot {
+    const supplier = obj(shipment.supplierShipment);
+    const buyer = obj(shipment.buyerShipment);
+    const status = obj(shipment.status);
+    const lastUpdatedAt = String(obj(shipment.meta).lastUpdatedAt);
+    const lines: ShipmentLineRow[] = [
+      ...arr(shipment.lines).map((line) => this.line(obj(line), null, lastUpdatedAt)),
+      ...arr(shipment.loadCarriers).flatMap((carrier) =>
+        arr(obj(carrier).lines).map((line) => this.line(obj(line), obj(carrier), lastUpdatedAt)),
+      ),
+    ];
+    const documents = [
+      ...mapDocumentReferences(supplier.documents, 'supplier', null, null),
+      ...mapDocumentReferences(buyer.documents, 'buyer', null, null),
+    ].map((document) => ({ ...document, lastUpdatedAt: document.lastUpdatedAt ?? lastUpdatedAt }));
+    return {
+      header: {
+        shipmentId: String(shipment.id),
+        shipmentNumber: String(supplier.shipmentNumber),
+        supplierCompanyId: textValue(supplier.companyId),
+        buyerCompanyId: textValue(buyer.companyId),
+        processStatus: textValue(status.processStatus),
+        processStatusReason: textValue(status.processStatusReason),
+        transportMode: textValue(shipment.transportMode),
+        lastUpdatedAt,
+        shipment,
+      },
+      lines,
+      documents,
+    };
+  }
+
+  private line(line: Json, carrier: Json | null, shipmentLastUpdatedAt: string): ShipmentLineRow {
+    const supplierLine = obj(line.supplierLine);
+    return {
+      despatchAdviceNumber: String(supplierLine.despatchAdviceNumber),
+      despatchAdviceLinePosition: String(supplierLine.despatchAdviceLinePosition),
+      purchaseOrderNumber: String(line.purchaseOrderNumber),
+      purchaseOrderLinePosition: String(line.purchaseOrderLinePosition),
+      deliverySchedulePosition: textValue(line.deliverySchedulePosition),
+      itemNumber: textValue(obj(line.item).buyerItemNumber),
+      despatchQuantity: decimalText(supplierLine.despatchQuantity),
+      backorderQuantity: decimalText(supplierLine.backorderQuantity),
+      containerNumber: carrier ? textValue(carrier.containerNumber) : null,
+      packageSscc: carrier ? textValue(carrier.packageSSCC) : null,
+      lastUpdatedAt: textValue(obj(line.meta).lastUpdatedAt) ?? shipmentLastUpdatedAt,
+      line,
+    };
+  }
+}
