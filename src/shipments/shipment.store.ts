@@ -19,7 +19,7 @@ export interface ShipmentApplyOutcome {
 }
 
 const lineKey = (line: { despatchAdviceNumber: string; despatchAdviceLinePosition: string }) =>
-  `${line.despatchAdviceNumber}\u0000${line.despatchAdviceLinePosition}`;
+  `${line.despatchAdviceNumber}\u001f${line.despatchAdviceLinePosition}`;
 
 /**
  * Writes shipment snapshots with the same `lastUpdatedAt` rule as orders (shipment
@@ -80,7 +80,7 @@ export class ShipmentStore {
     const shipmentId = snapshot.header.shipmentId;
     const result = { created: 0, updated: 0, unchanged: 0, stale: [] as string[], removed: 0 };
     const stored = await client.query<{ k: string; last_updated_at: Date; line: string; removed_at: Date | null }>(
-      `SELECT despatch_advice_number || chr(0) || despatch_advice_line_position AS k, last_updated_at, line::text AS line, removed_at
+      `SELECT despatch_advice_number || chr(31) || despatch_advice_line_position AS k, last_updated_at, line::text AS line, removed_at
          FROM ${this.database.table('shipment_lines')} WHERE shipment_id = $1`,
       [shipmentId],
     );
@@ -115,7 +115,7 @@ export class ShipmentStore {
       if (gone.length) {
         await client.query(
           `UPDATE ${this.database.table('shipment_lines')} SET removed_at = now(), updated_at = now(), last_event_id = $3
-            WHERE shipment_id = $1 AND despatch_advice_number || chr(0) || despatch_advice_line_position = ANY($2::text[])`,
+            WHERE shipment_id = $1 AND despatch_advice_number || chr(31) || despatch_advice_line_position = ANY($2::text[])`,
           [shipmentId, gone.map(([key]) => key), context.eventId],
         );
         result.removed = gone.length;

@@ -55,7 +55,7 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
   });
   for (const override of setup.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: process.env.TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

@@ -7,7 +7,7 @@ import { OrderLineDto, SingleDeliveryOrderLineDto } from './order-line.dto';
 
 /** `orderEvent`: delivery-schedule mode; carries only the lines the event affected. */
 export class OrderEventDto extends OrderHeaderDto {
-  @IsArray()
+  @IsArray({ message: '$property must be an array' })
   @ValidateNested({ each: true })
   @Type(() => OrderLineDto)
   lines: OrderLineDto[];

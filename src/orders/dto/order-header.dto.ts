@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsDefined, IsInt, IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { MessageMetaDto } from './message-meta.dto';
 
@@ -37,6 +37,7 @@ export abstract class OrderHeaderDto {
   @IsUUID('all', { message: '$property must be a UUID' }) orderId: string;
   @IsOptional() @IsInt({ message: '$property must be an integer' }) version?: number;
 
+  @IsDefined({ message: '$property is required' })
   @ValidateNested()
   @Type(() => BuyerOrderDto)
   buyerOrder: BuyerOrderDto;

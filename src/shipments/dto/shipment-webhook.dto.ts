@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsDefined, IsISO8601, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { MessageMetaDto } from '../../orders/dto/message-meta.dto';
 
 const instantMessage = { message: '$property must be an ISO 8601 date' };
+const required = { message: '$property is required' };
 
 class LastUpdatedMetaDto {
   @IsISO8601({ strict: true }, instantMessage) lastUpdatedAt: string;
@@ -30,7 +31,7 @@ export class ShipmentLineDto {
   @IsString() @IsNotEmpty() purchaseOrderLinePosition: string;
   @IsOptional() @IsString() deliverySchedulePosition?: string;
   @IsOptional() @ValidateNested() @Type(() => ShipmentItemDto) item?: ShipmentItemDto;
-  @ValidateNested() @Type(() => ShipmentSupplierLineDto) supplierLine: ShipmentSupplierLineDto;
+  @IsDefined(required) @ValidateNested() @Type(() => ShipmentSupplierLineDto) supplierLine: ShipmentSupplierLineDto;
   @IsOptional() @ValidateNested() @Type(() => OptionalLastUpdatedMetaDto) meta?: OptionalLastUpdatedMetaDto;
 }
 
@@ -69,8 +70,8 @@ export class ShipmentDto {
   /** Opaque text, not a UUID. */
   @IsString() @IsNotEmpty() id: string;
   @IsOptional() @IsString() transportMode?: string;
-  @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
-  @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;
+  @IsDefined(required) @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
+  @IsDefined(required) @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;
 
   @IsOptional()
   @IsArray()
@@ -85,12 +86,12 @@ export class ShipmentDto {
   lines?: ShipmentLineDto[];
 
   @IsOptional() @ValidateNested() @Type(() => ShipmentStatusDto) status?: ShipmentStatusDto;
-  @ValidateNested() @Type(() => LastUpdatedMetaDto) meta: LastUpdatedMetaDto;
+  @IsDefined(required) @ValidateNested() @Type(() => LastUpdatedMetaDto) meta: LastUpdatedMetaDto;
 }
 
 /** The body of the POST shipment webhook: `{ eventName, shipment, meta }`. */
 export class ShipmentWebhookBodyDto {
   @IsString() @IsNotEmpty() eventName: string;
-  @ValidateNested() @Type(() => ShipmentDto) shipment: ShipmentDto;
+  @IsDefined(required) @ValidateNested() @Type(() => ShipmentDto) shipment: ShipmentDto;
   @IsOptional() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
 }
