@@ -1,0 +1,293 @@
+import { Readable } from 'node:stream';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { AxiosResponse } from 'axios';
+import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions, TradecloudConfigurationError } from '../options/resolved-options';
+import { filenameFromContentDisposition, filenameFromUrl, limitDownloadBody, tooLargeError, TradecloudDownload } from './download-body';
+import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
+import { describeUrl, TradecloudApiEndpoint, TradecloudApiError } from './tradecloud-api.error';
+import { RetryPolicy, TradecloudApiCallListener, TradecloudHttp } from './tradecloud-http';
+import { TokenSession, TradecloudTokens } from './token-session';
+
+/** `GET /object-storage/document/{objectId}/metadata`. `downloadUrl` is pre-signed and lives about a minute: use it at once, never store it. */
+export interface TradecloudDocumentMetadata {
+  id: string;
+  filename: string;
+  contentType: string;
+  downloadUrl: string;
+}
+
+export interface TradecloudDownloadOptions {
+  /** Largest accepted body; a larger one fails with `code: 'too_large'` without being read to the end. */
+  maxBytes: number;
+  /** Redirects followed (each target passes `checkUrl` again). Default `3`. */
+  maxRedirects?: number;
+  /**
+   * Called with every URL before it is requested (the first one and each redirect target); throw
+   * to refuse it (e.g. private or loopback addresses). The thrown error reaches the caller as is.
+   */
+  checkUrl?: (url: URL) => void | Promise<void>;
+  /** In-call retries of transient failures for this download. Default: the client's `maxRetries`. */
+  maxRetries?: number;
+}
+
+const DEFAULT_MAX_REDIRECTS = 3;
+
+/**
+ * The only code that talks to Tradecloud. Logs in with the integration user, refreshes the
+ * token before the refresh interval, logs in again once on a 401, retries transient failures
+ * with back-off, keeps under the requests-per-second cap, and throws {@link TradecloudApiError}
+ * for everything else. Secrets never reach a message or a log line.
+ */
+@Injectable()
+export class TradecloudApiClient implements OnModuleDestroy {
+  private readonly options: ResolvedTradecloudApiOptions;
+  private readonly http: TradecloudHttp;
+  private readonly session: TokenSession;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) resolved: Pick<ResolvedTradecloudOptions, 'tradecloudApi'>) {
+    this.options = resolved.tradecloudApi;
+    this.http = new TradecloudHttp(this.options.timeoutMs, this.options.requestsPerSecond);
+    this.retryPolicy = { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs, maxDelayMs: this.options.retryMaxDelayMs };
+    this.session = new TokenSession({
+      login: () => this.login(),
+      refresh: (refreshToken) => this.refresh(refreshToken),
+      refreshIntervalMs: this.options.tokenRefreshIntervalMs,
+    });
+  }
+
+  /** A client outside Nest (CLI, benchmark). Throws {@link TradecloudConfigurationError} for wrong options. */
+  static create(options: TradecloudApiOptions): TradecloudApiClient {
+    const problems: string[] = [];
+    const tradecloudApi = resolveTradecloudApiOptions(options, problems);
+    if (problems.length) throw new TradecloudConfigurationError(`Invalid Tradecloud API options: ${problems.join('; ')}.`);
+    return new TradecloudApiClient({ tradecloudApi });
+  }
+
+  /** `false` when no base URL is configured: every call then fails with `code: 'not_configured'`. */
+  get isConfigured(): boolean {
+    return this.options.configured;
+  }
+
+  /** Observe every HTTP exchange (endpoint, status, duration, attempt), e.g. for metrics. Returns the unsubscribe function. */
+  onCall(listener: TradecloudApiCallListener): () => void {
+    return this.http.onCall(listener);
+  }
+
+  /** `GET /order/{orderId}`: the whole order with all its lines (`id`, not `orderId`). */
+  async getOrder(orderId: string): Promise<unknown> {
+    return this.getJson('order.get', `/order/${encodeURIComponent(orderId)}`);
+  }
+
+  /** `GET /shipment/{shipmentId}`: the whole shipment. The id is opaque text (it may hold the supplier's shipment number). */
+  async getShipment(shipmentId: string): Promise<unknown> {
+    return this.getJson('shipment.get', `/shipment/${encodeURIComponent(shipmentId)}`);
+  }
+
+  /** `GET /object-storage/document/{objectId}/metadata`. */
+  async getDocumentMetadata(objectId: string): Promise<TradecloudDocumentMetadata> {
+    const body = await this.getJson('document.metadata', `/object-storage/document/${encodeURIComponent(objectId)}/metadata`);
+    const metadata = body as Partial<TradecloudDocumentMetadata> | null;
+    if (!metadata || typeof metadata.downloadUrl !== 'string' || typeof metadata.filename !== 'string') {
+      throw new TradecloudApiError(`Tradecloud document.metadata: the metadata of document ${objectId} has no downloadUrl or filename`, {
+        endpoint: 'document.metadata',
+        code: 'invalid_response',
+        transient: true,
+      });
+    }
+    return {
+      id: typeof metadata.id === 'string' ? metadata.id : objectId,
+      filename: metadata.filename,
+      contentType: typeof metadata.contentType === 'string' ? metadata.contentType : 'application/octet-stream',
+      downloadUrl: metadata.downloadUrl,
+    };
+  }
+
+  /**
+   * Downloads a pre-signed object-storage URL or a partner's document `url`. No Tradecloud
+   * credentials are ever sent there. Works without API configuration.
+   */
+  async downloadFromUrl(url: string, options: TradecloudDownloadOptions): Promise<TradecloudDownload> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw new TradecloudApiError('Tradecloud document.url: the document URL is not a valid URL', { endpoint: 'document.url', code: 'invalid_response', transient: false });
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw new TradecloudApiError(`Tradecloud document.url: only http(s) URLs are downloaded, got ${target.protocol}`, {
+        endpoint: 'document.url',
+        code: 'invalid_response',
+        transient: false,
+      });
+    }
+    return this.download('document.url', target, options);
+  }
+
+  /** `GET /object-storage/document/{objectId}` with the token: the fallback when the pre-signed URL fails. */
+  async downloadDocumentViaProxy(objectId: string, options: TradecloudDownloadOptions): Promise<TradecloudDownload> {
+    const url = this.apiUrl('document.proxy', `/object-storage/document/${encodeURIComponent(objectId)}`);
+    return this.download('document.proxy', url, options);
+  }
+
+  onModuleDestroy(): void {
+    this.session.clear();
+    this.http.close();
+  }
+
+  private apiUrl(endpoint: TradecloudApiEndpoint, path: string): URL {
+    if (!this.options.configured || !this.options.baseUrl || !this.options.username || !this.options.password) {
+      throw new TradecloudApiError(
+        `Tradecloud ${endpoint}: the Tradecloud API is not configured (set tradecloudApi.baseUrl, username and password; ` +
+          'standalone: TRADECLOUD_API_URL, TRADECLOUD_API_USERNAME, TRADECLOUD_API_PASSWORD)',
+        { endpoint, code: 'not_configured', transient: false },
+      );
+    }
+    return new URL(this.options.baseUrl + path);
+  }
+
+  private async getJson(endpoint: TradecloudApiEndpoint, path: string): Promise<unknown> {
+    const url = this.apiUrl(endpoint, path);
+    let reloggedIn = false;
+    return this.http.withRetries(this.retryPolicy, async (attempt) => {
+      for (;;) {
+        const token = await this.session.accessToken();
+        const response = await this.http.send<string>({
+          endpoint,
+          url,
+          headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+          responseType: 'text',
+          rateLimited: true,
+          attempt,
+        });
+        if (response.status === 401 && !reloggedIn) {
+          reloggedIn = true;
+          await this.session.renewAfterRejection(token);
+          continue;
+        }
+        if (response.status === 401) throw this.unauthorized(endpoint, 'a fresh login');
+        if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `GET ${describeUrl(url)}`);
+        return parseJson(endpoint, response.data, url);
+      }
+    });
+  }
+
+  /**
+   * Opens a download, following redirects. The Bearer token goes only to the Tradecloud API
+   * origin and only for the proxy endpoint: never to S3, a partner, or a redirect target elsewhere.
+   */
+  private async download(endpoint: 'document.url' | 'document.proxy', start: URL, options: TradecloudDownloadOptions): Promise<TradecloudDownload> {
+    const policy = { ...this.retryPolicy, maxRetries: options.maxRetries ?? this.retryPolicy.maxRetries };
+    const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+    const apiOrigin = this.options.baseUrl ? new URL(this.options.baseUrl).origin : undefined;
+    let reloggedIn = false;
+    return this.http.withRetries(policy, async (attempt) => {
+      let url = start;
+      let redirects = 0;
+      for (;;) {
+        await options.checkUrl?.(url);
+        const toApi = endpoint === 'document.proxy' && url.origin === apiOrigin;
+        const token = toApi ? await this.session.accessToken() : undefined;
+        const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+        const response = await this.http.send<Readable>({ endpoint, url, headers, responseType: 'stream', rateLimited: toApi, attempt });
+        const location = response.headers['location'];
+        if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+          this.http.discard(response);
+          if (++redirects > maxRedirects) {
+            throw new TradecloudApiError(`Tradecloud ${endpoint}: more than ${maxRedirects} redirects from ${describeUrl(start)}`, {
+              endpoint,
+              code: 'http',
+              status: response.status,
+              transient: false,
+            });
+          }
+          url = new URL(location, url);
+          continue;
+        }
+        if (response.status === 401 && token) {
+          this.http.discard(response);
+          if (reloggedIn) throw this.unauthorized(endpoint, 'a fresh login');
+          reloggedIn = true;
+          await this.session.renewAfterRejection(token);
+          continue;
+        }
+        if (response.status < 200 || response.status >= 300) {
+          this.http.discard(response);
+          throw this.http.statusError(endpoint, response, `GET ${describeUrl(url)}`);
+        }
+        return this.toDownload(endpoint, url, response, options.maxBytes);
+      }
+    });
+  }
+
+  private toDownload(endpoint: TradecloudApiEndpoint, url: URL, response: AxiosResponse<Readable>, maxBytes: number): TradecloudDownload {
+    const source = describeUrl(url);
+    const lengthHeader = Number(response.headers['content-length']);
+    const contentLength = Number.isSafeInteger(lengthHeader) && lengthHeader >= 0 ? lengthHeader : undefined;
+    if (contentLength !== undefined && contentLength > maxBytes) {
+      this.http.discard(response);
+      throw tooLargeError(endpoint, maxBytes, source, contentLength);
+    }
+    const contentType = response.headers['content-type'];
+    return {
+      stream: limitDownloadBody(response.data, { endpoint, maxBytes, idleTimeoutMs: this.http.idleTimeoutMs, source }),
+      contentType: typeof contentType === 'string' ? contentType : undefined,
+      filename: filenameFromContentDisposition(response.headers['content-disposition'] as string | undefined) ?? filenameFromUrl(url),
+      contentLength,
+    };
+  }
+
+  private async login(): Promise<TradecloudTokens> {
+    const basic = Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64');
+    return this.tokenCall('auth.login', '/authentication/login', { Authorization: `Basic ${basic}` });
+  }
+
+  private async refresh(refreshToken: string): Promise<TradecloudTokens> {
+    // Only the Refresh-Token header: Tradecloud refuses a refresh that also carries Authorization.
+    return this.tokenCall('auth.refresh', '/authentication/refresh', { 'Refresh-Token': refreshToken });
+  }
+
+  private async tokenCall(endpoint: 'auth.login' | 'auth.refresh', path: string, headers: Record<string, string>): Promise<TradecloudTokens> {
+    const url = this.apiUrl(endpoint, path);
+    const response = await this.http.send<string>({ endpoint, url, headers, responseType: 'text', rateLimited: true, attempt: 1 });
+    if ((response.status === 401 || response.status === 403) && endpoint === 'auth.login') {
+      throw new TradecloudApiError(
+        `Tradecloud auth.login: login refused (HTTP ${response.status}); check tradecloudApi.username and password of the integration user`,
+        { endpoint, status: response.status, code: 'unauthorized', transient: false },
+      );
+    }
+    if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `GET ${describeUrl(url)}`);
+    const accessToken = response.headers['set-authorization'];
+    const refreshToken = response.headers['set-refresh-token'];
+    if (typeof accessToken !== 'string' || !accessToken || typeof refreshToken !== 'string' || !refreshToken) {
+      throw new TradecloudApiError(`Tradecloud ${endpoint}: the answer has no Set-Authorization / Set-Refresh-Token headers`, {
+        endpoint,
+        code: 'invalid_response',
+        transient: true,
+      });
+    }
+    return { accessToken: accessToken.replace(/^Bearer\s+/i, ''), refreshToken };
+  }
+
+  private unauthorized(endpoint: TradecloudApiEndpoint, after: string): TradecloudApiError {
+    return new TradecloudApiError(`Tradecloud ${endpoint}: HTTP 401 even after ${after}; does the integration user have access?`, {
+      endpoint,
+      status: 401,
+      code: 'unauthorized',
+      transient: false,
+    });
+  }
+}
+
+function parseJson(endpoint: TradecloudApiEndpoint, text: string, url: URL): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A 2xx that is not JSON is most likely a proxy or gateway page: worth another try later.
+    throw new TradecloudApiError(`Tradecloud ${endpoint}: the answer of GET ${describeUrl(url)} is not JSON`, {
+      endpoint,
+      code: 'invalid_response',
+      transient: true,
+    });
+  }
+}
