@@ -8,7 +8,7 @@ import {
   tradecloudDataSourceProvider,
 } from './database/database.providers';
 import { TradecloudDatabase } from './database/tradecloud-database.service';
-import { DocumentStore } from './documents/document.store';
+import { DOCUMENT_PROVIDERS } from './documents/documents.providers';
 import { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 import { EventApplierRegistry } from './inbox/event-applier';
 import { EventProcessor } from './inbox/event-processor.service';
@@ -50,7 +50,6 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     WebhookIntake,
     JsonWebhookReceiver,
     ChangeRecorder,
-    DocumentStore,
     OrderSnapshotMapper,
     OrderStore,
     OrderEventApplier,
@@ -59,6 +58,7 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     ShipmentStore,
     ShipmentEventApplier,
     ShipmentWebhookHandler,
+    ...DOCUMENT_PROVIDERS,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
