@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LogLevel } from '@nestjs/common';
+import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, StandaloneTlsEnvironment } from './auth-environment';
 import { isPostgresUrl } from '../options/resolved-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 
@@ -19,6 +20,10 @@ export interface StandaloneEnvironment {
   webhookBodyLimitBytes: number;
   dataDir: string;
   production: boolean;
+  /** Webhook credentials (`WEBHOOK_*`). */
+  webhookAuth: StandaloneAuthEnvironment;
+  /** Set: the service answers HTTPS (`TLS_*`). */
+  tls?: StandaloneTlsEnvironment;
 }
 
 /** A URL path prefix: leading slash, no trailing slash, plain path characters. */
@@ -41,6 +46,7 @@ type Env = Record<string, string | undefined>;
 export function readEnvironment(env: Env = process.env, cwd = process.cwd()): StandaloneEnvironment {
   const problems: string[] = [];
   const read = new EnvironmentReader(env, problems);
+  const production = env.NODE_ENV === 'production';
   const result: StandaloneEnvironment = {
     port: read.integer('PORT', 3000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
@@ -60,7 +66,9 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     ),
     webhookBodyLimitBytes: read.byteSize('WEBHOOK_BODY_LIMIT', 50 * 1024 * 1024),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', '.data')),
-    production: env.NODE_ENV === 'production',
+    production,
+    webhookAuth: readStandaloneAuth(read, production, problems),
+    tls: readStandaloneTls(read, cwd, problems),
   };
   if (problems.length) throw new EnvironmentError(problems);
   return result;
@@ -72,13 +80,14 @@ export function nestLogLevels(level: LogLevelName): LogLevel[] {
   return order.slice(0, LOG_LEVEL_NAMES.indexOf(level) + 1).flat();
 }
 
-class EnvironmentReader {
+export class EnvironmentReader {
   constructor(
     private readonly env: Env,
     private readonly problems: string[],
   ) {}
 
-  private raw(name: string): string | undefined {
+  /** The trimmed value; `undefined` when unset or empty. */
+  raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }
@@ -128,6 +137,14 @@ class EnvironmentReader {
     return bytes;
   }
 
+  /** A comma-separated list; empty entries are dropped. */
+  list(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const value = this.raw(name)?.toLowerCase();
     if (value === undefined) return fallback;
@@ -138,7 +155,7 @@ class EnvironmentReader {
 }
 
 /** Echoes the wrong value back, except for variables that may hold a secret. */
-function describeValue(name: string, value: string): string {
-  if (/PASSWORD|TOKEN|SECRET|URL|KEY/.test(name)) return ' (value not shown: it may contain a secret)';
+export function describeValue(name: string, value: string): string {
+  if (/PASSWORD|TOKEN|SECRET|URL|KEY|CREDENTIAL/.test(name)) return ' (value not shown: it may contain a secret)';
   return `, got "${value}"`;
 }

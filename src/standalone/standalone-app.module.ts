@@ -1,13 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { TradecloudAuthOptions } from '../auth/auth-options';
 import { HealthController } from '../health/health.controller';
 import { TradecloudModule } from '../tradecloud.module';
+import { DevCredentials } from './dev-credentials';
 import { StandaloneEnvironment } from './environment';
+
+/** The module's `auth` options from the `WEBHOOK_*` variables, or from generated development credentials. */
+export function standaloneAuthOptions(environment: StandaloneEnvironment, devCredentials?: DevCredentials): TradecloudAuthOptions {
+  const auth = environment.webhookAuth;
+  return {
+    disabled: auth.disabled,
+    requireCredentials: environment.production,
+    basic: devCredentials ? [devCredentials.basic] : auth.basic,
+    bearerTokens: devCredentials ? [devCredentials.bearerToken] : auth.bearerTokens,
+    oauth: auth.oauth,
+    kinds: auth.shipmentsOAuthEnabled ? { shipments: { oauth: true } } : undefined,
+  };
+}
 
 /** The standalone service: the module configured from environment variables, plus `GET /health`. */
 @Module({})
 export class StandaloneAppModule {
-  static register(environment: StandaloneEnvironment, databaseUrl: string): DynamicModule {
+  static register(environment: StandaloneEnvironment, databaseUrl: string, devCredentials?: DevCredentials): DynamicModule {
     return {
       module: StandaloneAppModule,
       imports: [
@@ -21,6 +36,7 @@ export class StandaloneAppModule {
             connectAttempts: environment.databaseConnectAttempts,
             connectRetryDelayMs: environment.databaseConnectRetryDelayMs,
           },
+          auth: standaloneAuthOptions(environment, devCredentials),
           webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
           routePrefix: environment.webhookPathPrefix,
         }),

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
+import { describeDevCredentials, LoadedDevCredentials, loadOrCreateDevCredentials, needsDevCredentials } from './dev-credentials';
 import { nestLogLevels, StandaloneEnvironment } from './environment';
 import { StandaloneAppModule } from './standalone-app.module';
 import { StandaloneLogger } from './start-up-logger';
@@ -17,6 +19,9 @@ export interface StandaloneServer {
 export async function startStandaloneServer(environment: StandaloneEnvironment): Promise<StandaloneServer> {
   const logger = new Logger('Tradecloud');
   Logger.overrideLogger(nestLogLevels(environment.logLevel));
+  const devCredentials: LoadedDevCredentials | undefined = needsDevCredentials(environment)
+    ? loadOrCreateDevCredentials(environment.dataDir)
+    : undefined;
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = environment.databaseUrl;
   if (!databaseUrl) {
@@ -27,12 +32,13 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
   }
   let app: INestApplication | undefined;
   try {
-    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl), {
+    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl, devCredentials?.credentials), {
       logger: new StandaloneLogger(nestLogLevels(environment.logLevel)),
       abortOnError: false,
       // Webhook bodies are read by the webhook handlers themselves, after authentication, so an
       // unauthenticated request costs no parsing and no memory (see the inbox feature).
       bodyParser: false,
+      httpsOptions: httpsOptions(environment),
     });
     await app.listen(environment.port, environment.host);
   } catch (error) {
@@ -41,7 +47,11 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://localhost:${address.port}`;
+  const url = `${environment.tls ? 'https' : 'http'}://localhost:${address.port}`;
+  if (devCredentials) {
+    for (const line of describeDevCredentials(devCredentials, url, environment.webhookPathPrefix)) logger.log(line);
+  }
+  // Last line of a start: scripts and tests wait for it.
   logger.log(`Tradecloud receiver listening on ${url} (health: ${url}/health)`);
   const startedApp = app;
   return {
@@ -51,5 +61,17 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
       await startedApp.close();
       await embedded?.stop();
     },
+  };
+}
+
+/** HTTPS with TLS 1.2 as the floor (Tradecloud requires TLS 1.2/1.3; older handshakes are refused). */
+function httpsOptions(environment: StandaloneEnvironment) {
+  const tls = environment.tls;
+  if (!tls) return undefined;
+  return {
+    cert: readFileSync(tls.certFile),
+    key: readFileSync(tls.keyFile),
+    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+    minVersion: 'TLSv1.2' as const,
   };
 }

@@ -59,7 +59,7 @@ export function startStandaloneProcess(env: Record<string, string | undefined>, 
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/localhost:\d+)/.exec(output);
+      const match = /listening on (https?:\/\/localhost:\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
