@@ -1,3 +1,4 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AUTH_PROVIDERS } from './auth/auth.providers';
@@ -26,6 +27,8 @@ import { ShipmentStore } from './shipments/shipment.store';
 import { ShipmentWebhookHandler } from './shipments/shipment-webhook.handler';
 import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.providers';
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
+import { FetchedOrderApplier, FetchedShipmentApplier } from './webhooks/fetched-entity.appliers';
+import { GetWebhookHandler } from './webhooks/get-webhook.handler';
 
 /**
  * Receives Tradecloud One webhooks and keeps a queryable copy of orders, shipments and
@@ -33,7 +36,8 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
  * `TradecloudModule.forRootAsync({ imports, inject, useFactory | useClass })`.
  */
 @Module({
-  imports: [TerminusModule],
+  // A module-private axios instance for the Tradecloud API client (see TradecloudHttp).
+  imports: [TerminusModule, HttpModule.register({})],
   providers: [
     {
       provide: RESOLVED_TRADECLOUD_OPTIONS,
@@ -58,10 +62,13 @@ import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud
     ShipmentStore,
     ShipmentEventApplier,
     ShipmentWebhookHandler,
+    GetWebhookHandler,
+    FetchedOrderApplier,
+    FetchedShipmentApplier,
     ...DOCUMENT_PROVIDERS,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
+import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventApplierRegistry, StoredEvent } from './event-applier';
 
 export const PROCESS_EVENT_QUEUE = 'tradecloud-process-event';
@@ -33,7 +34,7 @@ export class EventProcessor implements OnApplicationBootstrap {
 
   async handle(job: QueueJob<ProcessEventJob>): Promise<void> {
     const event = await this.load(job.data.eventId);
-    if (!event) return; // rejected, or removed by an operator: nothing to do
+    if (!event) return; // rejected, dead (replay sets it back to pending), or removed by an operator
     const started = Date.now();
     try {
       const applier = this.appliers.get(event.payloadKind);
@@ -51,11 +52,12 @@ export class EventProcessor implements OnApplicationBootstrap {
       });
       this.logger.debug(`Event ${event.id} (${event.eventName}) ${result.stale ? 'stale' : 'processed'} in ${Date.now() - started} ms`);
     } catch (error) {
-      const final = job.retryCount >= job.retryLimit;
+      const permanent = isPermanentError(error);
+      const final = permanent || job.retryCount >= job.retryLimit;
       const message = (error as Error)?.message || String(error);
       this.logger.warn(
         `Event ${event.id} (${event.eventName}) failed on attempt ${job.retryCount + 1}/${job.retryLimit + 1}` +
-          `${final ? ', giving up: marked dead' : ', will retry'}: ${message}`,
+          `${final ? `, giving up${permanent ? ' (permanent error)' : ''}: marked dead` : ', will retry'}: ${message}`,
       );
       await this.database
         .query(
@@ -65,7 +67,8 @@ export class EventProcessor implements OnApplicationBootstrap {
           [event.id, final ? 'dead' : 'failed', message.slice(0, 4000)],
         )
         .catch((recordError) => this.logger.warn(`Could not record the failure of event ${event.id}: ${recordError.message}`));
-      throw error;
+      // The event row says `dead`: the job is done. Otherwise the queue retries it with back-off.
+      if (!final) throw error;
     }
   }
 
@@ -80,7 +83,7 @@ export class EventProcessor implements OnApplicationBootstrap {
     }>(
       `SELECT id, endpoint, payload_kind, event_name, body::text AS body, received_at
          FROM ${this.database.table('webhook_events')}
-        WHERE id = $1 AND status <> 'rejected' AND body IS NOT NULL`,
+        WHERE id = $1 AND status NOT IN ('rejected', 'dead') AND body IS NOT NULL`,
       [eventId],
     );
     const row = result.rows[0];
@@ -94,4 +97,15 @@ export class EventProcessor implements OnApplicationBootstrap {
       receivedAt: row.received_at,
     };
   }
+}
+
+/**
+ * Errors that no retry can fix: the Tradecloud API answered 404/403 (order unknown or not
+ * ours), or a fetched entity has an unusable shape. A missing API configuration is not one of
+ * them: it can be fixed while the event waits.
+ */
+function isPermanentError(error: unknown): boolean {
+  if ((error as { permanent?: unknown })?.permanent === true) return true;
+  if (error instanceof TradecloudApiError) return !error.transient && error.code !== 'not_configured';
+  return false;
 }

@@ -15,6 +15,8 @@ export interface IncomingEvent {
   messageId: string | null;
   /** The JSON exactly as received. */
   rawText: string;
+  /** Overrides the default idempotency key (messageId, else a hash of the body). */
+  dedupeKey?: string;
 }
 
 export interface RejectedRequest {
@@ -44,7 +46,9 @@ export class WebhookIntake {
   ) {}
 
   async accept(event: IncomingEvent): Promise<IntakeResult> {
-    const dedupeKey = event.messageId
+    const dedupeKey = event.dedupeKey
+      ? event.dedupeKey
+      : event.messageId
       ? `${event.endpoint}:message:${event.messageId}`
       : `${event.endpoint}:sha256:${createHash('sha256').update(event.rawText).digest('hex')}`;
     const table = this.database.table('webhook_events');

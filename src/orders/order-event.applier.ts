@@ -69,7 +69,7 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
   }
 }
 
-function summarize(outcome: OrderApplyOutcome): ApplyResult {
+export function summarize(outcome: OrderApplyOutcome): ApplyResult {
   return {
     stale: outcome.header === 'stale' || outcome.lines.stale.length > 0,
     outcome: {

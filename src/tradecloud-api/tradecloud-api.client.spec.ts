@@ -1,3 +1,4 @@
+import { stringifyExact } from '../changes/lossless-json';
 import { inspect } from 'node:util';
 import { Test } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,10 @@ import { TradecloudApiCall } from './tradecloud-http';
 
 // Real HTTP against the simulator on loopback: every assertion about headers and tokens is read
 // from what the simulator actually received.
+
+/** Fetched bodies keep exact numbers (LosslessNumber); compare them as plain JSON. */
+const plain = (value: unknown) => JSON.parse(stringifyExact(value));
+
 describe('TradecloudApiClient (API calls, against the simulator)', () => {
   let simulator: TradecloudSimulator;
   const clients: TradecloudApiClient[] = [];
@@ -57,7 +62,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     try {
       const client = moduleRef.get(TradecloudApiClient);
       expect(client.isConfigured).toBe(true);
-      expect(await client.getOrder(order.id)).toEqual(order);
+      expect(plain(await client.getOrder(order.id))).toEqual(order);
     } finally {
       await moduleRef.close();
     }
@@ -65,9 +70,9 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
 
   it('logs in once with Basic, then sends the Bearer token; ids are URL-encoded', async () => {
     const client = newClient();
-    expect(await client.getOrder(order.id)).toEqual(order);
-    expect(await client.getShipment(shipment.id)).toEqual(shipment);
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
+    expect(plain(await client.getShipment(shipment.id))).toEqual(shipment);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
 
     expect(routesAndStatuses()).toEqual(['auth.login 200', 'order.get 200', 'shipment.get 200', 'order.get 200']);
     const [login, ...calls] = simulator.requests;
@@ -96,7 +101,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     await client.getOrder(order.id);
     simulator.revokeRefreshTokens();
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
     expect(routesAndStatuses()).toEqual(['auth.login 200', 'order.get 200', 'auth.refresh 401', 'auth.login 200', 'order.get 200']);
   });
 
@@ -104,7 +109,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     const client = newClient();
     await client.getOrder(order.id);
     simulator.expireAccessTokens();
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
     expect(routesAndStatuses()).toEqual(['auth.login 200', 'order.get 200', 'order.get 401', 'auth.login 200', 'order.get 200']);
   });
 
@@ -123,14 +128,14 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
 
     simulator.expireAccessTokens();
     const results = await Promise.all(Array.from({ length: 10 }, () => client.getOrder(order.id)));
-    expect(results.every((result) => (result as { id: string }).id === order.id)).toBe(true);
+    expect(results.map(plain).every((result) => (result as { id: string }).id === order.id)).toBe(true);
     expect(simulator.requestsTo('auth.login')).toHaveLength(2);
   });
 
   it('retries 503 answers and succeeds when the API recovers', async () => {
     const client = newClient();
     simulator.failNext('order.get', 2, 503);
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
     expect(simulator.requestsTo('order.get').map((request) => request.status)).toEqual([503, 503, 200]);
   });
 
@@ -139,7 +144,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     await client.getOrder(order.id);
     simulator.clearRequests();
     simulator.failNext('order.get', 1, 429, { retryAfter: 1 });
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
     const [limited, retried] = simulator.requestsTo('order.get');
     expect([limited.status, retried.status]).toEqual([429, 200]);
     expect(retried.receivedAt - limited.receivedAt).toBeGreaterThanOrEqual(950);
@@ -189,7 +194,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     expect(error).toMatchObject({ endpoint: 'auth.login', code: 'network', transient: true });
     expect(error.message).toContain('ECONNREFUSED');
     await simulator.goOnline();
-    expect(await client.getOrder(order.id)).toEqual(order);
+    expect(plain(await client.getOrder(order.id))).toEqual(order);
   });
 
   it('refuses to work without configuration, naming what to set', async () => {

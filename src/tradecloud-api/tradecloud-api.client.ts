@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { HttpService } from '@nestjs/axios';
 import { AxiosResponse } from 'axios';
+import { parseExact } from '../changes/lossless-json';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions, TradecloudConfigurationError } from '../options/resolved-options';
 import { filenameFromContentDisposition, filenameFromUrl, limitDownloadBody, tooLargeError, TradecloudDownload } from './download-body';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
@@ -45,9 +47,12 @@ export class TradecloudApiClient implements OnModuleDestroy {
   private readonly session: TokenSession;
   private readonly retryPolicy: RetryPolicy;
 
-  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) resolved: Pick<ResolvedTradecloudOptions, 'tradecloudApi'>) {
+  constructor(
+    @Inject(RESOLVED_TRADECLOUD_OPTIONS) resolved: Pick<ResolvedTradecloudOptions, 'tradecloudApi'>,
+    @Optional() httpService?: HttpService,
+  ) {
     this.options = resolved.tradecloudApi;
-    this.http = new TradecloudHttp(this.options.timeoutMs, this.options.requestsPerSecond);
+    this.http = new TradecloudHttp(this.options.timeoutMs, this.options.requestsPerSecond, httpService?.axiosRef);
     this.retryPolicy = { maxRetries: this.options.maxRetries, baseDelayMs: this.options.retryBaseDelayMs, maxDelayMs: this.options.retryMaxDelayMs };
     this.session = new TokenSession({
       login: () => this.login(),
@@ -279,9 +284,10 @@ export class TradecloudApiClient implements OnModuleDestroy {
   }
 }
 
+/** Exact numbers (see `parseExact`): fetched orders and shipments keep every decimal, like webhook bodies. */
 function parseJson(endpoint: TradecloudApiEndpoint, text: string, url: URL): unknown {
   try {
-    return JSON.parse(text);
+    return parseExact(text);
   } catch {
     // A 2xx that is not JSON is most likely a proxy or gateway page: worth another try later.
     throw new TradecloudApiError(`Tradecloud ${endpoint}: the answer of GET ${describeUrl(url)} is not JSON`, {

@@ -58,12 +58,18 @@ export class TradecloudHttp {
   private readonly axios: AxiosInstance;
   private readonly limiter: SlidingWindowRateLimiter;
 
+  /**
+   * `instance`: the axios instance to configure and use — in Nest the module's own
+   * `HttpService.axiosRef` (from `HttpModule.register`, so a host's interceptors never see our
+   * tokens); outside Nest a fresh one.
+   */
   constructor(
     private readonly timeoutMs: number,
     requestsPerSecond: number,
+    instance: AxiosInstance = axios.create(),
   ) {
     this.limiter = new SlidingWindowRateLimiter(requestsPerSecond);
-    this.axios = axios.create({
+    Object.assign(instance.defaults, {
       timeout: timeoutMs,
       maxRedirects: 0,
       validateStatus: () => true,
@@ -71,8 +77,9 @@ export class TradecloudHttp {
       maxContentLength: MAX_JSON_RESPONSE_BYTES,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
-      headers: { 'User-Agent': 'nestjs-tradecloud-receiver' },
     });
+    instance.defaults.headers.common['User-Agent'] = 'nestjs-tradecloud-receiver';
+    this.axios = instance;
   }
 
   onCall(listener: TradecloudApiCallListener): () => void {

@@ -1,10 +1,11 @@
-import { Controller, HttpCode, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res, Type, UseFilters, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { WebhookAuthGuard } from '../auth/webhook-auth.guard';
 import { ForWebhookKind } from '../auth/webhook-kind';
 import { WebhookExceptionFilter } from '../inbox/webhook-exception.filter';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
 import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
+import { GetWebhookHandler } from './get-webhook.handler';
 
 export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
 
@@ -51,5 +52,27 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
     }
   }
 
-  return [OrderWebhookController, ShipmentWebhookController];
+  /** Legacy GET webhooks: the id in the path (`{orderId}` template) or in the query (`?orderId={orderId}`). */
+  @Controller(prefix)
+  @UseGuards(WebhookAuthGuard)
+  @UseFilters(WebhookExceptionFilter)
+  class GetWebhookController {
+    constructor(private readonly handler: GetWebhookHandler) {}
+
+    @Get(['orders', 'orders/:orderId'])
+    @HttpCode(202)
+    @ForWebhookKind('orders')
+    async order(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handleOrder(request, response);
+    }
+
+    @Get(['shipments', 'shipments/:shipmentId'])
+    @HttpCode(202)
+    @ForWebhookKind('shipments')
+    async shipment(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handleShipment(request, response);
+    }
+  }
+
+  return [OrderWebhookController, ShipmentWebhookController, GetWebhookController];
 }

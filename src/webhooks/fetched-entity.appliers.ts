@@ -1,0 +1,79 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { EventContext } from '../changes/change-recorder';
+import { stringifyExact } from '../changes/lossless-json';
+import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
+import { validateBody } from '../inbox/validation-messages';
+import { OrderEventDto } from '../orders/dto/order-events.dto';
+import { summarize } from '../orders/order-event.applier';
+import { OrderSnapshotMapper } from '../orders/order-snapshot.mapper';
+import { OrderStore } from '../orders/order.store';
+import { ShipmentDto } from '../shipments/dto/shipment-webhook.dto';
+import { summarizeShipment } from '../shipments/shipment-event.applier';
+import { ShipmentSnapshotMapper } from '../shipments/shipment-snapshot.mapper';
+import { ShipmentStore } from '../shipments/shipment.store';
+import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
+
+/** A fetched order or shipment that does not have the shape we rely on: retrying will not help. */
+export class UnusableFetchedEntityError extends Error {
+  readonly permanent = true;
+}
+
+async function checkShape(dto: new () => object, entity: unknown, what: string): Promise<void> {
+  // Validation works on plain JSON numbers; the exact values are what gets stored.
+  const problems = await validateBody(dto, JSON.parse(stringifyExact(entity)));
+  if (problems.length) throw new UnusableFetchedEntityError(`The ${what} returned by the Tradecloud API is unusable: ${problems.join('; ')}`);
+}
+
+/**
+ * GET order webhook events: fetch the whole order (all lines) and apply it with the same rules
+ * as an order event, so a GET after newer POST events never regresses a line.
+ */
+@Injectable()
+export class FetchedOrderApplier implements EventApplier, OnModuleInit {
+  readonly payloadKinds = ['orderId'] as const;
+
+  constructor(
+    private readonly registry: EventApplierRegistry,
+    private readonly api: TradecloudApiClient,
+    private readonly mapper: OrderSnapshotMapper,
+    private readonly orders: OrderStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async prepare(event: StoredEvent): Promise<EventWriter> {
+    const context: EventContext = { eventId: event.id, eventName: event.eventName };
+    const order = (await this.api.getOrder(String(event.body.orderId))) as Record<string, unknown>;
+    // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
+    await checkShape(OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
+    const snapshot = this.mapper.map(order, 'deliverySchedule');
+    return async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context));
+  }
+}
+
+/** GET shipment webhook events: fetch the shipment and apply it like a shipment event. */
+@Injectable()
+export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
+  readonly payloadKinds = ['shipmentId'] as const;
+
+  constructor(
+    private readonly registry: EventApplierRegistry,
+    private readonly api: TradecloudApiClient,
+    private readonly mapper: ShipmentSnapshotMapper,
+    private readonly shipments: ShipmentStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this);
+  }
+
+  async prepare(event: StoredEvent): Promise<EventWriter> {
+    const context: EventContext = { eventId: event.id, eventName: event.eventName };
+    const shipment = await this.api.getShipment(String(event.body.shipmentId));
+    await checkShape(ShipmentDto, shipment, 'shipment');
+    const snapshot = this.mapper.map(shipment as Record<string, unknown>);
+    return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
+  }
+}

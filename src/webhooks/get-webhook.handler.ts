@@ -1,0 +1,77 @@
+import { BadRequestException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { WebhookIntake } from '../inbox/webhook-intake.service';
+import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface GetWebhookKind {
+  endpoint: 'orders-get' | 'shipments-get';
+  /** Path parameter and query parameter name. */
+  parameter: 'orderId' | 'shipmentId';
+  validate(id: string): string | undefined;
+}
+
+const ORDER: GetWebhookKind = {
+  endpoint: 'orders-get',
+  parameter: 'orderId',
+  validate: (id) => (UUID.test(id) ? undefined : 'orderId must be a UUID'),
+};
+const SHIPMENT: GetWebhookKind = {
+  endpoint: 'shipments-get',
+  parameter: 'shipmentId',
+  // Shipment ids are opaque text (`<supplierCompanyId>-<shipmentNumber>` in practice).
+  validate: (id) => (id.trim() && id.length <= 500 ? undefined : 'shipmentId must be a non-empty text of at most 500 characters'),
+};
+
+/**
+ * The legacy GET webhooks: Tradecloud calls `…/orders/{orderId}` (or `…/orders?orderId=…`) and
+ * sends nothing else. The call is stored as an event and acknowledged; processing then fetches
+ * the whole order or shipment from the Tradecloud API, with the queue's retries.
+ */
+@Injectable()
+export class GetWebhookHandler {
+  constructor(
+    private readonly intake: WebhookIntake,
+    private readonly api: TradecloudApiClient,
+  ) {}
+
+  handleOrder(request: Request, response: Response): Promise<void> {
+    return this.handle(request, response, ORDER);
+  }
+
+  handleShipment(request: Request, response: Response): Promise<void> {
+    return this.handle(request, response, SHIPMENT);
+  }
+
+  private async handle(request: Request, response: Response, kind: GetWebhookKind): Promise<void> {
+    const fromPath = request.params?.[kind.parameter];
+    const fromQuery = request.query?.[kind.parameter];
+    const id = String(fromPath ?? (typeof fromQuery === 'string' ? fromQuery : '') ?? '');
+    const problem = kind.validate(id);
+    const rawText = JSON.stringify({ [kind.parameter]: id });
+    if (problem) {
+      const eventId = await this.intake.reject({ endpoint: kind.endpoint, rawText, isJson: true, eventName: null, problems: [problem] });
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
+    }
+    if (!this.api.isConfigured) {
+      // Not stored: Tradecloud retries 503 until the receiver is configured, so nothing is lost.
+      throw new ServiceUnavailableException(
+        'GET webhooks need the Tradecloud API: set TRADECLOUD_API_URL, TRADECLOUD_API_USERNAME and TRADECLOUD_API_PASSWORD ' +
+          '(module option "tradecloudApi").',
+      );
+    }
+    // Every call is a new notification ("something changed"), so none is a duplicate of another.
+    const result = await this.intake.accept({
+      endpoint: kind.endpoint,
+      payloadKind: kind.parameter,
+      eventName: null,
+      entityId: id,
+      messageId: null,
+      rawText,
+      dedupeKey: `${kind.endpoint}:${id}:${randomUUID()}`,
+    });
+    response.status(HttpStatus.ACCEPTED).json({ status: 'accepted', eventId: result.eventId });
+  }
+}
