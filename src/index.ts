@@ -1,10 +1,43 @@
+/**
+ * The public API of the module: what host applications import. Everything else is internal.
+ */
 export { TradecloudModule } from './tradecloud.module';
 export { TRADECLOUD_MODULE_OPTIONS } from './tradecloud.module-definition';
-export type { TradecloudModuleOptions, TradecloudDatabaseOptions, TradecloudModuleExtras } from './tradecloud-module-options';
+export type {
+  TradecloudDatabaseOptions,
+  TradecloudModuleExtras,
+  TradecloudModuleOptions,
+  TradecloudWebhookOptions,
+} from './tradecloud-module-options';
+export type { TradecloudQueueOptions } from './queue/queue-options';
 export { TradecloudConfigurationError } from './options/resolved-options';
+
+// Database: the DataSource the module uses, and what a host's own DataSource needs to know.
 export { TRADECLOUD_DATA_SOURCE } from './database/database.providers';
 export { TRADECLOUD_ENTITIES } from './database/entities';
 export { TRADECLOUD_MIGRATIONS } from './database/migrations';
 export { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 export { WebhookEventEntity } from './inbox/webhook-event.entity';
 export type { WebhookEventStatus } from './inbox/webhook-event.entity';
+
+// Authentication: reuse the guard on a host's own routes.
+export { WebhookAuthGuard } from './auth/webhook-auth.guard';
+export { ForWebhookKind, WEBHOOK_KINDS } from './auth/webhook-kind';
+export type { WebhookKind } from './auth/webhook-kind';
+export type { WebhookPrincipal } from './auth/webhook-auth-errors';
+export type {
+  TradecloudAuthOptions,
+  WebhookAuthScheme,
+  WebhookBasicCredentials,
+  WebhookKindAuthOptions,
+  WebhookOAuthOptions,
+} from './auth/auth-options';
+
+// Handlers, for hosts that turn the built-in controllers off and mount their own routes.
+export { OrderWebhookHandler } from './orders/order-webhook.handler';
+export { ShipmentWebhookHandler } from './shipments/shipment-webhook.handler';
+export { GetWebhookHandler } from './webhooks/get-webhook.handler';
+
+// The Tradecloud API client.
+export { TradecloudApiClient, TradecloudApiError, TRADECLOUD_ACCEPTANCE_API_URL, TRADECLOUD_PRODUCTION_API_URL } from './tradecloud-api';
+export type { TradecloudApiOptions } from './tradecloud-api';

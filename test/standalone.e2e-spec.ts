@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/database/embedded/process-utils';
 import { runUntilExit, startStandaloneProcess } from './support/standalone-process';
@@ -5,11 +8,17 @@ import { createTestDatabase, TestDatabase, withClient } from './support/test-dat
 
 describe('standalone service with DATABASE_URL', () => {
   let database: TestDatabase;
+  let dataDir: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('standalone');
+    // Generated dev credentials go here, not into the working copy's .data folder.
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-standalone-'));
+    process.env.DATA_DIR = dataDir;
   });
   afterAll(async () => {
+    delete process.env.DATA_DIR;
+    rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   });
 

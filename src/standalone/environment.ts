@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LogLevel } from '@nestjs/common';
 import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, StandaloneTlsEnvironment } from './auth-environment';
 import { isPostgresUrl } from '../options/resolved-options';
+import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 
 /** The standalone service's settings, read from environment variables (see the README's table). */
@@ -24,6 +25,8 @@ export interface StandaloneEnvironment {
   webhookAuth: StandaloneAuthEnvironment;
   /** Set: the service answers HTTPS (`TLS_*`). */
   tls?: StandaloneTlsEnvironment;
+  /** Unset when no TRADECLOUD_API_* variable is set: GET webhooks then answer 503 and documents are not downloaded. */
+  tradecloudApi?: TradecloudApiOptions;
 }
 
 /** A URL path prefix: leading slash, no trailing slash, plain path characters. */
@@ -69,6 +72,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     production,
     webhookAuth: readStandaloneAuth(read, production, problems),
     tls: readStandaloneTls(read, cwd, problems),
+    tradecloudApi: readTradecloudApiEnvironment(env, problems),
   };
   if (problems.length) throw new EnvironmentError(problems);
   return result;

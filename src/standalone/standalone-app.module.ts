@@ -37,6 +37,7 @@ export class StandaloneAppModule {
             connectRetryDelayMs: environment.databaseConnectRetryDelayMs,
           },
           auth: standaloneAuthOptions(environment, devCredentials),
+          tradecloudApi: environment.tradecloudApi,
           webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
           routePrefix: environment.webhookPathPrefix,
         }),

@@ -22,6 +22,12 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
   const devCredentials: LoadedDevCredentials | undefined = needsDevCredentials(environment)
     ? loadOrCreateDevCredentials(environment.dataDir)
     : undefined;
+  if (!environment.tradecloudApi) {
+    logger.warn(
+      'No Tradecloud API credentials (TRADECLOUD_API_URL, TRADECLOUD_API_USERNAME, TRADECLOUD_API_PASSWORD): ' +
+        'GET webhooks will answer 503 (Tradecloud retries them) and documents cannot be downloaded until they are set.',
+    );
+  }
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = environment.databaseUrl;
   if (!databaseUrl) {

@@ -30,7 +30,7 @@ function spawnMain(env: Record<string, string | undefined>): ChildProcess {
 }
 
 /** Runs the receiver until it exits by itself (for configuration errors). */
-export function runUntilExit(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunResult> {
+export function runUntilExit(env: Record<string, string | undefined>, timeoutMs = 50_000): Promise<RunResult> {
   const child = spawnMain(env);
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -48,7 +48,7 @@ export function runUntilExit(env: Record<string, string | undefined>, timeoutMs 
 }
 
 /** Starts the receiver and waits until it listens. */
-export function startStandaloneProcess(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<StandaloneProcess> {
+export function startStandaloneProcess(env: Record<string, string | undefined>, timeoutMs = 50_000): Promise<StandaloneProcess> {
   const child = spawnMain(env);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
