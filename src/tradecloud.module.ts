@@ -20,6 +20,8 @@ import { OrderEventApplier } from './orders/order-event.applier';
 import { OrderSnapshotMapper } from './orders/order-snapshot.mapper';
 import { OrderStore } from './orders/order.store';
 import { OrderWebhookHandler } from './orders/order-webhook.handler';
+import { PipelineEvents } from './observability/pipeline-events';
+import { WebhookObserverGuard } from './observability/webhook-observer.guard';
 import { JobQueue } from './queue/job-queue.service';
 import { ShipmentEventApplier } from './shipments/shipment-event.applier';
 import { ShipmentSnapshotMapper } from './shipments/shipment-snapshot.mapper';
@@ -49,6 +51,8 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     TradecloudDatabase,
     TradecloudDatabaseHealthIndicator,
     JobQueue,
+    PipelineEvents,
+    WebhookObserverGuard,
     EventApplierRegistry,
     EventProcessor,
     WebhookIntake,
@@ -69,6 +73,6 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -7,6 +7,7 @@ export interface StoredEvent {
   endpoint: string;
   payloadKind: string;
   eventName: string | null;
+  entityId: string | null;
   /** Parsed with exact numbers (`parseExact`). */
   body: Record<string, unknown>;
   receivedAt: Date;

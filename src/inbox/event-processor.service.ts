@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
+import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventApplierRegistry, StoredEvent } from './event-applier';
 
@@ -25,6 +26,7 @@ export class EventProcessor implements OnApplicationBootstrap {
     private readonly database: TradecloudDatabase,
     private readonly queue: JobQueue,
     private readonly appliers: EventApplierRegistry,
+    private readonly pipeline: PipelineEvents,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,6 +53,7 @@ export class EventProcessor implements OnApplicationBootstrap {
         return applied;
       });
       this.logger.debug(`Event ${event.id} (${event.eventName}) ${result.stale ? 'stale' : 'processed'} in ${Date.now() - started} ms`);
+      this.report(event, job, result.stale ? 'stale' : 'processed', started);
     } catch (error) {
       const permanent = isPermanentError(error);
       const final = permanent || job.retryCount >= job.retryLimit;
@@ -67,9 +70,25 @@ export class EventProcessor implements OnApplicationBootstrap {
           [event.id, final ? 'dead' : 'failed', message.slice(0, 4000)],
         )
         .catch((recordError) => this.logger.warn(`Could not record the failure of event ${event.id}: ${recordError.message}`));
+      this.report(event, job, final ? 'dead' : 'failed', started, message);
       // The event row says `dead`: the job is done. Otherwise the queue retries it with back-off.
       if (!final) throw error;
     }
+  }
+
+  private report(event: StoredEvent, job: QueueJob<ProcessEventJob>, status: EventProcessedEvent['status'], started: number, error?: string): void {
+    this.pipeline.emit('event.processed', {
+      eventId: event.id,
+      endpoint: event.endpoint,
+      payloadKind: event.payloadKind,
+      eventName: event.eventName,
+      entityId: event.entityId,
+      status,
+      attempt: job.retryCount + 1,
+      durationMs: Date.now() - started,
+      lagMs: Date.now() - event.receivedAt.getTime(),
+      error,
+    });
   }
 
   private async load(eventId: string): Promise<StoredEvent | undefined> {
@@ -78,10 +97,11 @@ export class EventProcessor implements OnApplicationBootstrap {
       endpoint: string;
       payload_kind: string;
       event_name: string | null;
+      entity_id: string | null;
       body: string;
       received_at: Date;
     }>(
-      `SELECT id, endpoint, payload_kind, event_name, body::text AS body, received_at
+      `SELECT id, endpoint, payload_kind, event_name, entity_id, body::text AS body, received_at
          FROM ${this.database.table('webhook_events')}
         WHERE id = $1 AND status NOT IN ('rejected', 'dead') AND body IS NOT NULL`,
       [eventId],
@@ -93,6 +113,7 @@ export class EventProcessor implements OnApplicationBootstrap {
       endpoint: row.endpoint,
       payloadKind: row.payload_kind,
       eventName: row.event_name,
+      entityId: row.entity_id,
       body: parseExact(row.body) as Record<string, unknown>,
       receivedAt: row.received_at,
     };

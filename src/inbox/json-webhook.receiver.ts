@@ -1,6 +1,7 @@
 import { BadRequestException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
 import { readJsonBody, UnusableBodyError } from './request-body';
 import { validateBody } from './validation-messages';
 import { WebhookIntake } from './webhook-intake.service';
@@ -42,20 +43,26 @@ export class JsonWebhookReceiver {
     } catch (error) {
       if (!(error instanceof UnusableBodyError)) throw error;
       const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [error.problem] });
+      response.locals.tradecloud = { endpoint, eventId } satisfies WebhookRequestFacts;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [error.problem], eventId });
     }
 
     const body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
     const eventName = typeof body.eventName === 'string' ? body.eventName : null;
+    const facts: WebhookRequestFacts = { endpoint, eventName };
+    response.locals.tradecloud = facts;
     let problems = await validateBody(spec.dto, json);
     const identity = problems.length ? undefined : spec.identify(body);
     if (identity && 'problems' in identity) problems = identity.problems;
     if (problems.length || !identity || 'problems' in identity) {
       const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: true, eventName, problems });
+      facts.eventId = eventId;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems, eventId });
     }
 
+    facts.entityId = identity.entityId;
     const result = await this.intake.accept({ endpoint, eventName, rawText: text, ...identity });
+    facts.eventId = result.eventId;
     response.status(result.duplicate ? HttpStatus.OK : HttpStatus.ACCEPTED).json({
       status: result.duplicate ? 'duplicate' : 'accepted',
       eventId: result.eventId,

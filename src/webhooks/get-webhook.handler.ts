@@ -2,6 +2,7 @@ import { BadRequestException, HttpStatus, Injectable, ServiceUnavailableExceptio
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WebhookIntake } from '../inbox/webhook-intake.service';
+import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
 import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,8 +52,11 @@ export class GetWebhookHandler {
     const id = String(fromPath ?? (typeof fromQuery === 'string' ? fromQuery : '') ?? '');
     const problem = kind.validate(id);
     const rawText = JSON.stringify({ [kind.parameter]: id });
+    const facts: WebhookRequestFacts = { endpoint: kind.endpoint, entityId: id || null };
+    response.locals.tradecloud = facts;
     if (problem) {
       const eventId = await this.intake.reject({ endpoint: kind.endpoint, rawText, isJson: true, eventName: null, problems: [problem] });
+      facts.eventId = eventId;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
     }
     if (!this.api.isConfigured) {
@@ -72,6 +76,7 @@ export class GetWebhookHandler {
       rawText,
       dedupeKey: `${kind.endpoint}:${id}:${randomUUID()}`,
     });
+    facts.eventId = result.eventId;
     response.status(HttpStatus.ACCEPTED).json({ status: 'accepted', eventId: result.eventId });
   }
 }

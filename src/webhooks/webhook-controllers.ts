@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { WebhookAuthGuard } from '../auth/webhook-auth.guard';
 import { ForWebhookKind } from '../auth/webhook-kind';
 import { WebhookExceptionFilter } from '../inbox/webhook-exception.filter';
+import { WebhookObserverGuard } from '../observability/webhook-observer.guard';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
 import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
 import { GetWebhookHandler } from './get-webhook.handler';
@@ -18,7 +19,7 @@ export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
  */
 export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX): Type[] {
   @Controller(prefix)
-  @UseGuards(WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class OrderWebhookController {
     constructor(private readonly handler: OrderWebhookHandler) {}
@@ -39,7 +40,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
   }
 
   @Controller(prefix)
-  @UseGuards(WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class ShipmentWebhookController {
     constructor(private readonly handler: ShipmentWebhookHandler) {}
@@ -54,7 +55,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
 
   /** Legacy GET webhooks: the id in the path (`{orderId}` template) or in the query (`?orderId={orderId}`). */
   @Controller(prefix)
-  @UseGuards(WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class GetWebhookController {
     constructor(private readonly handler: GetWebhookHandler) {}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+
+/** A webhook request finished (any outcome, including 4xx/5xx). */
+export interface WebhookAnsweredEvent {
+  endpoint: string;
+  eventName: string | null;
+  entityId: string | null;
+  eventId: string | null;
+  statusCode: number;
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized' | 'too-large' | 'unavailable' | 'error';
+  durationMs: number;
+}
+
+/** Processing of one stored event ended (one attempt). */
+export interface EventProcessedEvent {
+  eventId: string;
+  endpoint: string;
+  payloadKind: string;
+  eventName: string | null;
+  entityId: string | null;
+  status: 'processed' | 'stale' | 'failed' | 'dead';
+  attempt: number;
+  durationMs: number;
+  /** Time from receipt to the end of this attempt. */
+  lagMs: number;
+  error?: string;
+}
+
+export interface PipelineEventMap {
+  'webhook.answered': [WebhookAnsweredEvent];
+  'event.processed': [EventProcessedEvent];
+}
+
+/**
+ * In-process notifications of what the pipeline did, for logs and metrics. Not durable and not
+ * for business reactions (those are the host's domain events); listeners must not throw.
+ */
+@Injectable()
+export class PipelineEvents extends EventEmitter<PipelineEventMap> {}

@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PipelineEvents, WebhookAnsweredEvent } from './pipeline-events';
+
+/** What a webhook handler learned about the request, for the observer (`response.locals.tradecloud`). */
+export interface WebhookRequestFacts {
+  endpoint?: string;
+  eventId?: string | null;
+  eventName?: string | null;
+  entityId?: string | null;
+}
+
+const OUTCOMES: Record<number, WebhookAnsweredEvent['outcome']> = {
+  200: 'duplicate',
+  202: 'accepted',
+  400: 'rejected',
+  401: 'unauthorized',
+  413: 'too-large',
+  502: 'unavailable',
+  503: 'unavailable',
+  504: 'unavailable',
+};
+
+/**
+ * The first guard of every webhook route (before authentication), so that every webhook request,
+ * refused ones included, is reported once, when its answer has been sent. It never refuses.
+ */
+@Injectable()
+export class WebhookObserverGuard implements CanActivate {
+  constructor(private readonly events: PipelineEvents) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<Request>();
+    const response = context.switchToHttp().getResponse<Response>();
+    const started = performance.now();
+    response.once('finish', () => {
+      const facts = (response.locals.tradecloud ?? {}) as WebhookRequestFacts;
+      this.events.emit('webhook.answered', {
+        endpoint: facts.endpoint ?? endpointOf(request),
+        eventName: facts.eventName ?? null,
+        entityId: facts.entityId ?? null,
+        eventId: facts.eventId ?? null,
+        statusCode: response.statusCode,
+        outcome: OUTCOMES[response.statusCode] ?? 'error',
+        durationMs: performance.now() - started,
+      });
+    });
+    return true;
+  }
+}
+
+/** `orders`, `orders-get`, … from the URL, for requests that never reached a handler. */
+function endpointOf(request: Request): string {
+  const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
+  const match = /\/(orders|order-documents|shipments)(\/[^/]+)?$/.exec(path);
+  if (!match) return 'unknown';
+  return request.method === 'GET' ? `${match[1]}-get` : match[1];
+}
