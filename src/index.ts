@@ -41,3 +41,19 @@ export { GetWebhookHandler } from './webhooks/get-webhook.handler';
 // The Tradecloud API client.
 export { TradecloudApiClient, TradecloudApiError, TRADECLOUD_ACCEPTANCE_API_URL, TRADECLOUD_PRODUCTION_API_URL } from './tradecloud-api';
 export type { TradecloudApiOptions } from './tradecloud-api';
+
+// Domain events for host reactions, delivered after commit, at least once.
+export { OnTradecloudEvent } from './events/on-tradecloud-event.decorator';
+export type { TradecloudEventHandler } from './events/on-tradecloud-event.decorator';
+export { DOMAIN_EVENT_TYPES } from './events/domain-events';
+export type {
+  ChangedOrderLine,
+  DocumentStoredEvent,
+  DomainEventOf,
+  OrderCreatedEvent,
+  OrderDocumentsAttachedEvent,
+  OrderLinesChangedEvent,
+  ShipmentChangedEvent,
+  TradecloudDomainEvent,
+  TradecloudDomainEventType,
+} from './events/domain-events';

@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AUTH_PROVIDERS } from './auth/auth.providers';
 import { ChangeRecorder } from './changes/change-recorder';
@@ -20,6 +21,8 @@ import { OrderEventApplier } from './orders/order-event.applier';
 import { OrderSnapshotMapper } from './orders/order-snapshot.mapper';
 import { OrderStore } from './orders/order.store';
 import { OrderWebhookHandler } from './orders/order-webhook.handler';
+import { DomainEventHandlers } from './events/domain-event-handlers';
+import { DomainEventPublisher } from './events/domain-event.publisher';
 import { PipelineEvents } from './observability/pipeline-events';
 import { WebhookObserverGuard } from './observability/webhook-observer.guard';
 import { JobQueue } from './queue/job-queue.service';
@@ -39,7 +42,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
  */
 @Module({
   // A module-private axios instance for the Tradecloud API client (see TradecloudHttp).
-  imports: [TerminusModule, HttpModule.register({})],
+  imports: [TerminusModule, HttpModule.register({}), DiscoveryModule],
   providers: [
     {
       provide: RESOLVED_TRADECLOUD_OPTIONS,
@@ -53,6 +56,8 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     JobQueue,
     PipelineEvents,
     WebhookObserverGuard,
+    DomainEventHandlers,
+    DomainEventPublisher,
     EventApplierRegistry,
     EventProcessor,
     WebhookIntake,
@@ -73,6 +78,6 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents, DomainEventPublisher],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

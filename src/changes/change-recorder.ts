@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import type { StoredDocument } from '../documents/document.store';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { JsonDiff } from './json-diff';
 import { stringifyExact } from './lossless-json';
 
@@ -27,10 +28,16 @@ export interface ChangeRow {
   diff: JsonDiff | null;
 }
 
-/** Writes the `changes` log, in the same transaction as the changes themselves. */
+/**
+ * Writes the `changes` log, in the same transaction as the changes themselves, and queues the
+ * domain events those changes mean for the host's handlers (same transaction too).
+ */
 @Injectable()
 export class ChangeRecorder {
-  constructor(private readonly database: TradecloudDatabase) {}
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly domainEvents: DomainEventPublisher,
+  ) {}
 
   eventColumns(context: EventContext): Pick<ChangeRow, 'eventId' | 'eventName'> {
     return { eventId: context.eventId, eventName: context.eventName };
@@ -77,5 +84,6 @@ export class ChangeRecorder {
               event_id bigint, event_name text, previous_last_updated_at timestamptz, last_updated_at timestamptz, diff jsonb)`,
       [stringifyExact(rows)],
     );
+    await this.domainEvents.publishChanges(client, changes);
   }
 }

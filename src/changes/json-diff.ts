@@ -43,8 +43,17 @@ function isContainer(value: unknown): value is object {
 function sameLeaf(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return (a ?? null) === (b ?? null);
-  // Exact numbers compare by their text: "18.45" and "18.450" are different values as sent.
-  if (isNumberLike(a) && isNumberLike(b)) return String(a) === String(b);
+  // Exact numbers compare by value, digit by digit: 92.0 and 92 are the same number.
+  if (isNumberLike(a) && isNumberLike(b)) return normalizeDecimal(String(a)) === normalizeDecimal(String(b));
   if (isContainer(a) || isContainer(b)) return JSON.stringify(a) === JSON.stringify(b) && Array.isArray(a) === Array.isArray(b);
   return false;
+}
+
+/** `"092.500"` → `"92.5"`; other notations (exponents) are left to `Number`. */
+function normalizeDecimal(text: string): string {
+  const match = /^(-?)0*(\d+?)(?:\.(\d*?)0*)?$/.exec(text);
+  if (!match) return String(Number(text));
+  const [, sign, whole, fraction] = match;
+  const value = fraction ? `${whole}.${fraction}` : whole;
+  return value === '0' ? '0' : `${sign}${value}`;
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventApplierRegistry, StoredEvent } from './event-applier';
@@ -27,6 +28,7 @@ export class EventProcessor implements OnApplicationBootstrap {
     private readonly queue: JobQueue,
     private readonly appliers: EventApplierRegistry,
     private readonly pipeline: PipelineEvents,
+    private readonly domainEvents: DomainEventPublisher,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,6 +56,7 @@ export class EventProcessor implements OnApplicationBootstrap {
       });
       this.logger.debug(`Event ${event.id} (${event.eventName}) ${result.stale ? 'stale' : 'processed'} in ${Date.now() - started} ms`);
       this.report(event, job, result.stale ? 'stale' : 'processed', started);
+      this.domainEvents.wake();
     } catch (error) {
       const permanent = isPermanentError(error);
       const final = permanent || job.retryCount >= job.retryLimit;

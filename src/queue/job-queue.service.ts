@@ -23,6 +23,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
+  private queueCreation: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly database: TradecloudDatabase,
@@ -55,19 +56,39 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
     this.boss = boss;
   }
 
-  /** Creates (or updates) a queue with the module's retry policy. */
-  async createQueue(name: string): Promise<void> {
+  /**
+   * Creates (or updates) a queue with the module's retry policy. Queue creation adds a table
+   * partition: two creations at once (several features at start-up, or several instances
+   * starting together) can deadlock, so they are chained here and retried on a deadlock.
+   */
+  createQueue(name: string): Promise<void> {
+    const next = this.queueCreation.then(() => this.createQueueWithRetry(name));
+    this.queueCreation = next.catch(() => undefined);
+    return next;
+  }
+
+  private async createQueueWithRetry(name: string): Promise<void> {
     const { queue } = this.options;
     const policy = {
+      name,
       retryLimit: queue.attempts - 1,
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: queue.jobTimeoutSeconds,
       retentionDays: 7,
     };
-    const existing = await this.requireBoss().getQueue(name);
-    if (existing) await this.requireBoss().updateQueue(name, { name, ...policy });
-    else await this.requireBoss().createQueue(name, { name, ...policy });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await this.requireBoss().getQueue(name);
+        if (existing) await this.requireBoss().updateQueue(name, policy);
+        else await this.requireBoss().createQueue(name, policy);
+        return;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100));
+      }
+    }
   }
 
   /** Sends a job in the caller's transaction (`client`), or on its own when no client is given. */

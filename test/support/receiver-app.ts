@@ -29,6 +29,8 @@ export interface ReceiverAppOptions {
   schema?: string;
   options?: Partial<TradecloudModuleOptions>;
   extras?: Partial<TradecloudModuleExtras>;
+  /** Providers of the host application (e.g. domain event handlers). */
+  providers?: Type[];
   /** Replace providers, e.g. to simulate a mapping bug. */
   overrides?: Array<{ provide: Type | string; useValue: unknown }>;
 }
@@ -52,6 +54,7 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
         ...(setup.extras ?? {}),
       }),
     ],
+    providers: setup.providers ?? [],
   });
   for (const override of setup.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();

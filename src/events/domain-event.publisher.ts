@@ -1,0 +1,133 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { ChangeRow } from '../changes/change-recorder';
+import { stringifyExact } from '../changes/lossless-json';
+import { JobQueue, QueueJob } from '../queue/job-queue.service';
+import { DomainEventHandlers } from './domain-event-handlers';
+import type { ChangedOrderLine, TradecloudDomainEvent } from './domain-events';
+
+export const DOMAIN_EVENTS_QUEUE = 'tradecloud-domain-events';
+
+interface DomainEventDelivery {
+  handlerId: string;
+  event: TradecloudDomainEvent;
+}
+
+/**
+ * Turns the change rows of one transaction into domain events and queues one delivery per
+ * subscribed handler in that same transaction (an outbox): a delivery exists exactly when the
+ * change was committed, and handlers only ever see committed data. Deliveries are processed by
+ * this module's queue workers; a handler that throws is retried on its own.
+ */
+@Injectable()
+export class DomainEventPublisher implements OnApplicationBootstrap {
+  private readonly logger = new Logger('TradecloudEvents');
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly handlers: DomainEventHandlers,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.createQueue(DOMAIN_EVENTS_QUEUE);
+    await this.queue.work<DomainEventDelivery>(DOMAIN_EVENTS_QUEUE, (job) => this.deliver(job));
+  }
+
+  /** Queues the domain events of these changes (same transaction). */
+  async publishChanges(client: PoolClient, changes: ChangeRow[]): Promise<void> {
+    await this.publish(client, domainEventsOf(changes));
+  }
+
+  async publish(client: PoolClient, events: TradecloudDomainEvent[]): Promise<void> {
+    for (const exact of events) {
+      // Diff values are exact numbers internally; handlers get plain JSON numbers (the exact
+      // values are in the tables).
+      const event = JSON.parse(stringifyExact(exact)) as TradecloudDomainEvent;
+      for (const handlerId of this.handlers.subscribersOf(event.type)) {
+        await this.queue.send<DomainEventDelivery>(DOMAIN_EVENTS_QUEUE, { handlerId, event }, client);
+      }
+    }
+  }
+
+  /** Wakes the delivery workers (call after the publishing transaction committed). */
+  wake(): void {
+    this.queue.wake(DOMAIN_EVENTS_QUEUE);
+  }
+
+  private async deliver(job: QueueJob<DomainEventDelivery>): Promise<void> {
+    const { handlerId, event } = job.data;
+    const handler = this.handlers.get(handlerId);
+    if (!handler) {
+      this.logger.warn(`No handler ${handlerId} in this application any more: delivery of ${event.type} ${event.id} dropped`);
+      return;
+    }
+    try {
+      await handler.invoke(event);
+    } catch (error) {
+      const final = job.retryCount >= job.retryLimit;
+      this.logger.warn(
+        `${handlerId} failed on ${event.type} ${event.id} (attempt ${job.retryCount + 1}/${job.retryLimit + 1}` +
+          `${final ? ', giving up' : ', will retry'}): ${(error as Error)?.message ?? error}`,
+      );
+      throw error;
+    }
+  }
+}
+
+/** Groups one transaction's change rows into domain events. */
+export function domainEventsOf(changes: ChangeRow[]): TradecloudDomainEvent[] {
+  const occurredAt = new Date().toISOString();
+  const events: TradecloudDomainEvent[] = [];
+  const source = (change: ChangeRow) => ({ sourceEventId: change.eventId, sourceEventName: change.eventName, occurredAt });
+  const key = (change: ChangeRow) => change.eventId ?? `t${Date.now()}`;
+
+  const byOrder = new Map<string, ChangeRow[]>();
+  const byShipment = new Map<string, ChangeRow[]>();
+  for (const change of changes) {
+    if (change.shipmentId) byShipment.set(change.shipmentId, [...(byShipment.get(change.shipmentId) ?? []), change]);
+    else if (change.orderId) byOrder.set(change.orderId, [...(byOrder.get(change.orderId) ?? []), change]);
+  }
+
+  for (const [orderId, rows] of byOrder) {
+    const first = rows[0];
+    if (rows.some((row) => row.entity === 'order' && row.changeType === 'created')) {
+      events.push({ type: 'order.created', id: `${key(first)}:order.created:${orderId}`, orderId, ...source(first) });
+    }
+    const lines: ChangedOrderLine[] = rows
+      .filter((row) => row.entity === 'order_line' && row.lineId)
+      .map((row) => ({
+        lineId: row.lineId!,
+        changeType: row.changeType,
+        previousLastUpdatedAt: row.previousLastUpdatedAt,
+        lastUpdatedAt: row.lastUpdatedAt,
+        diff: row.diff,
+      }));
+    if (lines.length) events.push({ type: 'order.lines.changed', id: `${key(first)}:order.lines.changed:${orderId}`, orderId, lines, ...source(first) });
+    const documents = rows.filter((row) => row.entity === 'document' && row.documentId);
+    if (documents.length) {
+      events.push({
+        type: 'order.documents.attached',
+        id: `${key(first)}:order.documents.attached:${orderId}`,
+        orderId,
+        documents: documents.map((row) => ({ documentId: row.documentId!, lineId: row.lineId })),
+        ...source(first),
+      });
+    }
+  }
+
+  for (const [shipmentId, rows] of byShipment) {
+    const first = rows[0];
+    const header = rows.find((row) => row.entity === 'shipment');
+    events.push({
+      type: 'shipment.changed',
+      id: `${key(first)}:shipment.changed:${shipmentId}`,
+      shipmentId,
+      changeType: header?.changeType ?? 'updated',
+      diff: header?.diff ?? null,
+      linesChanged: rows.filter((row) => row.entity === 'shipment_line').length,
+      documentsAdded: rows.filter((row) => row.entity === 'document').length,
+      ...source(first),
+    });
+  }
+  return events;
+}
