@@ -57,3 +57,16 @@ export type {
   TradecloudDomainEvent,
   TradecloudDomainEventType,
 } from './events/domain-events';
+
+// Read services: committed data for host code.
+export { TradecloudOrders } from './read/tradecloud-orders.service';
+export { TradecloudShipments } from './read/tradecloud-shipments.service';
+export type {
+  ChangePage,
+  ChangeView,
+  DeliveryLineView,
+  OrderLineView,
+  OrderView,
+  ShipmentLineView,
+  ShipmentView,
+} from './read/read-models';

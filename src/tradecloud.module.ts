@@ -26,6 +26,8 @@ import { DomainEventPublisher } from './events/domain-event.publisher';
 import { PipelineEvents } from './observability/pipeline-events';
 import { WebhookObserverGuard } from './observability/webhook-observer.guard';
 import { JobQueue } from './queue/job-queue.service';
+import { TradecloudOrders } from './read/tradecloud-orders.service';
+import { TradecloudShipments } from './read/tradecloud-shipments.service';
 import { ShipmentEventApplier } from './shipments/shipment-event.applier';
 import { ShipmentSnapshotMapper } from './shipments/shipment-snapshot.mapper';
 import { ShipmentStore } from './shipments/shipment.store';
@@ -58,6 +60,8 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     WebhookObserverGuard,
     DomainEventHandlers,
     DomainEventPublisher,
+    TradecloudOrders,
+    TradecloudShipments,
     EventApplierRegistry,
     EventProcessor,
     WebhookIntake,
@@ -78,6 +82,6 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents, DomainEventPublisher],
+  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents, DomainEventPublisher, TradecloudOrders, TradecloudShipments],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

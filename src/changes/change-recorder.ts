@@ -60,7 +60,8 @@ export class ChangeRecorder {
 
   async record(client: PoolClient, changes: ChangeRow[]): Promise<void> {
     if (!changes.length) return;
-    const rows = changes.map((change) => ({
+    const rows = changes.map((change, ord) => ({
+      ord,
       entity: change.entity,
       change_type: change.changeType,
       order_id: change.orderId,
@@ -80,8 +81,9 @@ export class ChangeRecorder {
        SELECT x.entity, x.change_type, x.order_id, x.line_id, x.shipment_id, x.document_id, x.event_id, x.event_name,
               x.previous_last_updated_at, x.last_updated_at, x.diff
          FROM jsonb_to_recordset($1::jsonb) AS x(
-              entity text, change_type text, order_id uuid, line_id uuid, shipment_id text, document_id bigint,
-              event_id bigint, event_name text, previous_last_updated_at timestamptz, last_updated_at timestamptz, diff jsonb)`,
+              ord integer, entity text, change_type text, order_id uuid, line_id uuid, shipment_id text, document_id bigint,
+              event_id bigint, event_name text, previous_last_updated_at timestamptz, last_updated_at timestamptz, diff jsonb)
+        ORDER BY x.ord`,
       [stringifyExact(rows)],
     );
     await this.domainEvents.publishChanges(client, changes);

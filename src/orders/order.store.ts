@@ -53,12 +53,18 @@ export class OrderStore {
     const added = await this.documents.addOrderDocuments(client, header.orderId, snapshot.documents, context);
     changes.push(...added.map((document) => this.changes.documentAdded(header.orderId, document, context)));
     await this.changes.record(client, changes);
-    if (lines.created.length) await this.linkShipmentLines(client, header.orderId);
+    if (lines.created.length) await this.linkShipmentLines(client, header.orderId, header.purchaseOrderNumber);
     return { orderId: header.orderId, header: headerOutcome, lines, documentsAdded: added.length };
   }
 
-  /** Links shipment lines that arrived before this order's lines to them (by purchase order number and position). */
-  private async linkShipmentLines(client: PoolClient, orderId: string): Promise<void> {
+  /**
+   * Links shipment lines that arrived before this order's lines to them (by purchase order
+   * number and position). The purchase-order lock (also taken by ShipmentStore before it links)
+   * makes an order and a shipment processed at the same moment see each other's rows: whichever
+   * links second runs after the first committed.
+   */
+  private async linkShipmentLines(client: PoolClient, orderId: string, purchaseOrderNumber: string): Promise<void> {
+    await lockPurchaseOrders(client, [purchaseOrderNumber]);
     await client.query(
       `UPDATE ${this.database.table('shipment_lines')} sl
           SET order_id = o.order_id, line_id = l.line_id
@@ -236,6 +242,16 @@ export class OrderStore {
               etd date, eta date, transport_mode text)`,
       [orderId, stringifyExact(deliveryRows)],
     );
+  }
+}
+
+/** Namespace of the purchase-order locks that serialise linking shipment lines to order lines. */
+const PURCHASE_ORDER_LOCK_NAMESPACE = 0x7443_0003;
+
+/** Takes the purchase-order locks in a fixed order, so two transactions never wait on each other in a cycle. */
+export async function lockPurchaseOrders(client: PoolClient, purchaseOrderNumbers: string[]): Promise<void> {
+  for (const number of [...new Set(purchaseOrderNumbers)].sort()) {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PURCHASE_ORDER_LOCK_NAMESPACE, number]);
   }
 }
 

@@ -5,7 +5,7 @@ import { JsonDiff, jsonDiff } from '../changes/json-diff';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
-import { compareVersions, VersionOutcome } from '../orders/order.store';
+import { compareVersions, lockPurchaseOrders, VersionOutcome } from '../orders/order.store';
 import { ShipmentLineRow, ShipmentSnapshot } from './shipment-snapshot.mapper';
 
 const SHIPMENT_LOCK_NAMESPACE = 0x7443_0002;
@@ -65,6 +65,7 @@ export class ShipmentStore {
     const added = await this.documents.addShipmentDocuments(client, header.shipmentId, snapshot.documents, context);
     changes.push(...added.map((document) => this.changes.documentAdded(null, document, context, header.shipmentId)));
     await this.changes.record(client, changes);
+    await lockPurchaseOrders(client, snapshot.lines.map((line) => line.purchaseOrderNumber));
     await this.linkOrderLines(client, header.shipmentId, header.buyerCompanyId);
     return { shipmentId: header.shipmentId, header: headerOutcome, lines, documentsAdded: added.length };
   }
