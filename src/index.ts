@@ -37,6 +37,7 @@ export type {
 export { OrderWebhookHandler } from './orders/order-webhook.handler';
 export { ShipmentWebhookHandler } from './shipments/shipment-webhook.handler';
 export { GetWebhookHandler } from './webhooks/get-webhook.handler';
+export { setupTradecloudOpenApi } from './webhooks/webhook-openapi';
 
 // The Tradecloud API client.
 export { TradecloudApiClient, TradecloudApiError, TRADECLOUD_ACCEPTANCE_API_URL, TRADECLOUD_PRODUCTION_API_URL } from './tradecloud-api';

@@ -7,6 +7,7 @@ import { WebhookObserverGuard } from '../observability/webhook-observer.guard';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
 import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
 import { GetWebhookHandler } from './get-webhook.handler';
+import { ApiGetWebhook, ApiOrderWebhook, ApiShipmentWebhook } from './webhook-openapi';
 
 export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
 
@@ -25,6 +26,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
     constructor(private readonly handler: OrderWebhookHandler) {}
 
     @Post('orders')
+    @ApiOrderWebhook(false)
     @HttpCode(202)
     @ForWebhookKind('orders')
     async orders(@Req() request: Request, @Res() response: Response): Promise<void> {
@@ -32,6 +34,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
     }
 
     @Post('order-documents')
+    @ApiOrderWebhook(true)
     @HttpCode(202)
     @ForWebhookKind('order-documents')
     async orderDocuments(@Req() request: Request, @Res() response: Response): Promise<void> {
@@ -46,6 +49,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
     constructor(private readonly handler: ShipmentWebhookHandler) {}
 
     @Post('shipments')
+    @ApiShipmentWebhook()
     @HttpCode(202)
     @ForWebhookKind('shipments')
     async shipments(@Req() request: Request, @Res() response: Response): Promise<void> {
@@ -60,17 +64,35 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
   class GetWebhookController {
     constructor(private readonly handler: GetWebhookHandler) {}
 
-    @Get(['orders', 'orders/:orderId'])
+    @Get('orders/:orderId')
+    @ApiGetWebhook('orderId', true)
     @HttpCode(202)
     @ForWebhookKind('orders')
     async order(@Req() request: Request, @Res() response: Response): Promise<void> {
       await this.handler.handleOrder(request, response);
     }
 
-    @Get(['shipments', 'shipments/:shipmentId'])
+    @Get('orders')
+    @ApiGetWebhook('orderId', false)
+    @HttpCode(202)
+    @ForWebhookKind('orders')
+    async orderByQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handleOrder(request, response);
+    }
+
+    @Get('shipments/:shipmentId')
+    @ApiGetWebhook('shipmentId', true)
     @HttpCode(202)
     @ForWebhookKind('shipments')
     async shipment(@Req() request: Request, @Res() response: Response): Promise<void> {
+      await this.handler.handleShipment(request, response);
+    }
+
+    @Get('shipments')
+    @ApiGetWebhook('shipmentId', false)
+    @HttpCode(202)
+    @ForWebhookKind('shipments')
+    async shipmentByQuery(@Req() request: Request, @Res() response: Response): Promise<void> {
       await this.handler.handleShipment(request, response);
     }
   }

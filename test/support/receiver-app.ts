@@ -29,6 +29,8 @@ export interface ReceiverAppOptions {
   schema?: string;
   options?: Partial<TradecloudModuleOptions>;
   extras?: Partial<TradecloudModuleExtras>;
+  /** Runs after the app is created and before it listens (e.g. to mount OpenAPI). */
+  beforeListen?: (app: INestApplication) => void;
   /** Providers of the host application (e.g. domain event handlers). */
   providers?: Type[];
   /** Replace providers, e.g. to simulate a mapping bug. */
@@ -59,6 +61,7 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
   for (const override of setup.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: process.env.TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn'] });
+  setup.beforeListen?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setupTradecloudOpenApi } from '../../src';
+import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+interface Operation {
+  security?: Array<Record<string, string[]>>;
+  responses: Record<string, { description: string }>;
+  requestBody?: unknown;
+}
+
+describe('OpenAPI document of the webhook routes', () => {
+  let database: TestDatabase;
+  let receiver: ReceiverApp;
+  let document: {
+    openapi: string;
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('openapi');
+    receiver = await startReceiverApp({ databaseUrl: database.url, beforeListen: (app) => setupTradecloudOpenApi(app) });
+    const response = await fetch(`${receiver.url}/docs-json`);
+    expect(response.status).toBe(200);
+    document = (await response.json()) as typeof document;
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await database?.drop();
+  });
+
+  it('is OpenAPI 3 and lists every webhook route', () => {
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/tradecloud/webhooks/order-documents',
+      '/tradecloud/webhooks/orders',
+      '/tradecloud/webhooks/orders/{orderId}',
+      '/tradecloud/webhooks/shipments',
+      '/tradecloud/webhooks/shipments/{shipmentId}',
+    ]);
+    expect(Object.keys(document.paths['/tradecloud/webhooks/orders']).sort()).toEqual(['get', 'post']);
+  });
+
+  it('names the security schemes of every route (no OAuth on shipments) and every status with what Tradecloud does', () => {
+    expect(document.components.securitySchemes).toMatchObject({
+      basic: { type: 'http', scheme: 'basic' },
+      bearer: { type: 'http', scheme: 'bearer' },
+      oauth2: { type: 'oauth2' },
+    });
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const schemes = (operation.security ?? []).flatMap((entry) => Object.keys(entry)).sort();
+        expect(schemes, `${method} ${path}`).toEqual(path.includes('shipments') ? ['basic', 'bearer'] : ['basic', 'bearer', 'oauth2']);
+        expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['202', '400', '401', '503']));
+        for (const response of Object.values(operation.responses)) expect(response.description).toMatch(/Tradecloud: (delivered|dropped|retried)/);
+        if (method === 'post') expect(operation.requestBody).toBeDefined();
+      }
+    }
+  });
+
+  it('serves the UI at /docs', async () => {
+    const response = await fetch(`${receiver.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('swagger');
+  });
+});
