@@ -1,3 +1,4 @@
+import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -13,8 +14,12 @@ const swcPlugin = () =>
     },
   });
 
+// The examples import the package by its published name, as a host would.
+const alias = { 'nestjs-tradecloud-receiver': path.resolve(import.meta.dirname, 'src/index.ts') };
+
 export default defineConfig({
   oxc: false,
+  resolve: { alias },
   test: {
     // CI asks for a JSON report too, to print a plain "N passed, N failed" line.
     reporters: process.env.VITEST_JSON_REPORT ? ['default', 'json'] : ['default'],
@@ -22,11 +27,13 @@ export default defineConfig({
     projects: [
       {
         oxc: false,
+        resolve: { alias },
         plugins: [swcPlugin()],
         test: { name: 'unit', include: ['src/**/*.spec.ts'], environment: 'node' },
       },
       {
         oxc: false,
+        resolve: { alias },
         plugins: [swcPlugin()],
         test: {
           name: 'e2e',
