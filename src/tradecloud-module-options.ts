@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TradecloudAuthOptions } from './auth/auth-options';
+import type { TradecloudDocumentsOptions } from './documents/documents-options';
 import type { TradecloudQueueOptions } from './queue/queue-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 
@@ -18,6 +19,8 @@ export interface TradecloudModuleOptions {
   webhooks?: TradecloudWebhookOptions;
   /** Background processing (retries, concurrency). */
   queue?: TradecloudQueueOptions;
+  /** Downloading and storing document content (storage, size limit, address policy). */
+  documents?: TradecloudDocumentsOptions;
 }
 
 export interface TradecloudWebhookOptions {

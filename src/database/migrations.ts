@@ -2,6 +2,8 @@ import { CreateInbox1764300000000 } from '../../migrations/1764300000000-CreateI
 import { CreateOrders1764300001000 } from '../../migrations/1764300001000-CreateOrders';
 import { CreateJobQueue1764300002000 } from '../../migrations/1764300002000-CreateJobQueue';
 import { CreateShipments1764300003000 } from '../../migrations/1764300003000-CreateShipments';
+import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
+import { CreateViews1764300005000 } from '../../migrations/1764300005000-CreateViews';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -9,4 +11,6 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateOrders1764300001000,
   CreateJobQueue1764300002000,
   CreateShipments1764300003000,
+  CreateDocumentContents1764300004000,
+  CreateViews1764300005000,
 ];

@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { EventContext } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { DocumentDownloadQueue } from './document-download.queue';
 import { OwnedDocument } from './document-reference.mapper';
 
 /** A document row that was just added. */
@@ -16,11 +17,16 @@ export interface StoredDocument {
 
 /**
  * Document references. They only accumulate: a reference seen again in the same place is left
- * as it is, and nothing is deleted when a later event no longer lists it.
+ * as it is, and nothing is deleted when a later event no longer lists it. Each added reference
+ * with an `objectId` or a `url` gets its download job in the same transaction (see
+ * {@link DocumentDownloadQueue}); the download itself runs later, on its own.
  */
 @Injectable()
 export class DocumentStore {
-  constructor(private readonly database: TradecloudDatabase) {}
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly downloads: DocumentDownloadQueue,
+  ) {}
 
   /** Adds the order documents not stored yet; returns the ones it added. A reference without objectId and url needs no download (`none`). */
   async addOrderDocuments(client: PoolClient, orderId: string, documents: OwnedDocument[], context: EventContext): Promise<StoredDocument[]> {
@@ -40,20 +46,21 @@ export class DocumentStore {
       content_status: document.objectId || document.url ? 'pending' : 'none',
       document: document.document,
     }));
-    const inserted = await client.query<{ id: string; line_id: string | null; document_key: string; object_id: string | null }>(
+    const inserted = await client.query<{ id: string; line_id: string | null; document_key: string; object_id: string | null; content_status: string }>(
       `INSERT INTO ${this.database.table('documents')} AS d
          (document_key, object_id, url, code, revision, name, type, description, order_id, line_id, line_position,
-          side, content_status, document, first_event_id)
+          side, content_status, download_enqueued, document, first_event_id)
        SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, $2::uuid,
-              x.line_id, x.line_position, x.side, x.content_status, x.document, $3
+              x.line_id, x.line_position, x.side, x.content_status, x.content_status = 'pending' AND $4::boolean, x.document, $3
          FROM jsonb_to_recordset($1::jsonb) AS x(
               document_key text, object_id text, url text, code text, revision text, name text, type text,
               description text, line_id uuid, line_position text, side text, content_status text, document jsonb)
        ON CONFLICT (order_id, (coalesce(line_id::text, line_position, '')), side, document_key) WHERE order_id IS NOT NULL
        DO NOTHING
-       RETURNING id, line_id, document_key, object_id`,
-      [stringifyExact(rows), orderId, context.eventId],
+       RETURNING id, line_id, document_key, object_id, content_status`,
+      [stringifyExact(rows), orderId, context.eventId, this.downloads.enabled],
     );
+    await this.enqueueDownloads(client, inserted.rows);
     return inserted.rows.map((row) => ({
       id: String(row.id),
       lineId: row.line_id,
@@ -83,12 +90,19 @@ export class DocumentStore {
       last_updated_at: document.lastUpdatedAt,
       document: document.document,
     }));
-    const written = await client.query<{ id: string; document_key: string; object_id: string | null; last_updated_at: Date | null; inserted: boolean }>(
+    const written = await client.query<{
+      id: string;
+      document_key: string;
+      object_id: string | null;
+      content_status: string;
+      last_updated_at: Date | null;
+      inserted: boolean;
+    }>(
       `INSERT INTO ${this.database.table('documents')} AS d
          (document_key, object_id, url, code, revision, name, type, description, shipment_id, side, content_status,
-          last_updated_at, document, first_event_id)
+          download_enqueued, last_updated_at, document, first_event_id)
        SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, $2,
-              x.side, x.content_status, x.last_updated_at, x.document, $3
+              x.side, x.content_status, x.content_status = 'pending' AND $4::boolean, x.last_updated_at, x.document, $3
          FROM jsonb_to_recordset($1::jsonb) AS x(
               document_key text, object_id text, url text, code text, revision text, name text, type text,
               description text, side text, content_status text, last_updated_at timestamptz, document jsonb)
@@ -96,9 +110,10 @@ export class DocumentStore {
        DO UPDATE SET code = EXCLUDED.code, revision = EXCLUDED.revision, name = EXCLUDED.name, type = EXCLUDED.type,
                      description = EXCLUDED.description, last_updated_at = EXCLUDED.last_updated_at, document = EXCLUDED.document
          WHERE d.last_updated_at < EXCLUDED.last_updated_at
-       RETURNING id, document_key, object_id, last_updated_at, (xmax = 0) AS inserted`,
-      [stringifyExact(rows), shipmentId, context.eventId],
+       RETURNING id, document_key, object_id, content_status, last_updated_at, (xmax = 0) AS inserted`,
+      [stringifyExact(rows), shipmentId, context.eventId, this.downloads.enabled],
     );
+    await this.enqueueDownloads(client, written.rows.filter((row) => row.inserted));
     return written.rows
       .filter((row) => row.inserted)
       .map((row) => ({
@@ -108,5 +123,12 @@ export class DocumentStore {
         objectId: row.object_id,
         lastUpdatedAt: row.last_updated_at?.toISOString() ?? null,
       }));
+  }
+
+  /** One download job per new content, sent in the transaction that recorded the rows. */
+  private async enqueueDownloads(client: PoolClient, rows: Array<{ id: string; object_id: string | null; content_status: string }>): Promise<void> {
+    if (!this.downloads.enabled) return;
+    const waiting = rows.filter((row) => row.content_status === 'pending').map((row) => ({ id: String(row.id), objectId: row.object_id }));
+    await this.downloads.enqueue(client, waiting);
   }
 }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ResolvedAuthOptions, resolveAuthOptions } from '../auth/auth-options';
+import { ResolvedDocumentsOptions, resolveDocumentsOptions } from '../documents/documents-options';
 import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
@@ -25,6 +26,7 @@ export interface ResolvedTradecloudOptions {
   tradecloudApi: ResolvedTradecloudApiOptions;
   webhooks: { bodyLimitBytes: number };
   queue: ResolvedQueueOptions;
+  documents: ResolvedDocumentsOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -55,6 +57,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const auth = resolveAuthOptions(options.auth, problems);
   const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
   const queue = resolveQueueOptions(options.queue, problems);
+  const documents = resolveDocumentsOptions(options.documents, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
@@ -73,6 +76,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     tradecloudApi,
     webhooks: { bodyLimitBytes },
     queue,
+    documents,
   };
 }
 
