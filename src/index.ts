@@ -71,3 +71,9 @@ export type {
   ShipmentLineView,
   ShipmentView,
 } from './read/read-models';
+
+// Documents: stored content, and re-queuing failed downloads.
+export { DocumentContentService, DocumentContentUnavailableError } from './documents/document-content.service';
+export { DocumentDownloader } from './documents/document-downloader.service';
+export { readDocumentsEnvironment } from './documents/documents-options';
+export type { TradecloudDocumentsOptions } from './documents/documents-options';

@@ -10,6 +10,8 @@ import {
   tradecloudDataSourceProvider,
 } from './database/database.providers';
 import { TradecloudDatabase } from './database/tradecloud-database.service';
+import { DocumentContentService } from './documents/document-content.service';
+import { DocumentDownloader } from './documents/document-downloader.service';
 import { DOCUMENT_PROVIDERS } from './documents/documents.providers';
 import { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 import { EventApplierRegistry } from './inbox/event-applier';
@@ -32,6 +34,7 @@ import { ShipmentEventApplier } from './shipments/shipment-event.applier';
 import { ShipmentSnapshotMapper } from './shipments/shipment-snapshot.mapper';
 import { ShipmentStore } from './shipments/shipment.store';
 import { ShipmentWebhookHandler } from './shipments/shipment-webhook.handler';
+import { TradecloudApiClient } from './tradecloud-api/tradecloud-api.client';
 import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.providers';
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
 import { FetchedOrderApplier, FetchedShipmentApplier } from './webhooks/fetched-entity.appliers';
@@ -82,6 +85,19 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
-  exports: [TRADECLOUD_DATA_SOURCE, TradecloudDatabaseHealthIndicator, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler, PipelineEvents, DomainEventPublisher, TradecloudOrders, TradecloudShipments],
+  exports: [
+    TRADECLOUD_DATA_SOURCE,
+    TradecloudDatabaseHealthIndicator,
+    OrderWebhookHandler,
+    ShipmentWebhookHandler,
+    GetWebhookHandler,
+    PipelineEvents,
+    DomainEventPublisher,
+    TradecloudOrders,
+    TradecloudShipments,
+    DocumentContentService,
+    DocumentDownloader,
+    TradecloudApiClient,
+  ],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -246,7 +246,7 @@ export class OrderStore {
 }
 
 /** Namespace of the purchase-order locks that serialise linking shipment lines to order lines. */
-const PURCHASE_ORDER_LOCK_NAMESPACE = 0x7443_0003;
+const PURCHASE_ORDER_LOCK_NAMESPACE = 0x7443_0004;
 
 /** Takes the purchase-order locks in a fixed order, so two transactions never wait on each other in a cycle. */
 export async function lockPurchaseOrders(client: PoolClient, purchaseOrderNumbers: string[]): Promise<void> {

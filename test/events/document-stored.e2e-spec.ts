@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentStoredEvent, OnTradecloudEvent, OrderDocumentsAttachedEvent } from '../../src';
+import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { buildOrderDocumentsEvent, contentSha256, registerDocuments, TradecloudSimulator } from '../support/tradecloud-simulator';
+
+const stored: DocumentStoredEvent[] = [];
+const attached: OrderDocumentsAttachedEvent[] = [];
+
+@Injectable()
+class ArchiveDocuments {
+  @OnTradecloudEvent('document.stored')
+  onStored(event: DocumentStoredEvent): void {
+    stored.push(event);
+  }
+
+  @OnTradecloudEvent('order.documents.attached')
+  onAttached(event: OrderDocumentsAttachedEvent): void {
+    attached.push(event);
+  }
+}
+
+describe('document domain events', () => {
+  let database: TestDatabase;
+  let simulator: TradecloudSimulator;
+  let receiver: ReceiverApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('document_events');
+    simulator = await TradecloudSimulator.start();
+    receiver = await startReceiverApp({
+      databaseUrl: database.url,
+      options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials } },
+      providers: [ArchiveDocuments],
+    });
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await simulator?.stop();
+    await database?.drop();
+  });
+
+  it('emits order.documents.attached when the reference arrives and document.stored once its content is downloaded', async () => {
+    const body = buildOrderDocumentsEvent({ seed: 7, headerDocuments: 1, lineNumbers: [] });
+    const objectId = body.orderDocumentsEvent.supplierOrder.documents[0].objectId as string;
+    const registered = registerDocuments(simulator, body, { sizeBytes: 4096 });
+    const response = await receiver.post('/order-documents', body);
+    expect(response.status).toBe(202);
+    for (const deadline = Date.now() + 20_000; stored.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const row = (await receiver.sql.query(`SELECT id::text, order_id, sha256 FROM tradecloud.documents WHERE object_id = $1`, [objectId])).rows[0];
+    expect(attached.map((event) => event.documents.map((document) => document.documentId))).toEqual([[row.id]]);
+    expect(stored).toEqual([
+      expect.objectContaining({
+        type: 'document.stored',
+        documentId: row.id,
+        orderId: row.order_id,
+        shipmentId: null,
+        sha256: await contentSha256(registered.get(objectId)!.content),
+      }),
+    ]);
+    expect(row.sha256).toBe(stored[0].sha256);
+  });
+});
