@@ -14,7 +14,7 @@ export { TradecloudConfigurationError } from './options/resolved-options';
 
 // Database: the DataSource the module uses, and what a host's own DataSource needs to know.
 export { TRADECLOUD_DATA_SOURCE } from './database/database.providers';
-export { TRADECLOUD_ENTITIES } from './database/entities';
+export { TRADECLOUD_ENTITIES, tradecloudEntities } from './database/entities';
 export { TRADECLOUD_MIGRATIONS } from './database/migrations';
 export { TradecloudDatabaseHealthIndicator } from './health/database-health.indicator';
 export { WebhookEventEntity } from './inbox/webhook-event.entity';

@@ -7,6 +7,7 @@ import {
   TradecloudDatabaseHealthIndicator,
   TradecloudModule,
   TradecloudModuleOptions,
+  tradecloudEntities,
 } from '../src';
 import { createHostAppModule } from './host-app/host-app.module';
 import { createTestDatabase, TestDatabase, withClient } from './support/test-database';
@@ -36,6 +37,16 @@ describe('embedding TradecloudModule in a host application', () => {
     const dataSource = app.get<DataSource>(TRADECLOUD_DATA_SOURCE);
     expect(dataSource.isInitialized).toBe(true);
     expect(await tablesIn(database.url, 'tc_for_root')).toEqual(expect.arrayContaining(OUR_TABLES));
+    // The entity schemas read the same tables through a host's own DataSource (no synchronize!).
+    const reader = await new DataSource({ type: 'postgres', url: database.url, entities: tradecloudEntities('tc_for_root') }).initialize();
+    try {
+      for (const entity of reader.entityMetadatas) expect(await reader.getRepository(entity.name).find({ take: 1 })).toEqual([]);
+      expect(reader.entityMetadatas.map((entity) => entity.tableName).sort()).toEqual(
+        ['changes', 'delivery_lines', 'documents', 'order_lines', 'orders', 'shipment_lines', 'shipments'],
+      );
+    } finally {
+      await reader.destroy();
+    }
     const health = await app.get(TradecloudDatabaseHealthIndicator).isHealthy();
     expect(health.database.status).toBe('up');
     await app.close();

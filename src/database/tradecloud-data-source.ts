@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { TRADECLOUD_ENTITIES } from './entities';
+import { tradecloudEntities } from './entities';
+import { WebhookEventEntity } from '../inbox/webhook-event.entity';
 import { TRADECLOUD_MIGRATIONS } from './migrations';
 import { quoteIdentifier } from './sql';
 
@@ -16,7 +17,7 @@ export function tradecloudDataSourceOptions(settings: TradecloudDataSourceSettin
     type: 'postgres',
     url: settings.url,
     schema: settings.schema,
-    entities: TRADECLOUD_ENTITIES,
+    entities: [WebhookEventEntity, ...tradecloudEntities(settings.schema)],
     migrations: TRADECLOUD_MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
