@@ -1,25 +1,31 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { EnvironmentError, readEnvironment } from './standalone/environment';
+import { EnvironmentError, readEnvironment, StandaloneEnvironment } from './standalone/environment';
 import { startStandaloneServer, StandaloneServer } from './standalone/standalone-server';
+import { createStandaloneLogging } from './standalone/start-up-logger';
+
+/** Past the request drain, the queue's wait for running jobs (20 s) and the database's stop: something hangs. */
+const HARD_STOP_MARGIN_MS = 45_000;
 
 /** The standalone receiver: `npm start`. */
 async function main(): Promise<void> {
-  let environment;
+  let environment: StandaloneEnvironment;
   try {
     environment = readEnvironment();
   } catch (error) {
     if (error instanceof EnvironmentError) {
+      // Plain lines on stderr: there is no logger yet, and a person is reading this.
       console.error(error.message);
       process.exit(1);
     }
     throw error;
   }
-
+  const logging = createStandaloneLogging({ level: environment.logLevel });
+  Logger.overrideLogger(logging.nestLogger);
   const logger = new Logger('Tradecloud');
   let server: StandaloneServer;
   try {
-    server = await startStandaloneServer(environment);
+    server = await startStandaloneServer(environment, logging);
   } catch (error) {
     logger.error(`Start failed: ${(error as Error).message}`);
     process.exit(1);
@@ -33,6 +39,11 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.log(`${signal} received: shutting down`);
+    const hardStop = setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${environment.shutdownTimeoutMs + HARD_STOP_MARGIN_MS} ms: exiting`);
+      process.exit(1);
+    }, environment.shutdownTimeoutMs + HARD_STOP_MARGIN_MS);
+    hardStop.unref();
     try {
       await server.close();
       process.exit(0);

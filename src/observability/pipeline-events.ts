@@ -10,6 +10,8 @@ export interface WebhookAnsweredEvent {
   statusCode: number;
   outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized' | 'too-large' | 'unavailable' | 'error';
   durationMs: number;
+  /** The request's id (`X-Request-Id`, or the one a request logger drew), when known. */
+  requestId?: string | null;
 }
 
 /** Processing of one stored event ended (one attempt). */

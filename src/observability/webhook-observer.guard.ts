@@ -10,6 +10,13 @@ export interface WebhookRequestFacts {
   entityId?: string | null;
 }
 
+/** Marks a response whose request the observer reports, so that a generic request log can leave it to the pipeline's line. */
+const OBSERVED = Symbol('tradecloud.observed');
+
+export function isObservedWebhookResponse(response: object): boolean {
+  return (response as { [OBSERVED]?: boolean })[OBSERVED] === true;
+}
+
 const OUTCOMES: Record<number, WebhookAnsweredEvent['outcome']> = {
   200: 'duplicate',
   202: 'accepted',
@@ -33,6 +40,7 @@ export class WebhookObserverGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     const started = performance.now();
+    (response as unknown as { [OBSERVED]: boolean })[OBSERVED] = true;
     response.once('finish', () => {
       const facts = (response.locals.tradecloud ?? {}) as WebhookRequestFacts;
       this.events.emit('webhook.answered', {
@@ -43,6 +51,7 @@ export class WebhookObserverGuard implements CanActivate {
         statusCode: response.statusCode,
         outcome: OUTCOMES[response.statusCode] ?? 'error',
         durationMs: performance.now() - started,
+        requestId: requestIdOf(request),
       });
     });
     return true;
@@ -55,4 +64,12 @@ function endpointOf(request: Request): string {
   const match = /\/(orders|order-documents|shipments)(\/[^/]+)?$/.exec(path);
   if (!match) return 'unknown';
   return request.method === 'GET' ? `${match[1]}-get` : match[1];
+}
+
+/** The id a request logger gave the request (pino-http's `req.id`), else a caller's `X-Request-Id`. */
+function requestIdOf(request: Request): string | null {
+  const id = (request as Request & { id?: unknown }).id;
+  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  const header = request.headers['x-request-id'];
+  return typeof header === 'string' && header ? header.slice(0, 128) : null;
 }

@@ -166,6 +166,16 @@ describe('readEnvironment', () => {
     expect(problems.join('\n')).not.toContain('hunter2');
   });
 
+  it('reads METRICS_TOKEN and SHUTDOWN_TIMEOUT_MS, never echoing the token', () => {
+    expect(readEnvironment({})).toMatchObject({ metricsToken: undefined, shutdownTimeoutMs: 10_000 });
+    expect(readEnvironment({ METRICS_TOKEN: 'scrape-me', SHUTDOWN_TIMEOUT_MS: '30000' })).toMatchObject({ metricsToken: 'scrape-me', shutdownTimeoutMs: 30_000 });
+    const problems = problemsOf({ METRICS_TOKEN: 'has space', SHUTDOWN_TIMEOUT_MS: '-1' });
+    expect(problems).toEqual([
+      'METRICS_TOKEN must be visible ASCII characters without spaces (value not shown: it may contain a secret)',
+      'SHUTDOWN_TIMEOUT_MS must be an integer from 0 to 600000, got "-1"',
+    ]);
+  });
+
   it('accepts production with credentials for every kind', () => {
     expect(readEnvironment({ NODE_ENV: 'production', WEBHOOK_BEARER_TOKENS: 't' }).production).toBe(true);
     expect(readEnvironment({ NODE_ENV: 'production', ...OAUTH_ENV, WEBHOOK_SHIPMENTS_OAUTH_ENABLED: 'true' }).webhookAuth.oauth).toBeDefined();

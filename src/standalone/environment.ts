@@ -27,6 +27,10 @@ export interface StandaloneEnvironment {
   tls?: StandaloneTlsEnvironment;
   /** Unset when no TRADECLOUD_API_* variable is set: GET webhooks then answer 503 and documents are not downloaded. */
   tradecloudApi?: TradecloudApiOptions;
+  /** `METRICS_TOKEN`: set, `GET /metrics` requires it as a Bearer token. */
+  metricsToken?: string;
+  /** `SHUTDOWN_TIMEOUT_MS`: how long requests in flight get to finish after SIGTERM/SIGINT. */
+  shutdownTimeoutMs: number;
 }
 
 /** A URL path prefix: leading slash, no trailing slash, plain path characters. */
@@ -73,6 +77,8 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     webhookAuth: readStandaloneAuth(read, production, problems),
     tls: readStandaloneTls(read, cwd, problems),
     tradecloudApi: readTradecloudApiEnvironment(env, problems),
+    metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
   if (problems.length) throw new EnvironmentError(problems);
   return result;

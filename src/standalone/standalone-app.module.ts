@@ -1,10 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
 import { TradecloudAuthOptions } from '../auth/auth-options';
 import { HealthController } from '../health/health.controller';
+import { TradecloudMetricsModule } from '../observability/metrics/metrics.module';
 import { TradecloudModule } from '../tradecloud.module';
 import { DevCredentials } from './dev-credentials';
 import { StandaloneEnvironment } from './environment';
+import { PipelineLogProvider } from './pipeline-log.provider';
+import type { StandaloneLogging } from './start-up-logger';
 
 /** The module's `auth` options from the `WEBHOOK_*` variables, or from generated development credentials. */
 export function standaloneAuthOptions(environment: StandaloneEnvironment, devCredentials?: DevCredentials): TradecloudAuthOptions {
@@ -19,14 +23,19 @@ export function standaloneAuthOptions(environment: StandaloneEnvironment, devCre
   };
 }
 
-/** The standalone service: the module configured from environment variables, plus `GET /health`. */
+/**
+ * The standalone service: the module configured from environment variables, plus `GET /health`,
+ * `GET /metrics`, request ids and JSON logs.
+ */
 @Module({})
 export class StandaloneAppModule {
-  static register(environment: StandaloneEnvironment, databaseUrl: string, devCredentials?: DevCredentials): DynamicModule {
+  static register(environment: StandaloneEnvironment, databaseUrl: string, devCredentials: DevCredentials | undefined, logging: StandaloneLogging): DynamicModule {
     return {
       module: StandaloneAppModule,
       imports: [
         TerminusModule,
+        LoggerModule.forRoot(logging.params),
+        TradecloudMetricsModule.forRoot({ controller: true, bearerToken: environment.metricsToken }),
         TradecloudModule.forRoot({
           database: {
             url: databaseUrl,
@@ -43,6 +52,7 @@ export class StandaloneAppModule {
         }),
       ],
       controllers: [HealthController],
+      providers: [PipelineLogProvider.for(logging.root)],
     };
   }
 }

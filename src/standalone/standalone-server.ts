@@ -1,24 +1,36 @@
 import { readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
 import { describeDevCredentials, LoadedDevCredentials, loadOrCreateDevCredentials, needsDevCredentials } from './dev-credentials';
-import { nestLogLevels, StandaloneEnvironment } from './environment';
+import { StandaloneEnvironment } from './environment';
+import { HttpDrain } from './http-drain';
 import { StandaloneAppModule } from './standalone-app.module';
-import { StandaloneLogger } from './start-up-logger';
+import { createStandaloneLogging, StandaloneLogging } from './start-up-logger';
 
 export interface StandaloneServer {
   app: INestApplication;
   /** Base URL the receiver answers on. */
   url: string;
-  /** Closes the HTTP server and the pool, then stops an embedded PostgreSQL. */
+  /**
+   * Graceful stop: no new connections, requests in flight finish (up to SHUTDOWN_TIMEOUT_MS),
+   * running jobs finish (bounded by the queue), the pool closes, then an embedded PostgreSQL stops.
+   */
   close(): Promise<void>;
 }
 
-/** Starts the receiver as configured by the environment: embedded PostgreSQL when no DATABASE_URL is set. */
-export async function startStandaloneServer(environment: StandaloneEnvironment): Promise<StandaloneServer> {
+/**
+ * Starts the receiver as configured by the environment: embedded PostgreSQL when no
+ * DATABASE_URL is set. `logging` is created here unless the caller made it earlier.
+ */
+export async function startStandaloneServer(
+  environment: StandaloneEnvironment,
+  logging: StandaloneLogging = createStandaloneLogging({ level: environment.logLevel }),
+): Promise<StandaloneServer> {
+  // From here on every Nest `Logger` line, start-up included, goes through pino.
+  Logger.overrideLogger(logging.nestLogger);
   const logger = new Logger('Tradecloud');
-  Logger.overrideLogger(nestLogLevels(environment.logLevel));
   const devCredentials: LoadedDevCredentials | undefined = needsDevCredentials(environment)
     ? loadOrCreateDevCredentials(environment.dataDir)
     : undefined;
@@ -37,15 +49,17 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
     logger.log(`Embedded PostgreSQL is ready. Connect with: ${embedded.psqlCommand()}`);
   }
   let app: INestApplication | undefined;
+  let drain: HttpDrain | undefined;
   try {
-    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl, devCredentials?.credentials), {
-      logger: new StandaloneLogger(nestLogLevels(environment.logLevel)),
+    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl, devCredentials?.credentials, logging), {
+      logger: logging.nestLogger,
       abortOnError: false,
       // Webhook bodies are read by the webhook handlers themselves, after authentication, so an
       // unauthenticated request costs no parsing and no memory (see the inbox feature).
       bodyParser: false,
       httpsOptions: httpsOptions(environment),
     });
+    drain = new HttpDrain(app.getHttpServer() as HttpServer);
     await app.listen(environment.port, environment.host);
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -60,12 +74,19 @@ export async function startStandaloneServer(environment: StandaloneEnvironment):
   // Last line of a start: scripts and tests wait for it.
   logger.log(`Tradecloud receiver listening on ${url} (health: ${url}/health)`);
   const startedApp = app;
+  const startedDrain = drain!;
   return {
     app: startedApp,
     url,
     close: async () => {
+      const waiting = startedDrain.requestsInFlight;
+      logger.log(`Stopped accepting connections; waiting for ${waiting} request(s) in flight (up to ${environment.shutdownTimeoutMs} ms)`);
+      const unfinished = await startedDrain.drain(environment.shutdownTimeoutMs);
+      if (unfinished) logger.warn(`${unfinished} request(s) still unfinished after ${environment.shutdownTimeoutMs} ms: closing anyway (Tradecloud retries them)`);
+      // Nest's shutdown: the queue lets running jobs finish (bounded), then the pool closes.
       await startedApp.close();
       await embedded?.stop();
+      logger.log('Shutdown complete');
     },
   };
 }

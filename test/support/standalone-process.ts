@@ -9,15 +9,44 @@ export interface StandaloneProcess {
   child: ChildProcess;
   /** Base URL, known once the receiver logged that it listens. */
   url: string;
-  /** Everything it printed so far (stdout and stderr). */
+  /** Everything it printed so far (stdout and stderr), JSON log lines shown readably (see `readableLog`). */
   output(): string;
+  /** Exactly the bytes it printed (JSON log lines as they are). */
+  rawOutput(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export interface RunResult {
   code: number | null;
+  /** Readable, as `StandaloneProcess.output()`. */
   output: string;
+  rawOutput: string;
+}
+
+/**
+ * The receiver logs JSON lines; tests match on what a person reads. Each JSON line becomes
+ * `level [context] msg {other fields}` with the message unescaped (quotes as written) and a
+ * stack trace, if any, on real lines; every other field is kept as JSON, so a secret in any
+ * field is still found by a `not.toContain` check. Plain lines (configuration errors) pass as is.
+ */
+export function readableLog(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('{')) return line;
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return line;
+      }
+      const { level, time: _time, pid: _pid, hostname: _hostname, context, msg, ...rest } = entry;
+      const trace = [rest.stack, (rest.err as { stack?: unknown } | undefined)?.stack].filter((value) => typeof value === 'string').join('\n');
+      const fields = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+      return `${level} ${context ? `[${context}] ` : ''}${msg ?? ''}${fields}${trace ? `\n${trace}` : ''}`;
+    })
+    .join('\n');
 }
 
 function spawnMain(env: Record<string, string | undefined>): ChildProcess {
@@ -42,7 +71,7 @@ export function runUntilExit(env: Record<string, string | undefined>, timeoutMs 
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, output: readableLog(output), rawOutput: output });
     });
   });
 }
@@ -65,7 +94,8 @@ export function startStandaloneProcess(env: Record<string, string | undefined>, 
         resolve({
           child,
           url: match[1],
-          output: () => output,
+          output: () => readableLog(output),
+          rawOutput: () => output,
           stop: (signal = 'SIGINT') => {
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
             return exited;

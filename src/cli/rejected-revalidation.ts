@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { EventIdentity, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
+import { validateBody } from '../inbox/validation-messages';
+import { OrderWebhookHandler } from '../orders/order-webhook.handler';
+import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
+
+/**
+ * The validation specs of the POST webhook routes, exactly as the handlers use them: each
+ * handler is given a receiver that only records the spec it is called with. So a replayed
+ * rejected request is checked by the very rules the route applies today.
+ */
+function captureSpecs(): Map<string, JsonWebhookSpec<object>> {
+  const specs = new Map<string, JsonWebhookSpec<object>>();
+  const recorder = {
+    receive: async (_request: unknown, _response: unknown, spec: JsonWebhookSpec<object>) => {
+      specs.set(spec.endpoint, spec);
+    },
+  } as unknown as JsonWebhookReceiver;
+  const noRequest = undefined as never;
+  void new OrderWebhookHandler(recorder).handle(noRequest, noRequest, 'orders');
+  void new OrderWebhookHandler(recorder).handle(noRequest, noRequest, 'order-documents');
+  void new ShipmentWebhookHandler(recorder).handle(noRequest, noRequest);
+  return specs;
+}
+
+let specs: Map<string, JsonWebhookSpec<object>> | undefined;
+
+export type Revalidation = { valid: true; identity: EventIdentity; eventName: string | null; dedupeKey: string } | { valid: false; problems: string[] };
+
+/** Validates a stored rejected request's body again, as its route would now; a valid one gets the inbox's idempotency key. */
+export async function revalidateRejected(endpoint: string, bodyText: string | null): Promise<Revalidation> {
+  specs ??= captureSpecs();
+  const spec = specs.get(endpoint);
+  if (!spec) return { valid: false, problems: [`requests to ${endpoint} cannot be re-validated (only POST orders, order-documents and shipments)`] };
+  if (bodyText === null) return { valid: false, problems: ['the body was kept as text only (not JSON, or not storable as JSON): only a resend from Tradecloud can replace it'] };
+  const json: unknown = JSON.parse(bodyText);
+  const body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
+  let problems = await validateBody(spec.dto, json);
+  const identity = problems.length ? undefined : spec.identify(body);
+  if (identity && 'problems' in identity) problems = identity.problems;
+  if (problems.length || !identity || 'problems' in identity) return { valid: false, problems };
+  const eventName = typeof body.eventName === 'string' ? body.eventName : null;
+  // The inbox's key (WebhookIntake.accept): the message id, else the body's hash, per route.
+  const dedupeKey = identity.messageId
+    ? `${endpoint}:message:${identity.messageId}`
+    : `${endpoint}:sha256:${createHash('sha256').update(bodyText).digest('hex')}`;
+  return { valid: true, identity, eventName, dedupeKey };
+}

@@ -1,0 +1,5 @@
+/** The `endpoint` values of `webhook_events`: the route an event arrived on (GET webhooks have their own). */
+export const WEBHOOK_EVENT_KINDS = ['orders', 'order-documents', 'shipments', 'orders-get', 'shipments-get'] as const;
+
+/** Every `webhook_events.status`. */
+export const WEBHOOK_EVENT_STATUSES = ['pending', 'processed', 'stale', 'failed', 'dead', 'rejected'] as const;

@@ -1,0 +1,142 @@
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { TradecloudDatabase } from '../../database/tradecloud-database.service';
+import { TradecloudApiClient } from '../../tradecloud-api/tradecloud-api.client';
+import type { TradecloudApiCall } from '../../tradecloud-api/tradecloud-http';
+import { EventProcessedEvent, PipelineEvents, WebhookAnsweredEvent } from '../pipeline-events';
+import { DatabaseGauges } from './database-gauges';
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * Tradecloud event names are a small fixed vocabulary; anything else (a malformed body's
+ * `eventName`) is folded into `other` so a sender cannot create unbounded label values.
+ */
+export function eventNameLabel(eventName: string | null | undefined): string {
+  if (!eventName) return 'none';
+  return /^[A-Z][A-Za-z0-9]{2,79}$/.test(eventName) ? eventName : 'other';
+}
+
+/**
+ * The receiver's Prometheus metrics, in a registry of its own (never prom-client's global one),
+ * so that two applications in one process, or a host with its own metrics, do not clash.
+ * Counters follow the pipeline's in-process events and the Tradecloud API client's calls;
+ * the inbox, queue and document gauges are read from PostgreSQL at scrape time.
+ *
+ * A host serves `await metrics.metrics()` (content type `metrics.contentType`) on a route of its
+ * own, or merges `metrics.registry` into its registry.
+ */
+@Injectable()
+export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
+  readonly registry = new Registry();
+  private readonly detachers: Array<() => void> = [];
+  private database?: TradecloudDatabase;
+
+  readonly webhookRequests = new Counter({
+    name: 'tradecloud_webhook_requests_total',
+    help: 'Webhook requests answered, by kind (route), event name, HTTP status code and outcome.',
+    labelNames: ['kind', 'event_name', 'status_code', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly webhookDuration = new Histogram({
+    name: 'tradecloud_webhook_request_duration_seconds',
+    help: 'Time to answer a webhook request (authentication, validation, storing), by kind and outcome.',
+    labelNames: ['kind', 'outcome'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly processing = new Counter({
+    name: 'tradecloud_event_processing_total',
+    help: 'Processing attempts of stored events, by kind and result (processed, stale, failed, dead).',
+    labelNames: ['kind', 'status'],
+    registers: [this.registry],
+  });
+  readonly processingDuration = new Histogram({
+    name: 'tradecloud_event_processing_duration_seconds',
+    help: 'Duration of one processing attempt, by kind and result.',
+    labelNames: ['kind', 'status'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly processingLag = new Histogram({
+    name: 'tradecloud_event_processing_lag_seconds',
+    help: 'Time from receipt to the end of successful processing (processed or stale), by kind.',
+    labelNames: ['kind'],
+    buckets: LAG_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly apiCalls = new Counter({
+    name: 'tradecloud_api_calls_total',
+    help: 'HTTP exchanges with the Tradecloud API (retries counted separately), by endpoint and status (HTTP code, or an error code without an answer).',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
+  readonly apiDuration = new Histogram({
+    name: 'tradecloud_api_call_duration_seconds',
+    help: 'Time to the response headers of a Tradecloud API exchange, by endpoint.',
+    labelNames: ['endpoint'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor(private readonly moduleRef: ModuleRef) {
+    collectDefaultMetrics({ register: this.registry });
+    new DatabaseGauges(this.registry, () => this.database);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Finds the TradecloudModule's services wherever the host imported it (this module does not import it). */
+  onModuleInit(): void {
+    const events = this.find(PipelineEvents);
+    if (!events) throw new Error('TradecloudMetricsModule needs TradecloudModule in the same application');
+    this.database = this.find(TradecloudDatabase);
+    const onAnswered = (event: WebhookAnsweredEvent) => this.recordAnswer(event);
+    const onProcessed = (event: EventProcessedEvent) => this.recordProcessing(event);
+    events.on('webhook.answered', onAnswered);
+    events.on('event.processed', onProcessed);
+    this.detachers.push(() => events.off('webhook.answered', onAnswered), () => events.off('event.processed', onProcessed));
+    const api = this.find(TradecloudApiClient);
+    if (api) this.detachers.push(api.onCall((call) => this.recordApiCall(call)));
+  }
+
+  /** At the very end of a shutdown: jobs that finish while the application stops are still counted. */
+  onApplicationShutdown(): void {
+    for (const detach of this.detachers.splice(0)) detach();
+  }
+
+  recordAnswer(event: WebhookAnsweredEvent): void {
+    const labels = { kind: event.endpoint, outcome: event.outcome };
+    this.webhookRequests.inc({ ...labels, event_name: eventNameLabel(event.eventName), status_code: String(event.statusCode) });
+    this.webhookDuration.observe(labels, event.durationMs / 1000);
+  }
+
+  recordProcessing(event: EventProcessedEvent): void {
+    const labels = { kind: event.endpoint, status: event.status };
+    this.processing.inc(labels);
+    this.processingDuration.observe(labels, event.durationMs / 1000);
+    if (event.status === 'processed' || event.status === 'stale') this.processingLag.observe({ kind: event.endpoint }, event.lagMs / 1000);
+  }
+
+  recordApiCall(call: TradecloudApiCall): void {
+    this.apiCalls.inc({ endpoint: call.endpoint, status: String(call.status ?? call.error ?? 'error') });
+    this.apiDuration.observe({ endpoint: call.endpoint }, call.durationMs / 1000);
+  }
+
+  private find<T>(token: abstract new (...args: never[]) => T): T | undefined {
+    try {
+      return this.moduleRef.get(token as never, { strict: false }) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}

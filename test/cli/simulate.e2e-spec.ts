@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeEntra } from '../support/fake-entra/fake-entra';
+import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { runCli, runCliJson } from './cli-process';
+
+const BASIC = { username: 'tradecloud', password: 'simulate-basic-password-4f1c' };
+const BEARER = 'simulate-static-bearer-token-93b7';
+const RESOURCE = { applicationIdUri: 'api://tradecloud-webhooks', clientId: 'c0ffee00-0000-4000-8000-00000000a001', accessTokenVersion: 2 as const };
+const CLIENT = { clientId: 'c0ffee00-0000-4000-8000-00000000a002', clientSecret: 'simulate~client~secret' };
+
+interface SimulateJson {
+  seed: number;
+  summary: Record<string, number>;
+  results: Array<{ step: number; route: string; eventName: string; orderId: string; purchaseOrderNumber: string; shipmentId?: string; status: number; answer: { eventId: string } }>;
+}
+
+/** `tradecloud simulate` against the compiled standalone receiver: the scenarios land in the tables. */
+describe('tradecloud simulate', () => {
+  let database: TestDatabase;
+  let entra: FakeEntra;
+  let receiver: StandaloneProcess;
+  let sql: Pool;
+  let dataDir: string;
+  const basicArgs = () => ['--url', receiver.url, '--auth', 'basic', '--username', BASIC.username, '--password', BASIC.password];
+
+  const waitProcessed = async (eventIds: string[]) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await sql.query<{ id: string; status: string }>(`SELECT id::text, status FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[])`, [eventIds]);
+      if (rows.length === eventIds.length && rows.every((row) => !['pending', 'failed'].includes(row.status))) return new Map(rows.map((row) => [row.id, row.status]));
+      if (Date.now() > deadline) throw new Error(`not processed in time: ${JSON.stringify(rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const eventIds = (run: SimulateJson) => [...new Set(run.results.map((result) => result.answer.eventId))];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cli_simulate');
+    entra = await FakeEntra.start();
+    entra.registerResource(RESOURCE);
+    entra.registerClient(CLIENT);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-simulate-'));
+    receiver = await startStandaloneProcess({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      WEBHOOK_BASIC_USERNAME: BASIC.username,
+      WEBHOOK_BASIC_PASSWORD: BASIC.password,
+      WEBHOOK_BEARER_TOKENS: BEARER,
+      WEBHOOK_OAUTH_JWKS_URI: entra.jwksUri(),
+      WEBHOOK_OAUTH_ISSUERS: entra.issuer(2),
+      WEBHOOK_OAUTH_AUDIENCES: RESOURCE.clientId,
+      WEBHOOK_OAUTH_CLIENT_IDS: CLIENT.clientId,
+    });
+    sql = new Pool({ connectionString: database.url, max: 2 });
+  });
+  afterAll(async () => {
+    await receiver?.stop('SIGTERM');
+    await sql?.end();
+    await entra?.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('lifecycle (Basic): the order, its lines, documents and the approved shipment land in the tables', async () => {
+    const run = await runCliJson<SimulateJson>(['simulate', 'lifecycle', '--seed', '11', ...basicArgs()]);
+    expect(run.summary).toEqual({ accepted: 6 });
+    expect(run.results.map((result) => `${result.route} ${result.eventName} ${result.status}`)).toEqual([
+      'orders OrderIssuedByBuyer 202',
+      'orders OrderChangesProposedBySupplier 202',
+      'orders OrderLinesAcceptedBySupplier 202',
+      'order-documents OrderDocumentsAttachedBySupplier 202',
+      'shipments ShipmentIssuedBySupplier 202',
+      'shipments ShipmentApprovedByBuyer 202',
+    ]);
+    const statuses = await waitProcessed(eventIds(run));
+    expect([...statuses.values()].every((status) => status === 'processed' || status === 'stale')).toBe(true);
+    const { orderId, purchaseOrderNumber } = run.results[0];
+    const shipmentId = run.results[5].shipmentId!;
+    const [order] = (await sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
+    expect(order).toEqual({ purchase_order_number: purchaseOrderNumber, process_status: 'Confirmed' });
+    expect((await sql.query(`SELECT 1 FROM tradecloud.order_lines WHERE order_id = $1`, [orderId])).rowCount).toBe(2);
+    const [shipment] = (await sql.query(`SELECT process_status FROM tradecloud.shipments WHERE shipment_id = $1`, [shipmentId])).rows;
+    expect(shipment).toEqual({ process_status: 'Approved' });
+    const linked = await sql.query(`SELECT order_id FROM tradecloud.shipment_lines WHERE shipment_id = $1 AND order_id IS NOT NULL`, [shipmentId]);
+    expect(linked.rows).toEqual([{ order_id: orderId }, { order_id: orderId }]);
+    const documents = await sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId]);
+    expect(documents.rowCount).toBeGreaterThanOrEqual(3); // header + two lines (order documents event)
+  });
+
+  it('prints each answer (Bearer), and OAuth tokens from a token endpoint are accepted', async () => {
+    const text = await runCli(['simulate', 'new-order', '--seed', '12', '--url', receiver.url, '--auth', 'bearer', '--token', BEARER]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/Scenario new-order \(seed 12\): 1 webhook\(s\) to http:\/\/localhost:\d+\/tradecloud\/webhooks with a static Bearer token/);
+    expect(text.stdout).toMatch(/#1 POST orders OrderIssuedByBuyer \(order SIM-[0-9A-F]{8}\) -> 202 \{"status":"accepted","eventId":"\d+"\} in \d+ ms/);
+    expect(text.stdout).not.toContain(BEARER);
+
+    const oauth = await runCliJson<SimulateJson>([
+      'simulate', 'confirmation', '--seed', '13', '--url', receiver.url, '--auth', 'oauth',
+      '--token-url', entra.tokenEndpoint(), '--client-id', CLIENT.clientId, '--client-secret', CLIENT.clientSecret, '--scope', `${RESOURCE.applicationIdUri}/.default`,
+    ]);
+    expect(oauth.summary).toEqual({ accepted: 2 });
+    await waitProcessed(eventIds(oauth));
+  });
+
+  it('duplicates answer 200 duplicate; out-of-order leaves the older proposal stale', async () => {
+    const duplicates = await runCliJson<SimulateJson>(['simulate', 'duplicates', '--seed', '14', ...basicArgs()]);
+    expect(duplicates.summary).toEqual({ accepted: 2, duplicate: 2 });
+    expect(duplicates.results[1].answer.eventId).toBe(duplicates.results[0].answer.eventId);
+
+    const disorder = await runCliJson<SimulateJson>(['simulate', 'out-of-order', '--seed', '15', ...basicArgs()]);
+    const statuses = await waitProcessed(eventIds(disorder));
+    expect(disorder.results.map((result) => `${result.eventName} ${statuses.get(result.answer.eventId)}`)).toEqual([
+      'OrderIssuedByBuyer processed',
+      'OrderLinesAcceptedBySupplier processed',
+      'OrderChangesProposedBySupplier stale',
+    ]);
+  });
+
+  it('burst of N sends them concurrently and every one lands; wrong credentials exit 1 with the 401s', async () => {
+    const burst = await runCliJson<SimulateJson>(['simulate', 'burst', '--count', '40', '--concurrency', '8', '--seed', '16', ...basicArgs()]);
+    expect(burst.summary).toEqual({ accepted: 40 });
+    await waitProcessed(eventIds(burst));
+    const orders = [...new Set(burst.results.map((result) => result.orderId))];
+    expect(orders).toHaveLength(7); // six events per order
+    expect((await sql.query(`SELECT 1 FROM tradecloud.orders WHERE order_id = ANY($1::uuid[])`, [orders])).rowCount).toBe(7);
+
+    const refused = await runCli(['simulate', 'new-order', '--seed', '17', '--url', receiver.url, '--username', BASIC.username, '--password', 'wrong']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('-> 401');
+    expect(refused.stdout).toContain('Answers: 401 1.');
+  });
+});
