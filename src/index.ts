@@ -77,3 +77,8 @@ export { DocumentContentService, DocumentContentUnavailableError } from './docum
 export { DocumentDownloader } from './documents/document-downloader.service';
 export { readDocumentsEnvironment } from './documents/documents-options';
 export type { TradecloudDocumentsOptions } from './documents/documents-options';
+
+// Prometheus metrics (the standalone service serves them at /metrics).
+export { TradecloudMetricsModule } from './observability/metrics/metrics.module';
+export { TradecloudMetrics } from './observability/metrics/tradecloud-metrics';
+export type { TradecloudMetricsOptions } from './observability/metrics/metrics.controller';

@@ -28,6 +28,9 @@ describe('standalone service with DATABASE_URL', () => {
       const response = await fetch(`${receiver.url}/health`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+      const openapi = await fetch(`${receiver.url}/docs-json`);
+      expect(openapi.status).toBe(200);
+      expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\./);
     } finally {
       expect(await receiver.stop('SIGINT')).toBe(0);
     }

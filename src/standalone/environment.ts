@@ -3,6 +3,7 @@ import { LogLevel } from '@nestjs/common';
 import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, StandaloneTlsEnvironment } from './auth-environment';
 import { isPostgresUrl } from '../options/resolved-options';
 import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
+import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 
 /** The standalone service's settings, read from environment variables (see the README's table). */
@@ -27,6 +28,8 @@ export interface StandaloneEnvironment {
   tls?: StandaloneTlsEnvironment;
   /** Unset when no TRADECLOUD_API_* variable is set: GET webhooks then answer 503 and documents are not downloaded. */
   tradecloudApi?: TradecloudApiOptions;
+  /** DOCUMENTS_*: where downloaded document content goes. */
+  documents: TradecloudDocumentsOptions;
   /** `METRICS_TOKEN`: set, `GET /metrics` requires it as a Bearer token. */
   metricsToken?: string;
   /** `SHUTDOWN_TIMEOUT_MS`: how long requests in flight get to finish after SIGTERM/SIGINT. */
@@ -77,6 +80,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     webhookAuth: readStandaloneAuth(read, production, problems),
     tls: readStandaloneTls(read, cwd, problems),
     tradecloudApi: readTradecloudApiEnvironment(env, problems),
+    documents: readDocumentsEnvironment(env, problems, { directory: path.resolve(cwd, read.string('DATA_DIR', '.data'), 'documents') }),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

@@ -47,6 +47,7 @@ export class StandaloneAppModule {
           },
           auth: standaloneAuthOptions(environment, devCredentials),
           tradecloudApi: environment.tradecloudApi,
+          documents: environment.documents,
           webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
           routePrefix: environment.webhookPathPrefix,
         }),

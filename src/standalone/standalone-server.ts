@@ -6,6 +6,7 @@ import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
 import { describeDevCredentials, LoadedDevCredentials, loadOrCreateDevCredentials, needsDevCredentials } from './dev-credentials';
 import { StandaloneEnvironment } from './environment';
 import { HttpDrain } from './http-drain';
+import { setupTradecloudOpenApi } from '../webhooks/webhook-openapi';
 import { StandaloneAppModule } from './standalone-app.module';
 import { createStandaloneLogging, StandaloneLogging } from './start-up-logger';
 
@@ -60,6 +61,7 @@ export async function startStandaloneServer(
       httpsOptions: httpsOptions(environment),
     });
     drain = new HttpDrain(app.getHttpServer() as HttpServer);
+    setupTradecloudOpenApi(app);
     await app.listen(environment.port, environment.host);
   } catch (error) {
     await app?.close().catch(() => undefined);
