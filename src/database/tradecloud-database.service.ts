@@ -24,6 +24,7 @@ export class TradecloudDatabase {
   ) {
     this.schema = options.database.schema;
     this.quotedSchema = quoteIdentifier(this.schema);
+    guardConnections(this.pool);
   }
 
   /** `"<schema>"."<table>"`, for SQL text. */
@@ -42,6 +43,12 @@ export class TradecloudDatabase {
   /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no pool listener: a connection lost between two statements (the
+    // database restarting) would be an 'error' event nobody handles, which ends the process.
+    // The next statement fails with it anyway; the broken connection is then dropped by the pool.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -51,7 +58,30 @@ export class TradecloudDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
+}
+
+const GUARDED = new WeakSet<object>();
+
+/**
+ * Gives every connection of the pool an 'error' listener for its whole life. pg emits 'error' on
+ * a connection that the server closes (restart, failover, `pg_terminate_backend`) while no query
+ * runs on it; pg-pool listens only while the connection is idle, so a connection checked out at
+ * that moment (between two statements, or by `pool.query` just after its query) would raise an
+ * uncaught exception and end the receiver. The failure still reaches the code using the
+ * connection: its next statement fails, and the pool drops the broken connection on release.
+ */
+function guardConnections(pool: Pool): void {
+  if (!pool || GUARDED.has(pool)) return;
+  GUARDED.add(pool);
+  const guard = (client: PoolClient) => {
+    if (GUARDED.has(client)) return;
+    GUARDED.add(client);
+    client.on('error', () => undefined);
+  };
+  pool.on('connect', guard);
+  for (const client of (pool as unknown as { _clients?: PoolClient[] })._clients ?? []) guard(client);
 }

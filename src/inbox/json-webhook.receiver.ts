@@ -4,7 +4,7 @@ import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../optio
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
 import { readJsonBody, UnusableBodyError } from './request-body';
 import { validateBody } from './validation-messages';
-import { WebhookIntake } from './webhook-intake.service';
+import { isBodyDataError, WebhookIntake } from './webhook-intake.service';
 
 /** What a valid body is, as far as the inbox needs to know. */
 export interface EventIdentity {
@@ -61,7 +61,17 @@ export class JsonWebhookReceiver {
     }
 
     facts.entityId = identity.entityId;
-    const result = await this.intake.accept({ endpoint, eventName, rawText: text, ...identity });
+    let result;
+    try {
+      result = await this.intake.accept({ endpoint, eventName, rawText: text, ...identity });
+    } catch (error) {
+      // Content PostgreSQL cannot store (jsonb's limits) is the body's fault: refuse it, never 503 it.
+      if (!isBodyDataError(error)) throw error;
+      const problem = `The body cannot be stored: ${(error as Error).message}`;
+      const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: false, eventName, problems: [problem] });
+      facts.eventId = eventId;
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
+    }
     facts.eventId = result.eventId;
     response.status(result.duplicate ? HttpStatus.OK : HttpStatus.ACCEPTED).json({
       status: result.duplicate ? 'duplicate' : 'accepted',

@@ -28,25 +28,74 @@ export async function readJsonBody(request: IncomingMessage & { body?: unknown }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
 
-  const text = alreadyParsed ? bodyFromHostParser(request.body) : await readStream(request, limitBytes);
+  const bytes = alreadyParsed ? bodyFromHostParser(request.body) : await readStream(request, limitBytes);
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new UnusableBodyError(`Content-Type must be application/json, got "${contentType || 'none'}"`, text);
   }
+  if (typeof bytes !== 'string' && !isUtf8(bytes)) throw new UnusableBodyError('The body is not valid UTF-8 (JSON must be UTF-8)', text);
   if (!text.trim()) throw new UnusableBodyError('The body is empty; a JSON object is expected', text);
+  let json: unknown;
   try {
-    return { text, json: JSON.parse(text) };
+    json = JSON.parse(text);
   } catch (error) {
     throw new UnusableBodyError(`The body is not valid JSON: ${(error as Error).message}`, text);
   }
+  const problem = unstorableContent(json);
+  if (problem) throw new UnusableBodyError(problem, text);
+  return { text, json };
 }
 
-function bodyFromHostParser(body: unknown): string {
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
+/** Deeper than any Tradecloud body (about 8 levels), shallow enough for every recursive step after parsing. */
+export const MAX_JSON_DEPTH = 64;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/**
+ * What in a parsed body could not be validated or stored safely, or undefined: nesting deeper
+ * than {@link MAX_JSON_DEPTH} (recursive validation would overflow the stack), keys that change
+ * prototypes when objects are copied (`__proto__`, `constructor`), and text PostgreSQL's jsonb
+ * refuses (U+0000, unpaired surrogates). Walked without recursion.
+ */
+export function unstorableContent(json: unknown): string | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: json, path: 'body', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return `${path} contains the character U+0000, which cannot be stored`;
+      if (LONE_SURROGATE.test(value)) return `${path} contains an unpaired UTF-16 surrogate, which cannot be stored`;
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return `${path} is nested deeper than ${MAX_JSON_DEPTH} levels`;
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key.slice(0, 100)}`;
+      if (!Array.isArray(value)) {
+        if (FORBIDDEN_KEYS.has(key)) return `${childPath}: the key "${key}" is not allowed`;
+        if (key.includes('\u0000') || LONE_SURROGATE.test(key)) return `${path} has a key that cannot be stored (U+0000 or an unpaired surrogate)`;
+      }
+      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bodyFromHostParser(body: unknown): Buffer | string {
+  if (Buffer.isBuffer(body)) return body;
   if (typeof body === 'string') return body;
   return JSON.stringify(body);
 }
 
-function readStream(request: IncomingMessage, limitBytes: number): Promise<string> {
+function readStream(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -62,7 +111,7 @@ function readStream(request: IncomingMessage, limitBytes: number): Promise<strin
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve(Buffer.concat(chunks));
     };
     const onError = (error: Error) => {
       cleanup();

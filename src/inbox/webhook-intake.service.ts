@@ -74,21 +74,47 @@ export class WebhookIntake {
 
   /** Keeps a request that failed validation, with status `rejected` and the reasons, for inspection and replay. */
   async reject(request: RejectedRequest): Promise<string> {
-    const result = await this.database.query<{ id: string }>(
-      `INSERT INTO ${this.database.table('webhook_events')}
-         (endpoint, event_name, dedupe_key, status, last_error, body, raw_body)
-       VALUES ($1, $2, $3, 'rejected', $4, $5::jsonb, $6)
-       RETURNING id`,
-      [
-        request.endpoint,
-        request.eventName,
-        // Rejected requests never count as deliveries: a corrected resend must not be a "duplicate".
-        `rejected:${randomUUID()}`,
-        request.problems.join('\n'),
-        request.isJson ? request.rawText : null,
-        request.isJson ? null : request.rawText,
-      ],
-    );
+    const insert = (asJson: boolean) =>
+      this.database.query<{ id: string }>(
+        `INSERT INTO ${this.database.table('webhook_events')}
+           (endpoint, event_name, dedupe_key, status, last_error, body, raw_body)
+         VALUES ($1, $2, $3, 'rejected', $4, $5::jsonb, $6)
+         RETURNING id`,
+        [
+          request.endpoint,
+          textColumn(request.eventName),
+          // Rejected requests never count as deliveries: a corrected resend must not be a "duplicate".
+          `rejected:${randomUUID()}`,
+          textColumn(request.problems.join('\n')),
+          asJson ? request.rawText : null,
+          asJson ? null : textColumn(request.rawText),
+        ],
+      );
+    let result;
+    try {
+      result = await insert(request.isJson);
+    } catch (error) {
+      // JSON that jsonb refuses (a number beyond numeric's range, …) is kept as text instead.
+      if (!request.isJson || !isBodyDataError(error)) throw error;
+      result = await insert(false);
+    }
     return String(result.rows[0].id);
   }
+}
+
+/** Text PostgreSQL can store: a text column cannot hold U+0000. */
+function textColumn(value: string): string;
+function textColumn(value: string | null): string | null;
+function textColumn(value: string | null): string | null {
+  return value === null ? null : value.replace(/\u0000/g, '\uFFFD');
+}
+
+/**
+ * A database error caused by the content of a body rather than by the database's state:
+ * SQLSTATE class 22 (data exception: a value jsonb or a column cannot hold) or 54000 (a value
+ * too large for an index). Retrying cannot help; the request is refused with 400.
+ */
+export function isBodyDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
 }

@@ -108,7 +108,9 @@ export class ShipmentStore {
         });
       }
     }
-    if (apply.length) await this.writeLines(client, shipmentId, apply, context);
+    // Lines of an older shipment version than the stored one are history: a line the newer
+    // version no longer lists (unknown here, or marked removed) must not come back as live.
+    if (apply.length) await this.writeLines(client, shipmentId, apply, context, headerOutcome !== 'stale');
 
     // Only a newer shipment version can say that a line is gone.
     if (headerOutcome === 'updated') {
@@ -164,7 +166,8 @@ export class ShipmentStore {
     );
   }
 
-  private async writeLines(client: PoolClient, shipmentId: string, lines: ShipmentLineRow[], context: EventContext): Promise<void> {
+  /** `live`: the lines belong to the newest shipment version known (not removed); otherwise they keep (or get) `removed_at`. */
+  private async writeLines(client: PoolClient, shipmentId: string, lines: ShipmentLineRow[], context: EventContext, live: boolean): Promise<void> {
     const rows = lines.map((line) => ({
       despatch_advice_number: line.despatchAdviceNumber,
       despatch_advice_line_position: line.despatchAdviceLinePosition,
@@ -183,10 +186,11 @@ export class ShipmentStore {
       `INSERT INTO ${this.database.table('shipment_lines')} AS l
          (shipment_id, despatch_advice_number, despatch_advice_line_position, purchase_order_number,
           purchase_order_line_position, delivery_schedule_position, item_number, despatch_quantity, backorder_quantity,
-          container_number, package_sscc, last_updated_at, line, last_event_id)
+          container_number, package_sscc, last_updated_at, line, last_event_id, removed_at)
        SELECT $1, x.despatch_advice_number, x.despatch_advice_line_position, x.purchase_order_number,
               x.purchase_order_line_position, x.delivery_schedule_position, x.item_number, x.despatch_quantity,
-              x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at, x.line, $3
+              x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at, x.line, $3,
+              CASE WHEN $4::boolean THEN NULL ELSE now() END
          FROM jsonb_to_recordset($2::jsonb) AS x(
               despatch_advice_number text, despatch_advice_line_position text, purchase_order_number text,
               purchase_order_line_position text, delivery_schedule_position text, item_number text,
@@ -198,14 +202,15 @@ export class ShipmentStore {
          delivery_schedule_position = EXCLUDED.delivery_schedule_position, item_number = EXCLUDED.item_number,
          despatch_quantity = EXCLUDED.despatch_quantity, backorder_quantity = EXCLUDED.backorder_quantity,
          container_number = EXCLUDED.container_number, package_sscc = EXCLUDED.package_sscc,
-         last_updated_at = EXCLUDED.last_updated_at, line = EXCLUDED.line, removed_at = NULL,
+         last_updated_at = EXCLUDED.last_updated_at, line = EXCLUDED.line,
+         removed_at = CASE WHEN $4::boolean THEN NULL ELSE l.removed_at END,
          order_id = CASE WHEN l.purchase_order_number = EXCLUDED.purchase_order_number
                           AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.order_id END,
          line_id = CASE WHEN l.purchase_order_number = EXCLUDED.purchase_order_number
                          AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.line_id END,
          last_event_id = EXCLUDED.last_event_id, updated_at = now()
        WHERE l.last_updated_at <= EXCLUDED.last_updated_at`,
-      [shipmentId, stringifyExact(rows), context.eventId],
+      [shipmentId, stringifyExact(rows), context.eventId, live],
     );
   }
 

@@ -1,9 +1,11 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { MessageMetaDto } from './message-meta.dto';
 import { OrderHeaderDto } from './order-header.dto';
 import { OrderLineDto, SingleDeliveryOrderLineDto } from './order-line.dto';
+
+const TOO_LONG = { message: '$property must be at most $constraint1 characters long' };
 
 /** `orderEvent`: delivery-schedule mode; carries only the lines the event affected. */
 export class OrderEventDto extends OrderHeaderDto {
@@ -33,13 +35,13 @@ class DocumentsHolderDto {
 }
 
 class DocumentsLineBuyerDto extends DocumentsHolderDto {
-  @IsOptional() @IsString() position?: string;
+  @IsOptional() @IsString() @MaxLength(100, TOO_LONG) position?: string;
 }
 
 class OrderDocumentsLineDto {
   @IsOptional() @IsUUID('all', { message: '$property must be a UUID' }) id?: string;
-  @IsOptional() @ValidateNested() @Type(() => DocumentsLineBuyerDto) buyerLine?: DocumentsLineBuyerDto;
-  @IsOptional() @ValidateNested() @Type(() => DocumentsHolderDto) supplierLine?: DocumentsHolderDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DocumentsLineBuyerDto) buyerLine?: DocumentsLineBuyerDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DocumentsHolderDto) supplierLine?: DocumentsHolderDto;
 }
 
 /**
@@ -48,8 +50,8 @@ class OrderDocumentsLineDto {
  */
 export class OrderDocumentsEventDto {
   @IsUUID('all', { message: '$property must be a UUID' }) orderId: string;
-  @IsOptional() @ValidateNested() @Type(() => DocumentsHolderDto) buyerOrder?: DocumentsHolderDto;
-  @IsOptional() @ValidateNested() @Type(() => DocumentsHolderDto) supplierOrder?: DocumentsHolderDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DocumentsHolderDto) buyerOrder?: DocumentsHolderDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => DocumentsHolderDto) supplierOrder?: DocumentsHolderDto;
 
   @IsOptional()
   @IsArray()
@@ -57,17 +59,17 @@ export class OrderDocumentsEventDto {
   @Type(() => OrderDocumentsLineDto)
   lines?: OrderDocumentsLineDto[];
 
-  @IsOptional() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
   @IsOptional() @IsISO8601({ strict: true }, { message: '$property must be an ISO 8601 date' }) lastUpdatedAt?: string;
 }
 
 /** The body of the POST order and order-documents webhooks. Exactly one event object is present. */
 export class OrderWebhookBodyDto {
   @IsString() @IsNotEmpty() eventName: string;
-  @IsOptional() @ValidateNested() @Type(() => OrderEventDto) orderEvent?: OrderEventDto;
-  @IsOptional() @ValidateNested() @Type(() => SingleDeliveryOrderEventDto) singleDeliveryOrderEvent?: SingleDeliveryOrderEventDto;
-  @IsOptional() @ValidateNested() @Type(() => OrderDocumentsEventDto) orderDocumentsEvent?: OrderDocumentsEventDto;
-  @IsOptional() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => OrderEventDto) orderEvent?: OrderEventDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SingleDeliveryOrderEventDto) singleDeliveryOrderEvent?: SingleDeliveryOrderEventDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => OrderDocumentsEventDto) orderDocumentsEvent?: OrderDocumentsEventDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
 }
 
 export const ORDER_PAYLOAD_KINDS = ['orderEvent', 'singleDeliveryOrderEvent', 'orderDocumentsEvent'] as const;

@@ -1,10 +1,12 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsISO8601, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsISO8601, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { DeliveryLineDto, ScheduledDeliveryDto } from './delivery-line.dto';
 import { PricesDto } from './prices.dto';
 
 const instantMessage = { message: '$property must be an ISO 8601 date' };
+/** Indexed columns: a longer value would be accepted and then never stored (btree entries are limited to about 2.7 kB). */
+const TOO_LONG = { message: '$property must be at most $constraint1 characters long' };
 
 export class ItemDto {
   @IsOptional() @IsString() number?: string;
@@ -13,10 +15,10 @@ export class ItemDto {
 
 export class BuyerLineDto {
   /** Empty for a line the supplier split off in single-delivery mode. */
-  @IsOptional() @IsString() position?: string;
+  @IsOptional() @IsString() @MaxLength(100, TOO_LONG) position?: string;
   @IsOptional() @IsString() originalPosition?: string;
   @IsOptional() @IsString() description?: string;
-  @IsOptional() @ValidateNested() @Type(() => ItemDto) item?: ItemDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ItemDto) item?: ItemDto;
 
   @IsOptional()
   @IsArray()
@@ -24,7 +26,7 @@ export class BuyerLineDto {
   @Type(() => DeliveryLineDto)
   deliverySchedule?: DeliveryLineDto[];
 
-  @IsOptional() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
 
   @IsOptional()
   @IsArray()
@@ -48,11 +50,11 @@ export class ConfirmedLineDto {
   @Type(() => DeliveryLineDto)
   deliverySchedule?: DeliveryLineDto[];
 
-  @IsOptional() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
 }
 
 export class LineStatusDto {
-  @IsOptional() @IsString() processStatus?: string;
+  @IsOptional() @IsString() @MaxLength(200, TOO_LONG) processStatus?: string;
   @IsOptional() @IsString() inProgressStatus?: string;
   @IsOptional() @IsString() logisticsStatus?: string;
 }
@@ -61,10 +63,10 @@ export class LineStatusDto {
 abstract class OrderLineBaseDto {
   @IsUUID('all', { message: '$property must be a UUID' }) id: string;
   @IsOptional() @IsString() lineType?: string;
-  @IsOptional() @ValidateNested() @Type(() => BuyerLineDto) buyerLine?: BuyerLineDto;
-  @IsOptional() @ValidateNested() @Type(() => SupplierLineDto) supplierLine?: SupplierLineDto;
-  @IsOptional() @ValidateNested() @Type(() => ConfirmedLineDto) confirmedLine?: ConfirmedLineDto;
-  @IsOptional() @ValidateNested() @Type(() => LineStatusDto) status?: LineStatusDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => BuyerLineDto) buyerLine?: BuyerLineDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SupplierLineDto) supplierLine?: SupplierLineDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ConfirmedLineDto) confirmedLine?: ConfirmedLineDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => LineStatusDto) status?: LineStatusDto;
   @IsISO8601({ strict: true }, instantMessage) lastUpdatedAt: string;
 }
 
@@ -82,16 +84,16 @@ export class OrderLineDto extends OrderLineBaseDto {
   @Type(() => DeliveryLineDto)
   deliveryScheduleIncludingRequests?: DeliveryLineDto[];
 
-  @IsOptional() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
 }
 
 export class StatusLineDto {
-  @IsOptional() @ValidateNested() @Type(() => ScheduledDeliveryDto) scheduledDelivery?: ScheduledDeliveryDto;
-  @IsOptional() @ValidateNested() @Type(() => ScheduledDeliveryDto) scheduledDeliveryInclRequests?: ScheduledDeliveryDto;
-  @IsOptional() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ScheduledDeliveryDto) scheduledDelivery?: ScheduledDeliveryDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ScheduledDeliveryDto) scheduledDeliveryInclRequests?: ScheduledDeliveryDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PricesDto) prices?: PricesDto;
 }
 
 /** A line of `singleDeliveryOrderEvent`: one delivery per line, in `statusLine`. */
 export class SingleDeliveryOrderLineDto extends OrderLineBaseDto {
-  @IsOptional() @ValidateNested() @Type(() => StatusLineDto) statusLine?: StatusLineDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => StatusLineDto) statusLine?: StatusLineDto;
 }

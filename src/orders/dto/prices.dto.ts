@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsNumber, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsNumber, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 
 export class MoneyDto {
   @IsNumber({}, { message: '$property must be a number' }) value: number;
@@ -7,13 +7,13 @@ export class MoneyDto {
 }
 
 export class PriceDto {
-  @IsOptional() @ValidateNested() @Type(() => MoneyDto) priceInTransactionCurrency?: MoneyDto;
-  @IsOptional() @ValidateNested() @Type(() => MoneyDto) priceInBaseCurrency?: MoneyDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MoneyDto) priceInTransactionCurrency?: MoneyDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MoneyDto) priceInBaseCurrency?: MoneyDto;
 }
 
 export class PricesDto {
-  @IsOptional() @ValidateNested() @Type(() => PriceDto) grossPrice?: PriceDto;
-  @IsOptional() @ValidateNested() @Type(() => PriceDto) netPrice?: PriceDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PriceDto) grossPrice?: PriceDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => PriceDto) netPrice?: PriceDto;
   @IsOptional() @IsNumber({}, { message: '$property must be a number' }) discountPercentage?: number;
   @IsOptional() @IsString() priceUnitOfMeasureIso?: string;
   @IsOptional() @IsNumber({}, { message: '$property must be a number' }) priceUnitQuantity?: number;

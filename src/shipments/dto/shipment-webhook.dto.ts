@@ -1,10 +1,12 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsDefined, IsISO8601, IsNotEmpty, IsNumber, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsDefined, IsISO8601, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { MessageMetaDto } from '../../orders/dto/message-meta.dto';
 
 const instantMessage = { message: '$property must be an ISO 8601 date' };
 const required = { message: '$property is required' };
+/** Indexed columns (the line key is a composite primary key): longer values would be accepted and then never stored. */
+const TOO_LONG = { message: '$property must be at most $constraint1 characters long' };
 
 class LastUpdatedMetaDto {
   @IsISO8601({ strict: true }, instantMessage) lastUpdatedAt: string;
@@ -15,8 +17,8 @@ class OptionalLastUpdatedMetaDto {
 }
 
 export class ShipmentSupplierLineDto {
-  @IsString() @IsNotEmpty() despatchAdviceNumber: string;
-  @IsString() @IsNotEmpty() despatchAdviceLinePosition: string;
+  @IsString() @IsNotEmpty() @MaxLength(200, TOO_LONG) despatchAdviceNumber: string;
+  @IsString() @IsNotEmpty() @MaxLength(100, TOO_LONG) despatchAdviceLinePosition: string;
   @IsNumber({}, { message: '$property must be a number' }) despatchQuantity: number;
   @IsOptional() @IsNumber({}, { message: '$property must be a number' }) backorderQuantity?: number;
 }
@@ -27,12 +29,12 @@ export class ShipmentItemDto {
 
 /** A shipment line; its own `meta.lastUpdatedAt` says when it last changed (the shipment's is used when absent). */
 export class ShipmentLineDto {
-  @IsString() @IsNotEmpty() purchaseOrderNumber: string;
-  @IsString() @IsNotEmpty() purchaseOrderLinePosition: string;
+  @IsString() @IsNotEmpty() @MaxLength(200, TOO_LONG) purchaseOrderNumber: string;
+  @IsString() @IsNotEmpty() @MaxLength(100, TOO_LONG) purchaseOrderLinePosition: string;
   @IsOptional() @IsString() deliverySchedulePosition?: string;
-  @IsOptional() @ValidateNested() @Type(() => ShipmentItemDto) item?: ShipmentItemDto;
-  @IsDefined(required) @ValidateNested() @Type(() => ShipmentSupplierLineDto) supplierLine: ShipmentSupplierLineDto;
-  @IsOptional() @ValidateNested() @Type(() => OptionalLastUpdatedMetaDto) meta?: OptionalLastUpdatedMetaDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ShipmentItemDto) item?: ShipmentItemDto;
+  @IsDefined(required) @IsObject() @ValidateNested() @Type(() => ShipmentSupplierLineDto) supplierLine: ShipmentSupplierLineDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => OptionalLastUpdatedMetaDto) meta?: OptionalLastUpdatedMetaDto;
 }
 
 export class LoadCarrierDto {
@@ -57,7 +59,7 @@ class ShipmentPartyDto {
 }
 
 class SupplierShipmentDto extends ShipmentPartyDto {
-  @IsString() @IsNotEmpty() shipmentNumber: string;
+  @IsString() @IsNotEmpty() @MaxLength(200, TOO_LONG) shipmentNumber: string;
 }
 
 class ShipmentStatusDto {
@@ -68,10 +70,10 @@ class ShipmentStatusDto {
 /** The shipment object of a shipment webhook, and of `GET /shipment/{id}`: all lines, all documents. */
 export class ShipmentDto {
   /** Opaque text, not a UUID. */
-  @IsString() @IsNotEmpty() id: string;
+  @IsString() @IsNotEmpty() @MaxLength(200, TOO_LONG) id: string;
   @IsOptional() @IsString() transportMode?: string;
-  @IsDefined(required) @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
-  @IsDefined(required) @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;
+  @IsDefined(required) @IsObject() @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
+  @IsDefined(required) @IsObject() @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;
 
   @IsOptional()
   @IsArray()
@@ -85,13 +87,13 @@ export class ShipmentDto {
   @Type(() => ShipmentLineDto)
   lines?: ShipmentLineDto[];
 
-  @IsOptional() @ValidateNested() @Type(() => ShipmentStatusDto) status?: ShipmentStatusDto;
-  @IsDefined(required) @ValidateNested() @Type(() => LastUpdatedMetaDto) meta: LastUpdatedMetaDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ShipmentStatusDto) status?: ShipmentStatusDto;
+  @IsDefined(required) @IsObject() @ValidateNested() @Type(() => LastUpdatedMetaDto) meta: LastUpdatedMetaDto;
 }
 
 /** The body of the POST shipment webhook: `{ eventName, shipment, meta }`. */
 export class ShipmentWebhookBodyDto {
   @IsString() @IsNotEmpty() eventName: string;
-  @IsDefined(required) @ValidateNested() @Type(() => ShipmentDto) shipment: ShipmentDto;
-  @IsOptional() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
+  @IsDefined(required) @IsObject() @ValidateNested() @Type(() => ShipmentDto) shipment: ShipmentDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
 }
