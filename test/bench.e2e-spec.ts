@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../bench/options';
+import { renderMarkdown, RunInfo } from '../bench/report';
+import { runBench } from '../bench/run';
+import type { IngestFigures } from '../bench/scenarios/ingest';
+import type { DrainFigures } from '../bench/scenarios/processing';
+import type { LagFigures } from '../bench/scenarios/lag';
+import type { LargeOrderFigures } from '../bench/scenarios/large-order';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/**
+ * Keeps `npm run bench` runnable: its smoke mode (a handful of requests per scenario) against the
+ * compiled receiver (dist/, built by npm test) and the baseline (in-process here), on a database
+ * of its own. No figure is judged: only that every scenario ran and its events were processed.
+ */
+describe('benchmark smoke run (npm run bench -- --smoke)', () => {
+  let database: TestDatabase;
+  let info: RunInfo;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('bench');
+    info = await runBench({
+      args: parseArgs(['--smoke']),
+      command: 'vitest test/bench.e2e-spec.ts',
+      databaseUrl: database.url,
+      baselineHost: 'in-process',
+      signal: new AbortController().signal,
+      log: () => undefined,
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('runs every smoke scenario without failure', () => {
+    expect(info.failures).toEqual({});
+    expect(info.scenarios.map((scenario) => scenario.id)).toEqual(['ingest', 'processing', 'lag', 'large-order']);
+  });
+
+  it('gets only 202 answers from the baseline and from the receiver, with Basic auth', () => {
+    const { baseline, receiver } = info.figures.ingest as IngestFigures;
+    for (const result of [baseline.closed, baseline.fixed, receiver.closed, receiver.fixed]) {
+      expect(result.accepted).toBeGreaterThan(0);
+      expect(result.otherStatuses).toEqual({});
+      expect(result.errors).toBe(0);
+    }
+    expect(baseline.fixed.accepted).toBe(50);
+  });
+
+  it('drains every pre-stored order and shipment event', () => {
+    const { orders, shipments } = info.figures.processing as { orders: DrainFigures; shipments: DrainFigures };
+    // Events of one order are queued in version order; "stale" (an older version applied after a newer one) is allowed, failures are not.
+    expect(orders).toMatchObject({ finished: true, events: 60, counts: { failed: 0, dead: 0, pending: 0 } });
+    expect(orders.counts.processed).toBeGreaterThan(50);
+    expect(shipments).toMatchObject({ finished: true, events: 10, counts: { failed: 0, dead: 0, pending: 0 } });
+    expect(orders.perSecond).toBeGreaterThan(0);
+  });
+
+  it('measures the lag of every event sent at a fixed rate, and processes a large order', () => {
+    const lag = info.figures.lag as LagFigures;
+    expect(lag).toMatchObject({ offered: 40, accepted: 40, events: 40, finished: true });
+    expect(lag.p99Ms).toBeGreaterThanOrEqual(lag.p50Ms);
+    const large = info.figures.largeOrder as LargeOrderFigures;
+    expect(large).toMatchObject({ status: 202, eventStatus: 'processed' });
+    expect(large.peakRssBytes).toBeGreaterThan(0);
+  });
+
+  it('renders the report with the targets and a table per scenario', () => {
+    const markdown = renderMarkdown(info);
+    expect(markdown).toContain('## Targets');
+    expect(markdown).toContain('| Events/s, 4 connections |');
+    expect(markdown).toContain('## 4. Large order');
+    expect(markdown).toContain(process.version);
+  });
+});
