@@ -21,6 +21,7 @@ import {
   findFreePort,
   isProcessAlive,
   processCommandLine,
+  fileTail,
   sleep,
   waitForProcessExit,
 } from './process-utils';
@@ -274,7 +275,7 @@ export class EmbeddedPostgres {
     let lastError: unknown;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`Embedded PostgreSQL exited during start-up; see ${this.logPath}:\n${this.logTail()}`);
+        throw new Error(`Embedded PostgreSQL exited during start-up; see ${this.logPath}:\n${fileTail(this.logPath, 15)}`);
       }
       const client = new Client({ connectionString: this.url('postgres'), connectionTimeoutMillis: 2_000 });
       client.on('error', () => undefined);
@@ -291,13 +292,5 @@ export class EmbeddedPostgres {
     }
     await this.stop();
     throw new Error(`Embedded PostgreSQL did not accept connections in time (${(lastError as Error)?.message}); see ${this.logPath}`);
-  }
-
-  private logTail(): string {
-    try {
-      return readFileSync(this.logPath, 'utf8').split('\n').slice(-15).join('\n');
-    } catch {
-      return '';
-    }
   }
 }

@@ -75,3 +75,12 @@ export function ensurePostgresUser(): { uid: number; gid: number } {
     return lookup();
   }
 }
+
+/** The last `lines` lines of a text file, or '' when it cannot be read. */
+export function fileTail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
