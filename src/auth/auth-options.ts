@@ -42,7 +42,8 @@ export interface WebhookOAuthOptions {
   jwksCacheMaxAgeMs?: number;
   /**
    * Least time between two JWKS downloads. A token with an unknown key id triggers one download;
-   * within this pause it is answered 503 (Tradecloud retries) instead of 401. Default `30000`.
+   * within this pause it is answered 401 when the latest download succeeded (the key set is
+   * current and lacks the key), 503 (Tradecloud retries) when it failed. Default `30000`.
    */
   jwksRefetchCooldownMs?: number;
   /** Timeout of one JWKS download; an unreachable JWKS answers 503. Default `5000`. */

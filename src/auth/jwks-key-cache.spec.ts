@@ -30,6 +30,7 @@ describe('JwksKeyCache', () => {
   beforeEach(() => {
     clock = 1_000_000;
     entra.down = false;
+    entra.jwksFailureStatus = undefined;
     logger = new RecordingLogger();
   });
 
@@ -51,16 +52,82 @@ describe('JwksKeyCache', () => {
     expect((await keys.keyFor(header(rotated))).type).toBe('public');
     expect(keys.downloads).toBe(2);
 
-    // a made-up key id right after: refused as "not checkable now" (503), without a download
-    const unavailable = await keys.keyFor(header('made-up')).catch((error: unknown) => error);
-    expect(unavailable).toBeInstanceOf(WebhookAuthUnavailable);
-    expect((unavailable as WebhookAuthUnavailable).retryAfterSeconds).toBe(10);
+    // a made-up key id right after: the key set just downloaded is the provider's current answer,
+    // so the key is not one of its keys: refused as unknown (401), without a download
+    await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    clock += 9_999;
+    await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
     expect(keys.downloads).toBe(2);
 
     // after the cooldown it is looked up once more, then refused as unknown (401)
-    clock += 10_000;
+    clock += 1;
     await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
     expect(keys.downloads).toBe(3);
+  });
+
+  it('refuses an unknown key id on first use after a single download, whatever the cooldown', async () => {
+    for (const cooldownMs of [0, 10_000]) {
+      const keys = cache({ cooldownMs });
+      await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+      expect(keys.downloads).toBe(1);
+    }
+  });
+
+  it('refuses concurrent unknown key ids after one shared download', async () => {
+    const keys = cache();
+    await keys.keyFor(header(entra.currentKid));
+    clock += 10_000;
+    const before = entra.jwksRequests;
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((kid) => keys.keyFor(header(kid))));
+    expect(results.map((result) => result.status === 'rejected' && result.reason instanceof errors.JWKSNoMatchingKey)).toEqual([true, true, true, true]);
+    expect(entra.jwksRequests - before).toBe(1);
+  });
+
+  it.each([
+    ['unreachable', () => (entra.down = true), /is not reachable/],
+    ['answering HTTP 503', () => (entra.jwksFailureStatus = 503), /answered HTTP 503/],
+  ])('answers "unavailable" for an unknown key id while the JWKS is %s, as the key may be a rotated one', async (_, breakJwks, reason) => {
+    const keys = cache();
+    const known = entra.currentKid;
+    await keys.keyFor(header(known));
+    const rotated = await entra.rotateSigningKey();
+    clock += 10_000;
+    breakJwks();
+
+    // the refetch this key id needs fails: 503
+    const failed = await keys.keyFor(header(rotated)).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(WebhookAuthUnavailable);
+    expect((failed as Error).message).toMatch(reason);
+    expect(keys.downloads).toBe(2);
+
+    // within the cooldown after that failure: still 503 (no trustworthy answer), without a download
+    clock += 4_000;
+    const limited = await keys.keyFor(header('made-up')).catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(WebhookAuthUnavailable);
+    expect((limited as Error).message).toMatch(/unknown key id "made-up", and the latest download, 4 s ago, failed: .*one download per 10 s/);
+    expect((limited as WebhookAuthUnavailable).retryAfterSeconds).toBe(6);
+    expect(keys.downloads).toBe(2);
+    // a key id the cached keys do have is still verified with them
+    expect((await keys.keyFor(header(known))).type).toBe('public');
+
+    // back up after the cooldown: the rotated key is found, a made-up one is refused (401) again
+    entra.down = false;
+    entra.jwksFailureStatus = undefined;
+    clock += 6_000;
+    expect((await keys.keyFor(header(rotated))).type).toBe('public');
+    await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    expect(keys.downloads).toBe(3);
+  });
+
+  it('answers "unavailable" for an unknown key id when the refresh of stale keys just failed', async () => {
+    const keys = cache();
+    const known = entra.currentKid;
+    await keys.keyFor(header(known));
+    clock += 61_000;
+    entra.down = true;
+    await expect(keys.keyFor(header('made-up'))).rejects.toBeInstanceOf(WebhookAuthUnavailable);
+    expect((await keys.keyFor(header(known))).type).toBe('public');
+    expect(keys.downloads).toBe(2);
   });
 
   it('answers "unavailable" when the JWKS cannot be reached, and rate-limits the attempts', async () => {

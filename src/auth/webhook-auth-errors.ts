@@ -18,9 +18,10 @@ export class WebhookAuthRejection extends Error {
 }
 
 /**
- * The credentials could not be checked right now (the JWKS endpoint is unreachable, or a refetch
- * of it is rate-limited): answered 503 with `Retry-After`, so that Tradecloud retries the event
- * instead of dropping it as it would after a 401.
+ * The credentials could not be checked right now (the JWKS was never downloaded, or the download
+ * a new key id needs failed or is rate-limited after a failure): answered 503 with `Retry-After`,
+ * so that Tradecloud retries the event instead of dropping it as it would after a 401. Never for
+ * a key id missing from a key set downloaded successfully: Tradecloud would retry that forever.
  */
 export class WebhookAuthUnavailable extends Error {
   override name = 'WebhookAuthUnavailable';

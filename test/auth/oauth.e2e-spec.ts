@@ -193,17 +193,43 @@ describe('webhook authentication: OAuth 2.0 client-credentials JWT (fake Entra)'
     }
   });
 
-  it('answers 503 (Tradecloud retries) for an unknown key id while a refetch is rate-limited', async () => {
+  it('refuses (401, not retried) an unknown key id within the refetch cooldown after a successful download, without downloading again', async () => {
     const limited = await startAuthTestApp(database.url, { oauth: { ...oauth, jwksRefetchCooldownMs: 60_000 } }, logger);
     try {
-      expect((await call(limited.url, '/under-test/orders', await tokenFor(TRADECLOUD, V1_RESOURCE))).status).toBe(200);
-      await entra.rotateSigningKey();
-      const response = await call(limited.url, '/under-test/orders', await tokenFor(TRADECLOUD, V1_RESOURCE));
-      expect(response.status).toBe(503);
-      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(50);
+      const genuine = await tokenFor(TRADECLOUD, V1_RESOURCE);
+      expect((await call(limited.url, '/under-test/orders', genuine)).status).toBe(200);
+      const downloads = entra.jwksRequests;
+      for (const kid of ['attacker-key-1', 'attacker-key-2']) {
+        const from = logger.lines.length;
+        const response = await call(limited.url, '/under-test/orders', await signedWithForeignKey(genuine, kid));
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tradecloud-webhooks"');
+        expect(response.headers.get('retry-after')).toBeNull();
+        expect(await response.json()).toEqual({ statusCode: 401, message: 'Unauthorized' });
+        expect(logger.since(from).join('\n')).toMatch(new RegExp(`with 401: signed with a key the JWKS does not have \\(kid "${kid}"\\)`));
+      }
+      expect(entra.jwksRequests).toBe(downloads);
     } finally {
       await limited.close();
     }
+  });
+
+  it('answers 503 (Tradecloud retries) for a new key id while the JWKS answers 5xx (rotation during an outage), 200 once it is back', async () => {
+    expect((await call(receiver.url, '/under-test/orders', await tokenFor(TRADECLOUD, V1_RESOURCE))).status).toBe(200); // keys cached
+    await entra.rotateSigningKey();
+    const token = await tokenFor(TRADECLOUD, V1_RESOURCE);
+    try {
+      entra.jwksFailureStatus = 503;
+      const from = logger.lines.length;
+      const response = await call(receiver.url, '/under-test/orders', token);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(await response.json()).toEqual({ statusCode: 503, message: 'Service Unavailable' });
+      expect(logger.since(from).join('\n')).toMatch(/with 503, credentials not checkable now: JWKS http:\/\/127\.0\.0\.1:\d+\/.* answered HTTP 503/);
+    } finally {
+      entra.jwksFailureStatus = undefined;
+    }
+    expect((await call(receiver.url, '/under-test/orders', token)).status).toBe(200);
   });
 
   it('never logs or prints a token or a client secret', () => {

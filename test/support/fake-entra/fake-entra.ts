@@ -44,7 +44,9 @@ export class FakeEntra {
   clockOffsetSeconds = 0;
   /** While true every connection is dropped, as when the provider is unreachable. */
   down = false;
-  /** JWKS downloads served so far. */
+  /** While set, the JWKS endpoint answers this status (e.g. 503, an outage behind a gateway) instead of the keys. */
+  jwksFailureStatus?: number;
+  /** JWKS requests answered so far (with the keys or with `jwksFailureStatus`). */
   jwksRequests = 0;
   private keys: SigningKey[] = [];
   private readonly tenants = new Map<string, Tenant>();
@@ -125,6 +127,7 @@ export class FakeEntra {
     if (!match || !tenant) return json(response, 404, { error: 'invalid_tenant', error_description: 'AADSTS90002: Tenant not found.' });
     if (match[2] === 'discovery/v2.0/keys' && request.method === 'GET') {
       this.jwksRequests += 1;
+      if (this.jwksFailureStatus) return json(response, this.jwksFailureStatus, { error: 'temporarily_unavailable' });
       return json(response, 200, { keys: this.keys.map((key) => key.publicJwk) });
     }
     if (match[2] === 'oauth2/v2.0/token' && request.method === 'POST') return this.issueToken(match[1], tenant, request, response);
