@@ -3,15 +3,12 @@ import path from 'node:path';
 import { projectRoot } from './processes';
 
 /**
- * Last step of `npm run bench:build` (after tsc): copies the simulator's JSON samples next to
- * the compiled builders, and takes a snapshot of the freshly built receiver (dist/) into
- * dist-bench/receiver/, so that a rebuild of dist/ during a long run (`npm test` builds too)
- * cannot pull the receiver out from under the benchmark.
+ * Last step of `npm run bench:build` (after tsc): takes a snapshot of the freshly built receiver
+ * (dist/) into dist-bench/receiver/, so that a rebuild of dist/ during a long run (`npm test`
+ * builds too) cannot pull the receiver out from under the benchmark.
  */
 function prepare(): void {
   const root = projectRoot();
-  const samples = 'test/support/tradecloud-simulator/samples';
-  cpSync(path.join(root, samples), path.join(root, 'dist-bench', samples), { recursive: true });
   const dist = path.join(root, 'dist');
   if (!existsSync(path.join(dist, 'src', 'main.js'))) throw new Error('dist/src/main.js is missing: run "npm run build" first');
   const snapshot = path.join(root, 'dist-bench', 'receiver');

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { runningEmbeddedPostgresUrl } from '../src/database/embedded/embedded-postgres-state';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../src/database/tradecloud-data-source';
 import { readEnvironment } from '../src/standalone/environment';
 
@@ -12,20 +11,14 @@ import { readEnvironment } from '../src/standalone/environment';
 const environment = readEnvironment();
 
 function embeddedDatabaseUrl(): string {
-  const statePath = path.join(environment.dataDir, 'embedded-postgres.json');
-  let state: { password?: string; port?: number };
-  try {
-    state = JSON.parse(readFileSync(statePath, 'utf8'));
-  } catch {
-    state = {};
-  }
-  if (!state.port || !state.password) {
+  const url = runningEmbeddedPostgresUrl(environment.dataDir);
+  if (!url) {
     throw new Error(
       `DATABASE_URL is not set and no embedded PostgreSQL is running from ${environment.dataDir}: ` +
         'set DATABASE_URL, or start the receiver with "npm start" in another terminal.',
     );
   }
-  return `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/tradecloud`;
+  return url;
 }
 
 const dataSource = new TradecloudDataSource(

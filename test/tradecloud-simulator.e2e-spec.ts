@@ -15,11 +15,11 @@ import {
   contentSha256,
   deliverGetWebhook,
   deliverWebhook,
-  loadSample,
   registerDocuments,
   sendWebhook,
   TradecloudSimulator,
 } from './support/tradecloud-simulator';
+import { sample } from './support/samples';
 
 interface Received {
   method: string;
@@ -72,10 +72,10 @@ function keyPaths(value: unknown, prefix = '', into = new Set<string>()): Set<st
   return into;
 }
 
-/** Key paths of `sample` that `built` lacks, except those matching `optional`. */
-function missingShape(sample: unknown, built: unknown, optional?: RegExp): string[] {
+/** Key paths of the `reference` sample that `built` lacks, except those matching `optional`. */
+function missingShape(reference: unknown, built: unknown, optional?: RegExp): string[] {
   const have = keyPaths(built);
-  return [...keyPaths(sample)].filter((path) => !have.has(path) && !(optional && optional.test(path)));
+  return [...keyPaths(reference)].filter((path) => !have.has(path) && !(optional && optional.test(path)));
 }
 
 describe('webhook sender (Tradecloud retry rule) against a real receiver', () => {
@@ -158,13 +158,13 @@ describe('webhook sender (Tradecloud retry rule) against a real receiver', () =>
 
 describe('event builders', () => {
   it('build bodies shaped like the reference samples', () => {
-    expect(missingShape(loadSample('post-order-event'), buildOrderEvent({ lineCount: 10, headerDocuments: 1 }))).toEqual([]);
-    expect(missingShape(loadSample('post-single-delivery-order-event'), buildSingleDeliveryOrderEvent({ lineCount: 10, splitLines: 1 }))).toEqual([]);
-    expect(missingShape(loadSample('post-order-documents-event'), buildOrderDocumentsEvent({ urlBase: 'https://partner.example/docs' }))).toEqual([]);
-    expect(missingShape(loadSample('post-shipment-event'), buildShipmentEvent({ lineCount: 10, documentCount: 1 }))).toEqual([]);
+    expect(missingShape(sample('post-order-event'), buildOrderEvent({ lineCount: 10, headerDocuments: 1 }))).toEqual([]);
+    expect(missingShape(sample('post-single-delivery-order-event'), buildSingleDeliveryOrderEvent({ lineCount: 10, splitLines: 1 }))).toEqual([]);
+    expect(missingShape(sample('post-order-documents-event'), buildOrderDocumentsEvent({ urlBase: 'https://partner.example/docs' }))).toEqual([]);
+    expect(missingShape(sample('post-shipment-event'), buildShipmentEvent({ lineCount: 10, documentCount: 1 }))).toEqual([]);
     // What the GET samples show beyond the builders: order documents, receipts, a charge line; buyer contacts, actual dates.
-    expect(missingShape(loadSample('get-order-response'), buildOrder({ lineCount: 10 }), /documents\[\]|deliveryHistory|chargeReasonCode|priceInBaseCurrency/)).toEqual([]);
-    expect(missingShape(loadSample('get-shipment-response'), buildShipment({ lineCount: 10, documentCount: 1, buyerDocumentCount: 1 }), /buyerShipment\.contacts\[\]|atdDate|ataDate/)).toEqual([]);
+    expect(missingShape(sample('get-order-response'), buildOrder({ lineCount: 10 }), /documents\[\]|deliveryHistory|chargeReasonCode|priceInBaseCurrency/)).toEqual([]);
+    expect(missingShape(sample('get-shipment-response'), buildShipment({ lineCount: 10, documentCount: 1, buyerDocumentCount: 1 }), /buyerShipment\.contacts\[\]|atdDate|ataDate/)).toEqual([]);
   });
 
   it('are deterministic per seed, and keep line ids stable across events of one order', () => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool, QueryResultRow } from 'pg';
+import { runningEmbeddedPostgresUrl } from '../database/embedded/embedded-postgres-state';
 import { quoteIdentifier, SCHEMA_NAME_PATTERN } from '../database/sql';
 import { CliError } from './cli-output';
 
@@ -22,19 +22,14 @@ export function resolveCliDatabase(env: NodeJS.ProcessEnv = process.env, cwd = p
   const url = env.DATABASE_URL?.trim();
   if (url) return { url, schema, source: 'DATABASE_URL' };
   const dataDir = path.resolve(cwd, env.DATA_DIR?.trim() || '.data');
-  let state: { password?: string; port?: number } = {};
-  try {
-    state = JSON.parse(readFileSync(path.join(dataDir, 'embedded-postgres.json'), 'utf8'));
-  } catch {
-    state = {};
-  }
-  if (!state.port || !state.password) {
+  const embeddedUrl = runningEmbeddedPostgresUrl(dataDir);
+  if (!embeddedUrl) {
     throw new CliError(
       `DATABASE_URL is not set and no embedded PostgreSQL is running from ${dataDir}: ` +
         'set DATABASE_URL (and DATABASE_SCHEMA), or start the receiver with "npm start" in another terminal.',
     );
   }
-  return { url: `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/tradecloud`, schema, source: 'embedded' };
+  return { url: embeddedUrl, schema, source: 'embedded' };
 }
 
 /** A small pool for one CLI command, with `table()` for the configured schema. */

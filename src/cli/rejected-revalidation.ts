@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { webhookDedupeKey } from '../inbox/dedupe-key';
 import type { EventIdentity, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
 import { validateBody } from '../inbox/validation-messages';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
@@ -40,9 +40,5 @@ export async function revalidateRejected(endpoint: string, bodyText: string | nu
   if (identity && 'problems' in identity) problems = identity.problems;
   if (problems.length || !identity || 'problems' in identity) return { valid: false, problems };
   const eventName = typeof body.eventName === 'string' ? body.eventName : null;
-  // The inbox's key (WebhookIntake.accept): the message id, else the body's hash, per route.
-  const dedupeKey = identity.messageId
-    ? `${endpoint}:message:${identity.messageId}`
-    : `${endpoint}:sha256:${createHash('sha256').update(bodyText).digest('hex')}`;
-  return { valid: true, identity, eventName, dedupeKey };
+  return { valid: true, identity, eventName, dedupeKey: webhookDedupeKey(endpoint, identity.messageId, bodyText) };
 }

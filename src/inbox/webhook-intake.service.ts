@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue } from '../queue/job-queue.service';
+import { webhookDedupeKey } from './dedupe-key';
 import { PROCESS_EVENT_QUEUE, ProcessEventJob } from './event-processor.service';
 
 /** A valid webhook request, about to be stored. */
@@ -46,11 +47,7 @@ export class WebhookIntake {
   ) {}
 
   async accept(event: IncomingEvent): Promise<IntakeResult> {
-    const dedupeKey = event.dedupeKey
-      ? event.dedupeKey
-      : event.messageId
-      ? `${event.endpoint}:message:${event.messageId}`
-      : `${event.endpoint}:sha256:${createHash('sha256').update(event.rawText).digest('hex')}`;
+    const dedupeKey = event.dedupeKey || webhookDedupeKey(event.endpoint, event.messageId, event.rawText);
     const table = this.database.table('webhook_events');
     const result = await this.database.transaction(async (client) => {
       const inserted = await client.query<{ id: string }>(

@@ -1,4 +1,3 @@
-// Copied from test/support/tradecloud-simulator/builders (the CLI must not depend on the test folder).
 import { createHash } from 'node:crypto';
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same bodies on every run and machine. */

@@ -1,4 +1,3 @@
-// Copied from test/support/tradecloud-simulator/builders (the CLI must not depend on the test folder).
 import { linePosition, stableUuid } from './deterministic';
 import { messageMeta, SAMPLE_BUYER_COMPANY_ID, SAMPLE_SUPPLIER_COMPANY_ID } from './order-builders';
 

@@ -1,7 +1,6 @@
-// Copied from test/support/tradecloud-simulator/builders (the CLI must not depend on the test folder).
-import { addMilliseconds, selectLineNumbers, stableUuid } from './deterministic';
+import { addMilliseconds, linePosition, selectLineNumbers, stableUuid } from './deterministic';
 import { cloneJson, SAMPLE_ORDER_HEADER } from './sample-parts';
-import { deliveryScheduleLine, LineContext, ProcessStatus, processStatusFor } from './order-lines';
+import { deliveryScheduleLine, LineContext, ProcessStatus, processStatusFor, singleDeliveryLine } from './order-lines';
 
 /** The companies of the samples: a Dutch buyer and a German supplier. */
 export const SAMPLE_BUYER_COMPANY_ID = '3c3a301c-b704-4e6e-a8df-a1f1cc8e6ae8';
@@ -131,6 +130,52 @@ export function buildOrderEvent(options: OrderEventBuildOptions = {}): { eventNa
       meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, resolved.supplierCompanyId, options.messageId),
       lastUpdatedAt: resolved.lastUpdatedAt,
       lines: resolved.lineNumbers.map((lineNumber) => deliveryScheduleLine(lineContext(options, resolved, lineNumber))),
+    },
+  };
+}
+
+/** The `GET /order/{id}` answer: `id` instead of `orderId`, all lines (default 2), no message meta. */
+export function buildOrder(options: OrderBuildOptions = {}): Record<string, any> {
+  const resolved = resolve(options, undefined);
+  const header = orderHeader(options, resolved);
+  // The GET answer also echoes the buyer ERP's issue time (see the get-order sample).
+  (header.buyerOrder as Record<string, unknown>).erpIssueDateTime = `${resolved.lastUpdatedAt.slice(0, 10)}T08:00:00`;
+  return {
+    id: resolved.orderId,
+    ...header,
+    lastUpdatedAt: resolved.lastUpdatedAt,
+    lines: resolved.lineNumbers.map((lineNumber) => deliveryScheduleLine(lineContext(options, resolved, lineNumber))),
+  };
+}
+
+export interface SingleDeliveryOrderEventBuildOptions extends OrderEventBuildOptions {
+  /** Extra lines split by the supplier from the first selected line: no `position`, `originalPosition` set. Default 0. */
+  splitLines?: number;
+}
+
+/** `{ eventName, singleDeliveryOrderEvent }`: a POST order webhook body in single-delivery mode. */
+export function buildSingleDeliveryOrderEvent(
+  options: SingleDeliveryOrderEventBuildOptions = {},
+): { eventName: string; singleDeliveryOrderEvent: Record<string, any> } {
+  const eventName = options.eventName ?? 'OrderChangesProposedBySupplier';
+  const resolved = resolve(options, eventName);
+  const lines = resolved.lineNumbers.map((lineNumber) => singleDeliveryLine(lineContext(options, resolved, lineNumber)));
+  const splitFrom = linePosition(resolved.lineNumbers[0] ?? 1);
+  const lastNumber = Math.max(0, ...resolved.lineNumbers);
+  for (let index = 1; index <= (options.splitLines ?? 0); index++) {
+    // Split lines get ids of their own: line numbers after the last regular one.
+    lines.push(singleDeliveryLine(lineContext(options, resolved, lastNumber + index), splitFrom));
+  }
+  const header = orderHeader(options, resolved);
+  return {
+    eventName,
+    singleDeliveryOrderEvent: {
+      orderId: resolved.orderId,
+      ...header,
+      portalUrl: `https://portal.accp.tradecloud1.com/order/${resolved.orderId}`,
+      meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, resolved.supplierCompanyId, options.messageId),
+      lastUpdatedAt: resolved.lastUpdatedAt,
+      lines,
     },
   };
 }

@@ -1,4 +1,3 @@
-// Copied from test/support/tradecloud-simulator/builders (the CLI must not depend on the test folder).
 import { addDays, linePosition, SeededRandom, stableUuid } from './deterministic';
 
 /** Items the generated lines are made of (as in the samples: a hose, a fitting, a bearing, steel by weight…). */
@@ -134,6 +133,40 @@ export function deliveryScheduleLine(context: LineContext): Record<string, unkno
       netWeight: random.decimal(0.05, 25, 3),
       netWeightUnitOfMeasureIso: 'KGM',
     },
+    lastUpdatedAt: context.lastUpdatedAt,
+  };
+}
+
+/**
+ * One `lines[]` entry of a `singleDeliveryOrderEvent`, shaped like the single-delivery sample:
+ * one `statusLine.scheduledDelivery`. `splitFrom` makes it a supplier split line (no `position`,
+ * `originalPosition` set).
+ */
+export function singleDeliveryLine(context: LineContext, splitFrom?: string): Record<string, unknown> {
+  const values = lineValues({ ...context, scheduleEntries: 1 });
+  const [delivery] = values.schedule;
+  const inProgress = context.processStatus === 'InProgress';
+  const requested = inProgress ? { date: addDays(delivery.date, 14), quantity: delivery.quantity } : { date: delivery.date, quantity: delivery.quantity };
+  const buyerLine: Record<string, unknown> = splitFrom ? { originalPosition: splitFrom } : { position: values.position };
+  return {
+    id: values.id,
+    lineType: 'Item',
+    buyerLine: { ...buyerLine, item: { number: values.item.number, name: values.item.name, purchaseUnitOfMeasureIso: values.item.unit }, documents: [] },
+    supplierLine: {
+      salesOrderNumber: context.salesOrderNumber,
+      salesOrderPosition: String(context.lineNumber),
+      ...(inProgress ? { requests: { proposal: { deliverySchedule: [requested], prices: values.prices, reason: 'Capacity', status: 'Open' } } } : {}),
+      documents: [],
+    },
+    statusLine: {
+      scheduledDelivery: { date: delivery.date, quantity: delivery.quantity, status: 'Open' },
+      scheduledDeliveryInclRequests: { ...requested, status: 'Open' },
+      prices: values.prices,
+      pricesInclRequests: values.prices,
+    },
+    indicators: { deliveryOverdue: false },
+    status: lineStatus(context.processStatus),
+    portalUrl: `https://portal.accp.tradecloud1.com/order/${context.orderId}`,
     lastUpdatedAt: context.lastUpdatedAt,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The parts of Tradecloud's reference webhook samples the simulate command builds its bodies
- * from (companies, addresses, terms, locations), copied from the test kit's samples so that the
- * CLI ships without its test folder. Documents are generated per event by the builders.
+ * The parts of Tradecloud's reference webhook samples the builders (simulate command and test
+ * kit) build their bodies from (companies, addresses, terms, locations), copied from the test
+ * kit's samples so that the CLI ships without its test folder. Documents are generated per
+ * event by the builders.
  */
 export const SAMPLE_ORDER_HEADER = {
   "buyerOrder": {

