@@ -45,7 +45,9 @@ export class DocumentDownloadQueue {
    * run, so senders wait for it here too. A failure is retried on the next call.
    */
   ensureCreated(): Promise<void> {
-    this.created ??= this.queue.createQueue(DOWNLOAD_DOCUMENT_QUEUE).catch((error) => {
+    this.created ??= this.queue
+      .createQueue(DOWNLOAD_DOCUMENT_QUEUE, { jobTimeoutSeconds: this.options.documents.jobTimeoutSeconds })
+      .catch((error) => {
       this.created = undefined;
       throw error;
     });

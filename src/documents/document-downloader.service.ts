@@ -46,7 +46,7 @@ export class DocumentDownloader implements OnApplicationBootstrap {
 
   async handle(job: QueueJob<DownloadDocumentJob>): Promise<void> {
     // The lease outlives the job's own timeout: after that the queue hands the job out again (same id).
-    const leaseSeconds = this.options.queue.jobTimeoutSeconds + 60;
+    const leaseSeconds = this.options.documents.jobTimeoutSeconds + 60;
     const claim = await this.repository.claim(job.data.documentId, job.id, leaseSeconds);
     if (claim.kind !== 'claimed') {
       if (claim.kind === 'reused') this.logger.debug(`Document ${job.data.documentId}: content ${claim.sha256} was stored before, reused`);

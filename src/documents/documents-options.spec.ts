@@ -11,6 +11,7 @@ describe('resolveDocumentsOptions', () => {
       directory: undefined,
       maxBytes: 104857600,
       allowPrivateAddresses: false,
+      jobTimeoutSeconds: 900,
     });
     expect(problems).toEqual([]);
   });
@@ -28,6 +29,7 @@ describe('resolveDocumentsOptions', () => {
     resolveDocumentsOptions({ storage: 's3' as never, maxBytes: 0 }, problems);
     resolveDocumentsOptions({ maxBytes: 2_000_000_000 }, problems);
     resolveDocumentsOptions({ directory: '  ', download: 'yes' as never }, problems);
+    resolveDocumentsOptions({ jobTimeoutSeconds: 2 }, problems);
     expect(problems).toEqual([
       `"documents.directory" is required with "documents.storage" 'filesystem'`,
       `"documents.storage" must be 'postgres' or 'filesystem', got s3`,
@@ -35,6 +37,7 @@ describe('resolveDocumentsOptions', () => {
       expect.stringMatching(/^"documents.maxBytes" .* got 2000000000/),
       '"documents.directory" must be a non-empty path',
       '"documents.download" must be true or false, got yes',
+      '"documents.jobTimeoutSeconds" must be an integer from 5 to 86400, got 2',
     ]);
   });
 });
@@ -49,11 +52,18 @@ describe('readDocumentsEnvironment', () => {
   it('reads storage, directory, size with units and the flags', () => {
     const problems: string[] = [];
     const options = readDocumentsEnvironment(
-      { DOCUMENTS_STORAGE: 'Filesystem', DOCUMENTS_DIR: '/var/lib/tc', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'true', DOCUMENTS_DOWNLOAD: 'off' },
+      { DOCUMENTS_STORAGE: 'Filesystem', DOCUMENTS_DIR: '/var/lib/tc', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'true', DOCUMENTS_DOWNLOAD: 'off', DOCUMENTS_JOB_TIMEOUT_SECONDS: '3600' },
       problems,
     );
     expect(problems).toEqual([]);
-    expect(options).toEqual({ storage: 'filesystem', directory: '/var/lib/tc', maxBytes: 2 * 1024 ** 3, allowPrivateAddresses: true, download: false });
+    expect(options).toEqual({
+      storage: 'filesystem',
+      directory: '/var/lib/tc',
+      maxBytes: 2 * 1024 ** 3,
+      allowPrivateAddresses: true,
+      download: false,
+      jobTimeoutSeconds: 3600,
+    });
   });
 
   it('takes the default directory when DOCUMENTS_DIR is unset', () => {
@@ -68,11 +78,12 @@ describe('readDocumentsEnvironment', () => {
   it('reports each wrong variable by name', () => {
     const problems: string[] = [];
     readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'filesystem' }, problems);
-    readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'ftp', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'maybe' }, problems);
+    readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'ftp', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'maybe', DOCUMENTS_JOB_TIMEOUT_SECONDS: '1m' }, problems);
     expect(problems).toEqual([
       'DOCUMENTS_DIR is required when DOCUMENTS_STORAGE is filesystem',
       'DOCUMENTS_ALLOW_PRIVATE_URLS must be true or false, got "maybe"',
       'DOCUMENTS_STORAGE must be one of postgres, filesystem, got "ftp"',
+      'DOCUMENTS_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "1m"',
       'DOCUMENTS_MAX_BYTES must be a size such as 104857600 or 100mb, at most 1000000000 with postgres storage, got "2gb"',
     ]);
   });

@@ -41,6 +41,13 @@ export interface TradecloudDocumentsOptions {
    * the proxy of Tradecloud's object storage are not subject to it. Default `false`.
    */
   allowPrivateAddresses?: boolean;
+  /**
+   * A download job still running after this many seconds is taken to be lost (its process was
+   * killed) and is handed out again. Set it above the longest download you expect (size divided
+   * by the slowest partner's bandwidth); a crashed download resumes after this plus
+   * `queue.maintenanceIntervalSeconds`. Default `900`.
+   */
+  jobTimeoutSeconds?: number;
 }
 
 /** {@link TradecloudDocumentsOptions} with every default filled in and every rule checked. */
@@ -51,6 +58,7 @@ export interface ResolvedDocumentsOptions {
   directory?: string;
   maxBytes: number;
   allowPrivateAddresses: boolean;
+  jobTimeoutSeconds: number;
 }
 
 export const DOCUMENTS_DEFAULTS = {
@@ -58,6 +66,7 @@ export const DOCUMENTS_DEFAULTS = {
   storage: 'postgres' as DocumentStorageKind,
   maxBytes: 100 * 1024 * 1024,
   allowPrivateAddresses: false,
+  jobTimeoutSeconds: 900,
 };
 
 /** Largest content the `'postgres'` storage accepts (`bytea` values are limited to 1 GB). */
@@ -83,6 +92,11 @@ export function resolveDocumentsOptions(options: TradecloudDocumentsOptions | un
     problems.push(`"documents.maxBytes" must be an integer from 1 to ${limit}${storage === 'postgres' ? ` with 'postgres' storage` : ''}, got ${String(maxBytes)}`);
     maxBytes = DOCUMENTS_DEFAULTS.maxBytes;
   }
+  let jobTimeoutSeconds = given.jobTimeoutSeconds ?? DOCUMENTS_DEFAULTS.jobTimeoutSeconds;
+  if (typeof jobTimeoutSeconds !== 'number' || !Number.isInteger(jobTimeoutSeconds) || jobTimeoutSeconds < 5 || jobTimeoutSeconds > 86_400) {
+    problems.push(`"documents.jobTimeoutSeconds" must be an integer from 5 to 86400, got ${String(jobTimeoutSeconds)}`);
+    jobTimeoutSeconds = DOCUMENTS_DEFAULTS.jobTimeoutSeconds;
+  }
   for (const flag of ['download', 'allowPrivateAddresses'] as const) {
     if (given[flag] !== undefined && typeof given[flag] !== 'boolean') problems.push(`"documents.${flag}" must be true or false, got ${String(given[flag])}`);
   }
@@ -92,6 +106,7 @@ export function resolveDocumentsOptions(options: TradecloudDocumentsOptions | un
     directory,
     maxBytes,
     allowPrivateAddresses: given.allowPrivateAddresses ?? DOCUMENTS_DEFAULTS.allowPrivateAddresses,
+    jobTimeoutSeconds,
   };
 }
 
@@ -101,8 +116,8 @@ type Env = Record<string, string | undefined>;
  * Reads the standalone service's document variables: `DOCUMENTS_DOWNLOAD` (true/false),
  * `DOCUMENTS_STORAGE` (`postgres` | `filesystem`), `DOCUMENTS_DIR` (default
  * `defaults.directory`, e.g. `<DATA_DIR>/documents`), `DOCUMENTS_MAX_BYTES` (bytes, or with a
- * `kb`/`mb`/`gb` unit) and `DOCUMENTS_ALLOW_PRIVATE_URLS` (true/false). Unset variables keep the
- * module defaults. Each mistake is added to `problems`, naming the variable.
+ * `kb`/`mb`/`gb` unit), `DOCUMENTS_JOB_TIMEOUT_SECONDS` and `DOCUMENTS_ALLOW_PRIVATE_URLS`
+ * (true/false). Unset variables keep the module defaults. Each mistake is added to `problems`, naming the variable.
  */
 export function readDocumentsEnvironment(env: Env, problems: string[], defaults: { directory?: string } = {}): TradecloudDocumentsOptions {
   const read = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
@@ -128,6 +143,13 @@ export function readDocumentsEnvironment(env: Env, problems: string[], defaults:
   const directory = read('DOCUMENTS_DIR') ?? defaults.directory;
   if (directory !== undefined) options.directory = directory;
   else if (options.storage === 'filesystem') problems.push('DOCUMENTS_DIR is required when DOCUMENTS_STORAGE is filesystem');
+
+  const jobTimeout = read('DOCUMENTS_JOB_TIMEOUT_SECONDS');
+  if (jobTimeout !== undefined) {
+    const seconds = /^\d+$/.test(jobTimeout) ? Number(jobTimeout) : NaN;
+    if (Number.isSafeInteger(seconds) && seconds >= 5 && seconds <= 86_400) options.jobTimeoutSeconds = seconds;
+    else problems.push(`DOCUMENTS_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "${jobTimeout}"`);
+  }
 
   const maxBytes = read('DOCUMENTS_MAX_BYTES');
   if (maxBytes !== undefined) {

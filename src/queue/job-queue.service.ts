@@ -3,6 +3,14 @@ import PgBoss from 'pg-boss';
 import { SqlClient, TradecloudDatabase } from '../database/tradecloud-database.service';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 
+type JobOutcome = { ok: true } | { ok: false; message: string };
+
+/** Per-queue settings that differ from the module's `queue` options. */
+export interface QueuePolicy {
+  /** Overrides `queue.jobTimeoutSeconds` for this queue (e.g. downloads, which may take long). */
+  jobTimeoutSeconds?: number;
+}
+
 export interface QueueJob<T> {
   id: string;
   data: T;
@@ -24,6 +32,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   private queueCreation: Promise<void> = Promise.resolve();
+  private readonly timeouts = new Map<string, number>();
 
   constructor(
     private readonly database: TradecloudDatabase,
@@ -37,6 +46,8 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
       schema: this.database.schema,
       schedule: false,
       supervise: true,
+      // Maintenance hands out again jobs whose worker is gone; see queue.jobTimeoutSeconds.
+      maintenanceIntervalSeconds: this.options.queue.maintenanceIntervalSeconds,
       // Its tables come from our migrations (CreateJobQueue), never from pg-boss at start-up.
       migrate: false,
     } as PgBoss.ConstructorOptions);
@@ -61,7 +72,8 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
    * partition: two creations at once (several features at start-up, or several instances
    * starting together) can deadlock, so they are chained here and retried on a deadlock.
    */
-  createQueue(name: string): Promise<void> {
+  createQueue(name: string, overrides: QueuePolicy = {}): Promise<void> {
+    this.timeouts.set(name, overrides.jobTimeoutSeconds ?? this.options.queue.jobTimeoutSeconds);
     const next = this.queueCreation.then(() => this.createQueueWithRetry(name));
     this.queueCreation = next.catch(() => undefined);
     return next;
@@ -74,7 +86,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
       retryLimit: queue.attempts - 1,
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
-      expireInSeconds: queue.jobTimeoutSeconds,
+      expireInSeconds: this.jobTimeoutSeconds(name),
       retentionDays: 7,
     };
     for (let attempt = 1; ; attempt++) {
@@ -132,16 +144,50 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
         await this.idle(name, this.options.queue.pollingIntervalSeconds);
         continue;
       }
+      let outcome: JobOutcome;
       try {
         await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
-        await boss.complete(name, job.id);
+        outcome = { ok: true };
       } catch (error) {
-        // A job we cannot mark (database gone) stays active and is retried after its expiry.
-        await boss
-          .fail(name, job.id, { message: (error as Error)?.message ?? String(error) })
-          .catch((failError) => this.logger.warn(`Cannot record the failure of job ${job.id}: ${failError.message}`));
+        outcome = { ok: false, message: (error as Error)?.message ?? String(error) };
+      }
+      await this.recordOutcome(name, job.id, outcome);
+    }
+  }
+
+  /**
+   * Records a job's outcome, retrying while the database is unreachable. A job whose outcome is
+   * never recorded stays `active` until its timeout, so an outage of a few seconds would hold its
+   * event back for a minute or more; retrying here lets it resume (or complete) as soon as the
+   * database is back. Gives up at shutdown, or once the job's timeout has passed: by then the
+   * queue's maintenance hands the job out again, and a late mark would count one attempt twice.
+   */
+  private async recordOutcome(name: string, jobId: string, outcome: JobOutcome): Promise<void> {
+    const boss = this.requireBoss();
+    const deadline = Date.now() + this.jobTimeoutSeconds(name) * 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (outcome.ok) await boss.complete(name, jobId);
+        else await boss.fail(name, jobId, { message: outcome.message });
+        if (attempt > 0) this.logger.log(`Recorded the outcome of job ${jobId} (queue ${name}) after ${attempt} retries`);
+        return;
+      } catch (error) {
+        const pause = Math.min(5_000, 250 * 2 ** attempt) * (0.75 + Math.random() / 2);
+        if (this.stopping || Date.now() + pause >= deadline) {
+          this.logger.warn(
+            `Cannot record the outcome of job ${jobId} (queue ${name}): ${(error as Error).message}; ` +
+              'the queue hands it out again after its timeout',
+          );
+          return;
+        }
+        if (attempt === 0) this.logger.warn(`Cannot record the outcome of job ${jobId} (queue ${name}), retrying: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
+  }
+
+  private jobTimeoutSeconds(name: string): number {
+    return this.timeouts.get(name) ?? this.options.queue.jobTimeoutSeconds;
   }
 
   /** Waits for `wake(name)`, the given seconds, or shutdown, whichever comes first. */

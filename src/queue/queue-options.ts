@@ -6,8 +6,21 @@ export interface TradecloudQueueOptions {
   attempts?: number;
   /** First retry delay in seconds; doubles with each attempt (with jitter). Default `2`. */
   retryDelaySeconds?: number;
-  /** A job running longer than this is considered lost and retried. Default `300`. */
+  /**
+   * An event-processing or domain-event job still `active` after this many seconds is taken to
+   * be lost (its process was killed, or it lost the database before it could record the
+   * outcome) and is handed out again. Processing one event takes milliseconds, a GET webhook's
+   * fetch at most a few API timeouts, so the default leaves a wide margin while a crashed
+   * instance's events resume within about a minute and a half (this plus
+   * `maintenanceIntervalSeconds`). Document downloads have their own, longer timeout
+   * (`documents.jobTimeoutSeconds`). Default `60`.
+   */
   jobTimeoutSeconds?: number;
+  /**
+   * How often the queue looks for jobs past their timeout (and archives finished ones), in
+   * seconds. One instance does it per interval, whatever the number of instances. Default `30`.
+   */
+  maintenanceIntervalSeconds?: number;
   /** How often an idle worker looks for work, in seconds (new events also wake it at once). Default `1`. */
   pollingIntervalSeconds?: number;
   /** Run workers in this instance. `false`: only receive (another instance processes). Default `true`. */
@@ -19,30 +32,45 @@ export interface ResolvedQueueOptions {
   attempts: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
+  maintenanceIntervalSeconds: number;
   pollingIntervalSeconds: number;
   workers: boolean;
 }
 
+export const QUEUE_DEFAULTS = {
+  concurrency: 4,
+  attempts: 8,
+  retryDelaySeconds: 2,
+  jobTimeoutSeconds: 60,
+  maintenanceIntervalSeconds: 30,
+  pollingIntervalSeconds: 1,
+  workers: true,
+} as const satisfies ResolvedQueueOptions;
+
 export function resolveQueueOptions(options: TradecloudQueueOptions | undefined, problems: string[]): ResolvedQueueOptions {
-  const integer = (name: keyof TradecloudQueueOptions, fallback: number, min: number) => {
+  const integer = (name: keyof TradecloudQueueOptions, min: number, max = 86_400) => {
     const value = options?.[name];
+    const fallback = QUEUE_DEFAULTS[name] as number;
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-      problems.push(`"queue.${name}" must be an integer of at least ${min}, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`"queue.${name}" must be an integer from ${min} to ${max}, got ${String(value)}`);
       return fallback;
     }
     return value;
   };
-  const polling = options?.pollingIntervalSeconds ?? 1;
-  if (typeof polling !== 'number' || polling < 0.5) {
+  const polling = options?.pollingIntervalSeconds ?? QUEUE_DEFAULTS.pollingIntervalSeconds;
+  if (typeof polling !== 'number' || !(polling >= 0.5)) {
     problems.push(`"queue.pollingIntervalSeconds" must be at least 0.5, got ${String(polling)}`);
   }
+  const workers = options?.workers ?? QUEUE_DEFAULTS.workers;
+  if (typeof workers !== 'boolean') problems.push(`"queue.workers" must be true or false, got ${String(workers)}`);
   return {
-    concurrency: integer('concurrency', 4, 1),
-    attempts: integer('attempts', 8, 1),
-    retryDelaySeconds: integer('retryDelaySeconds', 2, 1),
-    jobTimeoutSeconds: integer('jobTimeoutSeconds', 300, 5),
-    pollingIntervalSeconds: typeof polling === 'number' && polling >= 0.5 ? polling : 1,
-    workers: options?.workers ?? true,
+    concurrency: integer('concurrency', 1, 1000),
+    attempts: integer('attempts', 1, 1000),
+    retryDelaySeconds: integer('retryDelaySeconds', 1, 3600),
+    jobTimeoutSeconds: integer('jobTimeoutSeconds', 5),
+    maintenanceIntervalSeconds: integer('maintenanceIntervalSeconds', 1, 3600),
+    pollingIntervalSeconds: typeof polling === 'number' && polling >= 0.5 ? polling : QUEUE_DEFAULTS.pollingIntervalSeconds,
+    workers: typeof workers === 'boolean' ? workers : QUEUE_DEFAULTS.workers,
   };
 }

@@ -35,7 +35,30 @@ describe('readEnvironment', () => {
       logLevel: 'info',
       dataDir: '/srv/app/.data',
       production: false,
+      queue: { concurrency: 4, attempts: 8, retryDelaySeconds: 2, jobTimeoutSeconds: 60, maintenanceIntervalSeconds: 30, workers: true },
     });
+  });
+
+  it('reads the QUEUE_* variables and names a wrong one', () => {
+    const environment = readEnvironment({
+      QUEUE_CONCURRENCY: '16',
+      QUEUE_ATTEMPTS: '3',
+      QUEUE_RETRY_DELAY_SECONDS: '5',
+      QUEUE_JOB_TIMEOUT_SECONDS: '120',
+      QUEUE_MAINTENANCE_INTERVAL_SECONDS: '10',
+      QUEUE_WORKERS: 'false',
+    });
+    expect(environment.queue).toEqual({
+      concurrency: 16,
+      attempts: 3,
+      retryDelaySeconds: 5,
+      jobTimeoutSeconds: 120,
+      maintenanceIntervalSeconds: 10,
+      workers: false,
+    });
+    expect(() => readEnvironment({ QUEUE_JOB_TIMEOUT_SECONDS: '2' })).toThrow(
+      'Configuration error: QUEUE_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "2"',
+    );
   });
 
   it('reads every variable', () => {

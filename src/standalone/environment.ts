@@ -5,6 +5,7 @@ import { isPostgresUrl } from '../options/resolved-options';
 import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
+import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 
 /** The standalone service's settings, read from environment variables (see the README's table). */
 export interface StandaloneEnvironment {
@@ -30,6 +31,8 @@ export interface StandaloneEnvironment {
   tradecloudApi?: TradecloudApiOptions;
   /** DOCUMENTS_*: where downloaded document content goes. */
   documents: TradecloudDocumentsOptions;
+  /** QUEUE_*: background processing (workers, retries, timeouts). */
+  queue: TradecloudQueueOptions;
   /** `METRICS_TOKEN`: set, `GET /metrics` requires it as a Bearer token. */
   metricsToken?: string;
   /** `SHUTDOWN_TIMEOUT_MS`: how long requests in flight get to finish after SIGTERM/SIGINT. */
@@ -81,11 +84,24 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     tls: readStandaloneTls(read, cwd, problems),
     tradecloudApi: readTradecloudApiEnvironment(env, problems),
     documents: readDocumentsEnvironment(env, problems, { directory: path.resolve(cwd, read.string('DATA_DIR', '.data'), 'documents') }),
+    queue: readQueueEnvironment(read),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
   if (problems.length) throw new EnvironmentError(problems);
   return result;
+}
+
+/** `QUEUE_*`: the module's `queue` options; unset variables keep the module defaults. */
+function readQueueEnvironment(read: EnvironmentReader): TradecloudQueueOptions {
+  return {
+    concurrency: read.integer('QUEUE_CONCURRENCY', QUEUE_DEFAULTS.concurrency, 1, 1000),
+    attempts: read.integer('QUEUE_ATTEMPTS', QUEUE_DEFAULTS.attempts, 1, 1000),
+    retryDelaySeconds: read.integer('QUEUE_RETRY_DELAY_SECONDS', QUEUE_DEFAULTS.retryDelaySeconds, 1, 3600),
+    jobTimeoutSeconds: read.integer('QUEUE_JOB_TIMEOUT_SECONDS', QUEUE_DEFAULTS.jobTimeoutSeconds, 5, 86_400),
+    maintenanceIntervalSeconds: read.integer('QUEUE_MAINTENANCE_INTERVAL_SECONDS', QUEUE_DEFAULTS.maintenanceIntervalSeconds, 1, 3600),
+    workers: read.boolean('QUEUE_WORKERS', QUEUE_DEFAULTS.workers),
+  };
 }
 
 /** Nest logger levels for a `LOG_LEVEL` name: each level includes the more severe ones. */

@@ -48,6 +48,7 @@ export class StandaloneAppModule {
           auth: standaloneAuthOptions(environment, devCredentials),
           tradecloudApi: environment.tradecloudApi,
           documents: environment.documents,
+          queue: environment.queue,
           webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
           routePrefix: environment.webhookPathPrefix,
         }),
