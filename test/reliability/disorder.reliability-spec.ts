@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { dataState, deadlockCount, exactlyOnce, staleEntities, waitForQuiet } from './support/checks';
-import { AnswerTally, deliverAll } from './support/delivery';
+import { AnswerTally, answerTimePercentile, deliverAll } from './support/delivery';
 import { buildEventStream, shuffledWithDuplicates, StreamEvent } from './support/event-stream';
 import { assertionPool, StandaloneReceiver, startStandaloneReceiver, stopSurely } from './support/receivers';
 import { recordEnvironment, scenario, ScenarioRecorder } from './support/report';
@@ -129,11 +129,20 @@ describe('reliability: disorder', () => {
           recorder.detail('deadlocks while both started (queue creation, retried by the receiver)', deadlocksBefore - deadlocksAtStart);
           const tally = new AnswerTally();
           const halves = [sent.filter((_, i) => i % 2 === 0), sent.filter((_, i) => i % 2 === 1)];
+          const startedAt = performance.now();
           const deliveries = (
             await Promise.all(halves.map((half, i) => deliverAll(receivers[i].webhooks, half, { clients: size.clients / 2, tally })))
           ).flat();
+          const deliveredMs = performance.now() - startedAt;
           recorder.detail('answers', tally.describe());
           await waitForQuiet(sql, 'tc_two', 10 * 60_000);
+          const processedMs = performance.now() - startedAt;
+          recorder.detail('delivery time (s) / deliveries answered per second', `${(deliveredMs / 1000).toFixed(1)} / ${Math.round(sent.length / (deliveredMs / 1000))}`);
+          recorder.detail(
+            'answer time p50 / p99 (ms, both processes)',
+            `${answerTimePercentile(deliveries, 50).toFixed(0)} / ${answerTimePercentile(deliveries, 99).toFixed(0)}`,
+          );
+          recorder.detail('until every event was processed (s) / events processed per second', `${(processedMs / 1000).toFixed(1)} / ${Math.round(stream.length / (processedMs / 1000))}`);
           await sleep(1_500);
           const deadlocks = (await deadlockCount(sql)) - deadlocksBefore;
           const check = await exactlyOnce(sql, 'tc_two', stream.map((event) => event.messageId));

@@ -169,7 +169,7 @@ export async function deadlockCount(sql: Pool): Promise<number> {
 /**
  * Events still waiting whose queue job is `active` although no worker runs it any more (the
  * worker lost its connection or its process): pg-boss hands such a job out again only once
- * its expiry (`queue.jobTimeoutSeconds`, default 300 s) is found by its maintenance (every 120 s).
+ * its timeout (`queue.jobTimeoutSeconds`, default 60 s) is found by its maintenance (every 30 s).
  */
 export async function parkedEvents(sql: Pool, schema: string): Promise<number> {
   const s = q(schema);
@@ -182,9 +182,9 @@ export async function parkedEvents(sql: Pool, schema: string): Promise<number> {
 }
 
 /**
- * The reduced (CI) run cannot wait for parked jobs to expire: it waits until every event is
- * processed except parked ones, and that state has held for `stableMs` (a job a live worker
- * runs finishes in well under a second). Returns the number of parked events.
+ * Waits until every event is processed except parked ones, and that state has held for
+ * `stableMs` (a job a live worker runs finishes in well under a second), so that parked events
+ * can be counted before their jobs time out. Returns the number of parked events.
  */
 export async function waitForProcessedOrParked(sql: Pool, schema: string, timeoutMs: number, stableMs = 10_000): Promise<number> {
   let since = 0;

@@ -54,6 +54,8 @@ export interface Delivery<T> {
   result: DeliveryResult;
   /** The `eventId` of a 2xx answer. */
   eventId?: string;
+  /** From the first call to the last answer (retries and back-off included), in milliseconds. */
+  elapsedMs: number;
 }
 
 /**
@@ -72,19 +74,27 @@ export async function deliverAll<T extends { path: string; body: unknown }>(
       while (next < items.length) {
         const index = next++;
         const item = items[index];
+        const startedAt = performance.now();
         const result = await deliverWebhook(`${baseUrl}${item.path}`, item.body, {
           auth: options.auth ?? TEST_AUTH,
           timeoutMs: 30_000,
           ...options.policy,
         });
         options.tally.add(result.statuses);
-        const delivery: Delivery<T> = { item, result, eventId: eventIdOf(result) };
+        const delivery: Delivery<T> = { item, result, eventId: eventIdOf(result), elapsedMs: performance.now() - startedAt };
         results[index] = delivery;
         options.onDelivered?.(delivery);
       }
     }),
   );
   return results;
+}
+
+/** The `p`-th percentile (0–100) of the deliveries' answer times, in milliseconds (nearest rank). */
+export function answerTimePercentile(deliveries: Array<{ elapsedMs: number }>, p: number): number {
+  const sorted = deliveries.map((delivery) => delivery.elapsedMs).sort((a, b) => a - b);
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 function eventIdOf(result: DeliveryResult): string | undefined {
