@@ -247,7 +247,7 @@ describe('simulator document helpers with the real client', () => {
         expect(hash.digest('hex')).toBe(await contentSha256(registered.get(reference.objectId ?? reference.url!)!.content));
       }
     } finally {
-      client.onModuleDestroy();
+      client.onApplicationShutdown();
     }
   });
 });

@@ -50,7 +50,7 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     simulator.shipments.set(shipment.id, shipment);
   });
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.onModuleDestroy();
+    for (const client of clients.splice(0)) client.onApplicationShutdown();
     await simulator.stop();
   });
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import { AxiosResponse } from 'axios';
 import { parseExact } from '../changes/lossless-json';
@@ -41,7 +41,7 @@ const DEFAULT_MAX_REDIRECTS = 3;
  * for everything else. Secrets never reach a message or a log line.
  */
 @Injectable()
-export class TradecloudApiClient implements OnModuleDestroy {
+export class TradecloudApiClient implements OnApplicationShutdown {
   private readonly options: ResolvedTradecloudApiOptions;
   private readonly http: TradecloudHttp;
   private readonly session: TokenSession;
@@ -135,7 +135,12 @@ export class TradecloudApiClient implements OnModuleDestroy {
     return this.download('document.proxy', url, options);
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Closes at application shutdown, the last of Nest's hooks: the job queue lets running jobs
+   * (GET webhook fetches, downloads) finish in `beforeApplicationShutdown`, which comes after
+   * `onModuleDestroy`; closing here rather than there lets those jobs end instead of failing.
+   */
+  onApplicationShutdown(): void {
     this.session.clear();
     this.http.close();
   }

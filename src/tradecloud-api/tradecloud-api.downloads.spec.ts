@@ -49,7 +49,7 @@ describe('TradecloudApiClient (documents and rate limit, against the simulator)'
     simulator.documents.set(objectId, certificate);
   });
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.onModuleDestroy();
+    for (const client of clients.splice(0)) client.onApplicationShutdown();
     await simulator.stop();
   });
 
