@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { RefusalLogLimiter } from './refusal-log-limiter';
 import { WebhookAuthenticator } from './webhook-authenticator';
 import { WebhookAuthRejection, WebhookAuthUnavailable } from './webhook-auth-errors';
 import { ForWebhookKind } from './webhook-kind';
@@ -16,6 +17,7 @@ import { ForWebhookKind } from './webhook-kind';
 @Injectable()
 export class WebhookAuthGuard implements CanActivate {
   private readonly logger = new Logger('WebhookAuth');
+  private readonly refusalLog = new RefusalLogLimiter();
   private authenticator?: WebhookAuthenticator;
 
   // The authenticator is looked up rather than injected so that the guard also works on a host
@@ -41,17 +43,23 @@ export class WebhookAuthGuard implements CanActivate {
       return true;
     } catch (error) {
       if (error instanceof WebhookAuthRejection) {
-        this.logger.warn(`Refused ${describeRequest(request)} (${kind}) with 401: ${error.message}`);
+        this.warnLimited(request, `Refused ${describeRequest(request)} (${kind}) with 401: ${error.message}`);
         setHeader(response, 'WWW-Authenticate', authenticator.challenges(kind));
         throw new UnauthorizedException();
       }
       if (error instanceof WebhookAuthUnavailable) {
-        this.logger.warn(`Answered ${describeRequest(request)} (${kind}) with 503, credentials not checkable now: ${error.message}`);
+        this.warnLimited(request, `Answered ${describeRequest(request)} (${kind}) with 503, credentials not checkable now: ${error.message}`);
         setHeader(response, 'Retry-After', String(error.retryAfterSeconds));
         throw new ServiceUnavailableException();
       }
       throw error;
     }
+  }
+
+  /** A refusal's warning, within the per-address budget of {@link RefusalLogLimiter}. */
+  private warnLimited(request: Request, message: string): void {
+    const line = this.refusalLog.admit(callerAddress(request), message);
+    if (line) this.logger.warn(line);
   }
 
   private resolveAuthenticator(): WebhookAuthenticator {
@@ -69,8 +77,11 @@ export class WebhookAuthGuard implements CanActivate {
 /** Method, path without the query string, and the caller's address: enough to find the request, nothing secret. */
 function describeRequest(request: Request): string {
   const path = (request.originalUrl ?? request.url ?? '').split('?')[0].slice(0, 200);
-  const from = request.ip ?? request.socket?.remoteAddress ?? 'unknown address';
-  return `${request.method} ${path} from ${from}`;
+  return `${request.method} ${path} from ${callerAddress(request)}`;
+}
+
+function callerAddress(request: Request): string {
+  return request.ip ?? request.socket?.remoteAddress ?? 'unknown address';
 }
 
 /** Works on Express responses and Fastify replies alike. */
