@@ -46,7 +46,10 @@ export class DocumentDownloadQueue {
    */
   ensureCreated(): Promise<void> {
     this.created ??= this.queue
-      .createQueue(DOWNLOAD_DOCUMENT_QUEUE, { jobTimeoutSeconds: this.options.documents.jobTimeoutSeconds })
+      .createQueue(DOWNLOAD_DOCUMENT_QUEUE, {
+        jobTimeoutSeconds: this.options.documents.jobTimeoutSeconds,
+        attempts: this.options.documents.attempts,
+      })
       .catch((error) => {
       this.created = undefined;
       throw error;

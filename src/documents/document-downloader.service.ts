@@ -15,7 +15,7 @@ const CATCH_UP_BATCH = 500;
 /**
  * Runs the download jobs: claims the content (one job per `objectId` at a time), downloads it,
  * stores it once per distinct SHA-256 and points every waiting row of that `objectId` at it. A
- * failed attempt is retried by the queue with back-off (`queue.attempts`,
+ * failed attempt is retried by the queue with back-off (`documents.attempts`,
  * `queue.retryDelaySeconds`); a permanent failure or the last attempt marks the rows `failed`
  * with `last_error`. Entirely separate from event processing: its own queue, its own
  * transactions, so a download never holds up or fails an order or shipment event.

@@ -29,7 +29,7 @@ describe('resolveDocumentsOptions', () => {
     resolveDocumentsOptions({ storage: 's3' as never, maxBytes: 0 }, problems);
     resolveDocumentsOptions({ maxBytes: 2_000_000_000 }, problems);
     resolveDocumentsOptions({ directory: '  ', download: 'yes' as never }, problems);
-    resolveDocumentsOptions({ jobTimeoutSeconds: 2 }, problems);
+    resolveDocumentsOptions({ jobTimeoutSeconds: 2, attempts: 0 }, problems);
     expect(problems).toEqual([
       `"documents.directory" is required with "documents.storage" 'filesystem'`,
       `"documents.storage" must be 'postgres' or 'filesystem', got s3`,
@@ -38,6 +38,7 @@ describe('resolveDocumentsOptions', () => {
       '"documents.directory" must be a non-empty path',
       '"documents.download" must be true or false, got yes',
       '"documents.jobTimeoutSeconds" must be an integer from 5 to 86400, got 2',
+      '"documents.attempts" must be an integer from 1 to 1000, got 0',
     ]);
   });
 });
@@ -52,7 +53,7 @@ describe('readDocumentsEnvironment', () => {
   it('reads storage, directory, size with units and the flags', () => {
     const problems: string[] = [];
     const options = readDocumentsEnvironment(
-      { DOCUMENTS_STORAGE: 'Filesystem', DOCUMENTS_DIR: '/var/lib/tc', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'true', DOCUMENTS_DOWNLOAD: 'off', DOCUMENTS_JOB_TIMEOUT_SECONDS: '3600' },
+      { DOCUMENTS_STORAGE: 'Filesystem', DOCUMENTS_DIR: '/var/lib/tc', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'true', DOCUMENTS_DOWNLOAD: 'off', DOCUMENTS_JOB_TIMEOUT_SECONDS: '3600', DOCUMENTS_ATTEMPTS: '3' },
       problems,
     );
     expect(problems).toEqual([]);
@@ -63,6 +64,7 @@ describe('readDocumentsEnvironment', () => {
       allowPrivateAddresses: true,
       download: false,
       jobTimeoutSeconds: 3600,
+      attempts: 3,
     });
   });
 
@@ -78,12 +80,13 @@ describe('readDocumentsEnvironment', () => {
   it('reports each wrong variable by name', () => {
     const problems: string[] = [];
     readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'filesystem' }, problems);
-    readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'ftp', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'maybe', DOCUMENTS_JOB_TIMEOUT_SECONDS: '1m' }, problems);
+    readDocumentsEnvironment({ DOCUMENTS_STORAGE: 'ftp', DOCUMENTS_MAX_BYTES: '2gb', DOCUMENTS_ALLOW_PRIVATE_URLS: 'maybe', DOCUMENTS_JOB_TIMEOUT_SECONDS: '1m', DOCUMENTS_ATTEMPTS: '0' }, problems);
     expect(problems).toEqual([
       'DOCUMENTS_DIR is required when DOCUMENTS_STORAGE is filesystem',
       'DOCUMENTS_ALLOW_PRIVATE_URLS must be true or false, got "maybe"',
       'DOCUMENTS_STORAGE must be one of postgres, filesystem, got "ftp"',
       'DOCUMENTS_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "1m"',
+      'DOCUMENTS_ATTEMPTS must be an integer from 1 to 1000, got "0"',
       'DOCUMENTS_MAX_BYTES must be a size such as 104857600 or 100mb, at most 1000000000 with postgres storage, got "2gb"',
     ]);
   });

@@ -6,8 +6,8 @@ export type DocumentStorageKind = 'postgres' | 'filesystem';
 /**
  * Downloading the content of order and shipment documents (Tradecloud never sends it in events).
  * Each document with an `objectId` or a `url` is downloaded by a background job on the module's
- * job queue; retries and back-off follow the `queue` options (`queue.attempts`,
- * `queue.retryDelaySeconds`), after which the document is `failed` with `last_error`.
+ * job queue; retries and back-off follow `documents.attempts` (default `queue.attempts`) and
+ * `queue.retryDelaySeconds`, after which the document is `failed` with `last_error`.
  */
 export interface TradecloudDocumentsOptions {
   /**
@@ -48,6 +48,12 @@ export interface TradecloudDocumentsOptions {
    * `queue.maintenanceIntervalSeconds`. Default `900`.
    */
   jobTimeoutSeconds?: number;
+  /**
+   * Download attempts of one document before it is `failed` (a permanent error, such as a 404 or
+   * a document over `maxBytes`, fails it at once). Retries back off from `queue.retryDelaySeconds`.
+   * Default: `queue.attempts`.
+   */
+  attempts?: number;
 }
 
 /** {@link TradecloudDocumentsOptions} with every default filled in and every rule checked. */
@@ -59,6 +65,8 @@ export interface ResolvedDocumentsOptions {
   maxBytes: number;
   allowPrivateAddresses: boolean;
   jobTimeoutSeconds: number;
+  /** Undefined: `queue.attempts`. */
+  attempts?: number;
 }
 
 export const DOCUMENTS_DEFAULTS = {
@@ -97,6 +105,11 @@ export function resolveDocumentsOptions(options: TradecloudDocumentsOptions | un
     problems.push(`"documents.jobTimeoutSeconds" must be an integer from 5 to 86400, got ${String(jobTimeoutSeconds)}`);
     jobTimeoutSeconds = DOCUMENTS_DEFAULTS.jobTimeoutSeconds;
   }
+  let attempts = given.attempts;
+  if (attempts !== undefined && (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1 || attempts > 1000)) {
+    problems.push(`"documents.attempts" must be an integer from 1 to 1000, got ${String(attempts)}`);
+    attempts = undefined;
+  }
   for (const flag of ['download', 'allowPrivateAddresses'] as const) {
     if (given[flag] !== undefined && typeof given[flag] !== 'boolean') problems.push(`"documents.${flag}" must be true or false, got ${String(given[flag])}`);
   }
@@ -107,6 +120,7 @@ export function resolveDocumentsOptions(options: TradecloudDocumentsOptions | un
     maxBytes,
     allowPrivateAddresses: given.allowPrivateAddresses ?? DOCUMENTS_DEFAULTS.allowPrivateAddresses,
     jobTimeoutSeconds,
+    attempts,
   };
 }
 
@@ -116,7 +130,7 @@ type Env = Record<string, string | undefined>;
  * Reads the standalone service's document variables: `DOCUMENTS_DOWNLOAD` (true/false),
  * `DOCUMENTS_STORAGE` (`postgres` | `filesystem`), `DOCUMENTS_DIR` (default
  * `defaults.directory`, e.g. `<DATA_DIR>/documents`), `DOCUMENTS_MAX_BYTES` (bytes, or with a
- * `kb`/`mb`/`gb` unit), `DOCUMENTS_JOB_TIMEOUT_SECONDS` and `DOCUMENTS_ALLOW_PRIVATE_URLS`
+ * `kb`/`mb`/`gb` unit), `DOCUMENTS_JOB_TIMEOUT_SECONDS`, `DOCUMENTS_ATTEMPTS` and `DOCUMENTS_ALLOW_PRIVATE_URLS`
  * (true/false). Unset variables keep the module defaults. Each mistake is added to `problems`, naming the variable.
  */
 export function readDocumentsEnvironment(env: Env, problems: string[], defaults: { directory?: string } = {}): TradecloudDocumentsOptions {
@@ -149,6 +163,13 @@ export function readDocumentsEnvironment(env: Env, problems: string[], defaults:
     const seconds = /^\d+$/.test(jobTimeout) ? Number(jobTimeout) : NaN;
     if (Number.isSafeInteger(seconds) && seconds >= 5 && seconds <= 86_400) options.jobTimeoutSeconds = seconds;
     else problems.push(`DOCUMENTS_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "${jobTimeout}"`);
+  }
+
+  const attempts = read('DOCUMENTS_ATTEMPTS');
+  if (attempts !== undefined) {
+    const count = /^\d+$/.test(attempts) ? Number(attempts) : NaN;
+    if (Number.isSafeInteger(count) && count >= 1 && count <= 1000) options.attempts = count;
+    else problems.push(`DOCUMENTS_ATTEMPTS must be an integer from 1 to 1000, got "${attempts}"`);
   }
 
   const maxBytes = read('DOCUMENTS_MAX_BYTES');

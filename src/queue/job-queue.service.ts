@@ -9,6 +9,8 @@ type JobOutcome = { ok: true } | { ok: false; message: string };
 export interface QueuePolicy {
   /** Overrides `queue.jobTimeoutSeconds` for this queue (e.g. downloads, which may take long). */
   jobTimeoutSeconds?: number;
+  /** Overrides `queue.attempts` for this queue. */
+  attempts?: number;
 }
 
 export interface QueueJob<T> {
@@ -74,16 +76,16 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
    */
   createQueue(name: string, overrides: QueuePolicy = {}): Promise<void> {
     this.timeouts.set(name, overrides.jobTimeoutSeconds ?? this.options.queue.jobTimeoutSeconds);
-    const next = this.queueCreation.then(() => this.createQueueWithRetry(name));
+    const next = this.queueCreation.then(() => this.createQueueWithRetry(name, overrides.attempts ?? this.options.queue.attempts));
     this.queueCreation = next.catch(() => undefined);
     return next;
   }
 
-  private async createQueueWithRetry(name: string): Promise<void> {
+  private async createQueueWithRetry(name: string, attempts: number): Promise<void> {
     const { queue } = this.options;
     const policy = {
       name,
-      retryLimit: queue.attempts - 1,
+      retryLimit: attempts - 1,
       retryDelay: queue.retryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: this.jobTimeoutSeconds(name),

@@ -84,6 +84,25 @@ describe('document downloads when things go wrong', () => {
     expect(metadata.at(-1)!.status).toBe(200);
   });
 
+  it('gives up after documents.attempts, not queue.attempts, while the API stays down', async () => {
+    // A receiver of its own, in another schema: queue.attempts is 6 there, documents.attempts 2.
+    const limited = await startDocumentReceiver(database.url, simulator, { allowPrivateAddresses: true, attempts: 2 }, 'tc_download_attempts');
+    const { body, objectId } = headerDocumentEvent(25);
+    registerDocuments(simulator, body);
+    const outage = simulator.apiDown(503);
+    try {
+      const eventId = await deliver(limited, '/order-documents', body);
+      const [row] = await settledDocuments(limited, eventId);
+      expect(row.content_status).toBe('failed');
+      expect(row.last_error).toMatch(/HTTP 503/);
+      const downloads = (await limited.sql.query(`SELECT attempts FROM tc_download_attempts.document_downloads WHERE download_key = $1`, [`object:${objectId}`])).rows[0];
+      expect(downloads.attempts).toBe(2);
+    } finally {
+      outage.remove();
+      await limited.close();
+    }
+  });
+
   it('fails a document the object storage does not know at once, with the reason, and the event stays processed', async () => {
     const { body, objectId } = headerDocumentEvent(24); // nothing registered: the simulator answers 404
     const eventId = await deliver(receiver, '/order-documents', body);
