@@ -1,11 +1,11 @@
 import { BadRequestException, HttpStatus, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { isUUID } from 'class-validator';
 import type { Request, Response } from 'express';
+import { FIELD_LIMITS } from '../inbox/field-limits';
 import { WebhookIntake } from '../inbox/webhook-intake.service';
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
 import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface GetWebhookKind {
   endpoint: 'orders-get' | 'shipments-get';
@@ -17,13 +17,17 @@ interface GetWebhookKind {
 const ORDER: GetWebhookKind = {
   endpoint: 'orders-get',
   parameter: 'orderId',
-  validate: (id) => (UUID.test(id) ? undefined : 'orderId must be a UUID'),
+  // The same check as the fetched order's `id` gets (`@IsUUID('all')` of the order DTOs), so
+  // the two agree on what an order id is.
+  validate: (id) => (isUUID(id, 'all') ? undefined : 'orderId must be a UUID'),
 };
 const SHIPMENT: GetWebhookKind = {
   endpoint: 'shipments-get',
   parameter: 'shipmentId',
-  // Shipment ids are opaque text (`<supplierCompanyId>-<shipmentNumber>` in practice).
-  validate: (id) => (id.trim() && id.length <= 500 ? undefined : 'shipmentId must be a non-empty text of at most 500 characters'),
+  // Shipment ids are opaque text (`<supplierCompanyId>-<shipmentNumber>` in practice), bounded
+  // like the fetched shipment's `id` (ShipmentDto), so that what is accepted here can be stored.
+  validate: (id) =>
+    id.trim() && id.length <= FIELD_LIMITS.id ? undefined : `shipmentId must be a non-empty text of at most ${FIELD_LIMITS.id} characters`,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { applyDecorators, INestApplication } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { FIELD_LIMITS } from '../inbox/field-limits';
 
 /** What each answer means to Tradecloud, which retries only statuses above 500. */
 const RESPONSES = {
@@ -57,6 +58,12 @@ export const ApiShipmentWebhook = () =>
     ...ANSWERS(['accepted', 'duplicate', 'invalid', 'unauthorized', 'tooLarge', 'unavailable']),
   );
 
+/** What the GET webhooks accept as an id (`GetWebhookHandler` checks the same). */
+const GET_ID_SCHEMA = {
+  orderId: { type: 'string', format: 'uuid' },
+  shipmentId: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
+} as const;
+
 /** OpenAPI description of a legacy GET webhook route. */
 export const ApiGetWebhook = (parameter: 'orderId' | 'shipmentId', inPath: boolean) =>
   applyDecorators(
@@ -65,7 +72,9 @@ export const ApiGetWebhook = (parameter: 'orderId' | 'shipmentId', inPath: boole
       summary: `Legacy GET ${parameter === 'orderId' ? 'order' : 'shipment'} webhook`,
       description: 'Stored as an event; processing fetches the whole entity from the Tradecloud API.',
     }),
-    inPath ? ApiParam({ name: parameter, required: true }) : ApiQuery({ name: parameter, required: true }),
+    inPath
+      ? ApiParam({ name: parameter, required: true, schema: GET_ID_SCHEMA[parameter] })
+      : ApiQuery({ name: parameter, required: true, schema: GET_ID_SCHEMA[parameter] }),
     ...SECURITY(parameter === 'orderId'),
     ...ANSWERS(['accepted', 'invalid', 'unauthorized', 'unavailable']),
   );

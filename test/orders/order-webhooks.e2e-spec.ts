@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
 import { sample, sampleText } from '../support/samples';
+import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+
 
 describe('POST order webhooks', () => {
   let database: TestDatabase;
@@ -218,6 +220,33 @@ describe('POST order webhooks', () => {
     expect(row).toEqual({ h: { nested: [1, 2] }, l: 'kept' });
   });
 
+  it('stores document references at their limits exactly, unknown fields included', async () => {
+    const body = sample('post-order-documents-event');
+    const event = body.orderDocumentsEvent;
+    event.orderId = '66666666-2222-4333-8444-555555555555';
+    event.meta.messageId = 'documents-at-limits';
+    const line = event.lines[0];
+    delete line.id; // the line is then named by its position: 100 three-byte characters in the unique index
+    line.buyerLine.position = wide(100);
+    const url = `https://supplier-example.de/${noise(2048 - 'https://supplier-example.de/'.length)}`;
+    line.supplierLine.documents = [
+      { objectId: noise(200, 2), code: wide(200, 2), revision: wide(100, 3), name: wide(255, 4), type: wide(200, 5), checksum: { sha256: 'kept' } },
+      { url, code: 'URL-AT-LIMIT', meta: { lastUpdatedAt: '2025-06-12T11:05:43.020Z' } },
+      { code: wide(200, 6), revision: wide(100, 7), name: wide(255, 8) }, // no objectId, no url: code + revision + name is the key
+    ];
+    const accepted = await send(body, '/order-documents');
+    expect(accepted.status).toBe(202);
+    expect(await receiver.waitForEvents([accepted.body.eventId])).toEqual([{ id: accepted.body.eventId, status: 'processed' }]);
+    const rows = (await q(`SELECT object_id, url, code, revision, name, type, document -> 'checksum' AS checksum FROM S.documents
+                            WHERE order_id = $1 AND line_position IS NOT NULL ORDER BY id`, [event.orderId])).rows;
+    expect(rows).toEqual([
+      { object_id: noise(200, 2), url: null, code: wide(200, 2), revision: wide(100, 3), name: wide(255, 4), type: wide(200, 5), checksum: { sha256: 'kept' } },
+      { object_id: null, url, code: 'URL-AT-LIMIT', revision: null, name: null, type: null, checksum: null },
+      { object_id: null, url: null, code: wide(200, 6), revision: wide(100, 7), name: wide(255, 8), type: null, checksum: null },
+    ]);
+    expect(Buffer.byteLength(rows[1].url)).toBe(2048);
+  });
+
   describe('bad input', () => {
     const rejectedRow = async (eventId: string) =>
       (await q(`SELECT status, endpoint, last_error, body, raw_body FROM S.webhook_events WHERE id = $1`, [eventId])).rows[0];
@@ -245,6 +274,49 @@ describe('POST order webhooks', () => {
                                       (SELECT count(*) FROM S.order_lines WHERE order_id = $1)::int AS lines`, [body.orderEvent.orderId]);
       expect(written.rows[0]).toEqual({ orders: 0, lines: 0 }); // nothing half-written
 
+    });
+
+    it('answers 400 to document references beyond their limits, naming each field path, and writes nothing', async () => {
+      // Scoped to these two orders: downloads of earlier tests' documents may still be under way.
+      const orderIds = ['99999999-2222-4333-8444-555555555555', '99999999-2222-4333-8444-555555555556'];
+      const dataRows = async () =>
+        (await q(`SELECT (SELECT count(*) FROM S.orders WHERE order_id = ANY($1))::int AS orders,
+                         (SELECT count(*) FROM S.order_lines WHERE order_id = ANY($1))::int AS lines,
+                         (SELECT count(*) FROM S.documents WHERE order_id = ANY($1) OR length(object_id) > 200)::int AS documents,
+                         (SELECT count(*) FROM S.document_downloads WHERE length(download_key) > length('object:') + 200)::int AS downloads,
+                         (SELECT count(*) FROM S.changes WHERE order_id = ANY($1))::int AS changes`, [orderIds])).rows[0];
+      const body = sample('post-order-documents-event');
+      const event = body.orderDocumentsEvent;
+      event.orderId = orderIds[0];
+      event.meta.messageId = 'documents-beyond-limits';
+      event.supplierOrder.documents[0].objectId = noise(201);
+      event.supplierOrder.documents[0].meta = 'yesterday';
+      event.lines[0].supplierLine.documents[1].url = `https://supplier-example.de/${noise(2049 - 'https://supplier-example.de/'.length)}`;
+      event.lines[0].supplierLine.documents[1].name = noise(256);
+      const response = await send(body, '/order-documents');
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual(
+        expect.arrayContaining([
+          'orderDocumentsEvent.supplierOrder.documents[0].objectId must be at most 200 characters long',
+          'orderDocumentsEvent.supplierOrder.documents[0].meta must be an object',
+          'orderDocumentsEvent.lines[0].supplierLine.documents[1].name must be at most 255 characters long',
+          'orderDocumentsEvent.lines[0].supplierLine.documents[1].url must be at most 2048 bytes long (UTF-8)',
+        ]),
+      );
+      expect(response.body.message!.every((message) => message.startsWith('orderDocumentsEvent.'))).toBe(true);
+      const row = await rejectedRow(response.body.eventId);
+      expect(row).toMatchObject({ status: 'rejected', endpoint: 'order-documents' });
+      expect(row.last_error).toContain('orderDocumentsEvent.supplierOrder.documents[0].objectId must be at most 200 characters long');
+
+      // The 6.7 kB objectId the reliability suite found used to be answered 202, its download then ending dead.
+      const huge = sample('post-order-event');
+      huge.orderEvent.orderId = orderIds[1];
+      huge.orderEvent.meta.messageId = 'huge-object-id';
+      huge.orderEvent.buyerOrder.documents[0].objectId = noise(6_700);
+      const refused = await send(huge);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual(['orderEvent.buyerOrder.documents[0].objectId must be at most 200 characters long']);
+      expect(await dataRows()).toEqual({ orders: 0, lines: 0, documents: 0, downloads: 0, changes: 0 });
     });
 
     it('answers 400 when the body holds none or several event objects', async () => {

@@ -83,7 +83,7 @@ describe('reliability: hostile input', () => {
         order: 7,
         title: 'Hostile input',
         checks: [
-          `fast-check (seed ${SEED}) generates ${size.generated.toLocaleString('en-US')} requests over the webhook DTOs: valid bodies with 1–3 checked fields broken (wrong types, missing, non-UUIDs, impossible dates, 40-digit and out-of-range numbers), prototype-pollution keys, truncated JSON, invalid UTF-8, \\u0000 and lone surrogates, wrong content types, random JSON and text, deep nesting, bodies sent to another webhook's route`,
+          `fast-check (seed ${SEED}) generates ${size.generated.toLocaleString('en-US')} requests over the webhook DTOs: valid bodies with 1–3 checked fields broken (wrong types, missing, non-UUIDs, impossible dates, 40-digit and out-of-range numbers, over-long keys and document references, a document meta that is not an object), prototype-pollution keys, truncated JSON, invalid UTF-8, \\u0000 and lone surrogates, wrong content types, random JSON and text, deep nesting, bodies sent to another webhook's route`,
           'plus hand-written ones: empty and minimal bodies, duplicate keys, 100,000 lines, nesting 100,000 deep, UTF-16, a body over the limit (413, not buffered), a body over the limit sent chunked',
           `sent from ${size.concurrency} concurrent clients to the module (body limit ${LIMIT / 1024 / 1024} MB): every answer is 400, 413 or 415; never 5xx`,
           'each 400 is kept as one `rejected` event; no order, line, shipment, document or change row is written; the receiver still accepts and processes a valid event afterwards',

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
 import { sample, sampleText } from '../support/samples';
+import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const SHIPMENT_ID = 'dcf95157-6451-4be2-a92e-a13a151f9572-SHP2025-0345';
+
 
 describe('POST shipment webhook', () => {
   let database: TestDatabase;
@@ -97,6 +99,49 @@ describe('POST shipment webhook', () => {
       { pos: '1', despatch_quantity: '118.25', removed: false },
       { pos: '2', despatch_quantity: '450', removed: true },
     ]);
+  });
+
+  it('stores a shipment whose id and documents are at their limits (the unique document index holds them)', async () => {
+    const body = sample('post-shipment-event');
+    const id = wide(200, 5); // 600 bytes: the worst case of the 200-character shipment id
+    body.shipment.id = id;
+    body.meta.messageId = 'shipment-documents-at-limits';
+    const url = `https://supplier-example.de/${noise(2048 - 'https://supplier-example.de/'.length)}`;
+    body.shipment.supplierShipment.documents = [
+      { url, code: 'PL-URL', meta: { lastUpdatedAt: '2025-06-30T06:12:44.507Z' } },
+      { code: wide(200, 2), revision: wide(100, 3), name: wide(255, 4) },
+    ];
+    body.shipment.buyerShipment.documents = [{ objectId: noise(200, 7), type: 'Invoice' }];
+    const accepted = await deliver(body);
+    expect(accepted.status).toBe(202);
+    expect((await q(`SELECT status FROM S.webhook_events WHERE id = $1`, [accepted.eventId])).rows[0].status).toBe('processed');
+    const documents = (await q(`SELECT side, object_id, url, code FROM S.documents WHERE shipment_id = $1 ORDER BY id`, [id])).rows;
+    expect(documents).toEqual([
+      { side: 'supplier', object_id: null, url, code: 'PL-URL' },
+      { side: 'supplier', object_id: null, url: null, code: wide(200, 2) },
+      { side: 'buyer', object_id: noise(200, 7), url: null, code: null },
+    ]);
+  });
+
+  it('answers 400 to a shipment document reference beyond its limits, naming the field path, and writes nothing', async () => {
+    const body = sample('post-shipment-event');
+    body.shipment.id = 'dcf95157-6451-4be2-a92e-a13a151f9572-TOO-LONG-DOCS';
+    body.meta.messageId = 'shipment-documents-beyond-limits';
+    body.shipment.supplierShipment.documents[0].objectId = noise(201);
+    body.shipment.supplierShipment.documents[0].meta = [];
+    const rejected = await deliver(body);
+    expect(rejected.status).toBe(400);
+    expect(rejected.message).toEqual(
+      expect.arrayContaining([
+        'shipment.supplierShipment.documents[0].objectId must be at most 200 characters long',
+        'shipment.supplierShipment.documents[0].meta must be an object',
+      ]),
+    );
+    const written = (await q(`SELECT (SELECT count(*) FROM S.shipments WHERE shipment_id = $1)::int AS shipments,
+                                     (SELECT count(*) FROM S.shipment_lines WHERE shipment_id = $1)::int AS lines,
+                                     (SELECT count(*) FROM S.documents WHERE shipment_id = $1)::int AS documents,
+                                     (SELECT count(*) FROM S.changes WHERE shipment_id = $1)::int AS changes`, [body.shipment.id])).rows[0];
+    expect(written).toEqual({ shipments: 0, lines: 0, documents: 0, changes: 0 });
   });
 
   it('answers 400 naming the field, and 200 to a redelivery', async () => {

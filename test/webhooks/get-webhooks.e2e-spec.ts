@@ -114,6 +114,54 @@ describe('GET order and GET shipment webhooks', () => {
     expect(row).toEqual({ status: 'rejected', entity_id: null });
   });
 
+  it('agrees with the fetched-shipment check on the shipment id: 200 characters are fetched and stored, 201 are refused with 400', async () => {
+    const longest = `dcf95157-6451-4be2-a92e-a13a151f9572-${'S'.repeat(200 - 37)}`;
+    expect(longest).toHaveLength(200);
+    simulator.shipments.set(longest, { ...sample('get-shipment-response'), id: longest });
+    const accepted = await get(`/shipments/${encodeURIComponent(longest)}`);
+    expect(accepted.status).toBe(202);
+    expect(await receiver.waitForEvents([accepted.body.eventId], ['processed', 'dead'])).toEqual([{ id: accepted.body.eventId, status: 'processed' }]);
+    expect((await q(`SELECT count(*)::int AS n FROM S.shipments WHERE shipment_id = $1`, [longest])).rows[0].n).toBe(1);
+
+    const tooLong = `${longest}X`;
+    simulator.shipments.set(tooLong, { ...sample('get-shipment-response'), id: tooLong });
+    const before = simulator.requestsTo('shipment.get').length;
+    for (const path of [`/shipments/${encodeURIComponent(tooLong)}`, `/shipments?shipmentId=${encodeURIComponent(tooLong)}`]) {
+      const refused = await get(path);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual(['shipmentId must be a non-empty text of at most 200 characters']);
+      const row = (await q(`SELECT status, endpoint, last_error FROM S.webhook_events WHERE id = $1`, [refused.body.eventId])).rows[0];
+      expect(row).toEqual({ status: 'rejected', endpoint: 'shipments-get', last_error: expect.stringContaining('at most 200 characters') });
+    }
+    expect(simulator.requestsTo('shipment.get').length).toBe(before); // never fetched
+    expect((await q(`SELECT count(*)::int AS n FROM S.shipments WHERE shipment_id = $1`, [tooLong])).rows[0].n).toBe(0);
+  });
+
+  it('answers 400 to an order id that the fetched-order check would refuse (not an RFC 4122 UUID)', async () => {
+    const call = await get('/orders/d0d74b64-fe9c-0af2-b5b3-9ebd6bdae718'); // version nibble 0
+    expect(call.status).toBe(400);
+    expect(call.body.message).toEqual(['orderId must be a UUID']);
+  });
+
+  it('ends dead, naming the field path, when a fetched order carries a document reference beyond the limits', async () => {
+    const order = sample('get-order-response');
+    order.id = '77777777-2222-4333-8444-555555555555';
+    order.buyerOrder.documents[0].objectId = 'o'.repeat(201);
+    order.lines[0].supplierLine.documents[1].url = `https://supplier-example.de/${'u'.repeat(2048)}`;
+    simulator.orders.set(order.id, order);
+    const call = await get(`/orders/${order.id}`);
+    expect(call.status).toBe(202);
+    const [done] = await receiver.waitForEvents([call.body.eventId], ['dead'], 15_000);
+    expect(done.status).toBe('dead');
+    const row = (await q(`SELECT attempts, last_error FROM S.webhook_events WHERE id = $1`, [call.body.eventId])).rows[0];
+    expect(row.attempts).toBe(1); // unusable: no retry
+    expect(row.last_error).toContain('buyerOrder.documents[0].objectId must be at most 200 characters long');
+    expect(row.last_error).toContain('lines[0].supplierLine.documents[1].url must be at most 2048 bytes long (UTF-8)');
+    const written = (await q(`SELECT (SELECT count(*) FROM S.orders WHERE order_id = $1)::int AS orders,
+                                     (SELECT count(*) FROM S.documents WHERE order_id = $1)::int AS documents`, [order.id])).rows[0];
+    expect(written).toEqual({ orders: 0, documents: 0 });
+  });
+
   it('never sends more than 10 requests per second to the API', async () => {
     const orders = Array.from({ length: 25 }, (_, i) => buildOrder({ seed: 100 + i, lineCount: 1 }));
     for (const order of orders) simulator.orders.set(order.id, order);

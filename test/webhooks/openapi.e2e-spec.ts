@@ -59,6 +59,14 @@ describe('OpenAPI document of the webhook routes', () => {
     }
   });
 
+  it('states what the GET webhooks accept as an id (the same bound as the fetched-entity checks)', () => {
+    const parameter = (path: string, name: string) =>
+      (document.paths[path].get as unknown as { parameters: Array<{ name: string; in: string; schema: unknown }> }).parameters.find((p) => p.name === name);
+    expect(parameter('/tradecloud/webhooks/shipments/{shipmentId}', 'shipmentId')).toMatchObject({ in: 'path', schema: { type: 'string', minLength: 1, maxLength: 200 } });
+    expect(parameter('/tradecloud/webhooks/shipments', 'shipmentId')).toMatchObject({ in: 'query', schema: { type: 'string', maxLength: 200 } });
+    expect(parameter('/tradecloud/webhooks/orders/{orderId}', 'orderId')).toMatchObject({ in: 'path', schema: { type: 'string', format: 'uuid' } });
+  });
+
   it('serves the UI at /docs', async () => {
     const response = await fetch(`${receiver.url}/docs`);
     expect(response.status).toBe(200);

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsDefined, IsISO8601, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
+import { FIELD_LIMITS } from '../../inbox/field-limits';
 import { MessageMetaDto } from '../../orders/dto/message-meta.dto';
 
 const instantMessage = { message: '$property must be an ISO 8601 date' };
@@ -69,8 +70,8 @@ class ShipmentStatusDto {
 
 /** The shipment object of a shipment webhook, and of `GET /shipment/{id}`: all lines, all documents. */
 export class ShipmentDto {
-  /** Opaque text, not a UUID. */
-  @IsString() @IsNotEmpty() @MaxLength(200, TOO_LONG) id: string;
+  /** Opaque text, not a UUID; the same bound as the GET shipment webhook's `{shipmentId}`. */
+  @IsString() @IsNotEmpty() @MaxLength(FIELD_LIMITS.id, TOO_LONG) id: string;
   @IsOptional() @IsString() transportMode?: string;
   @IsDefined(required) @IsObject() @ValidateNested() @Type(() => SupplierShipmentDto) supplierShipment: SupplierShipmentDto;
   @IsDefined(required) @IsObject() @ValidateNested() @Type(() => ShipmentPartyDto) buyerShipment: ShipmentPartyDto;

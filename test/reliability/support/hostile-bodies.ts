@@ -65,6 +65,21 @@ const present = <T>(arbitrary: fc.Arbitrary<T>) => arbitrary.filter((value) => v
 /** Longer than any index entry PostgreSQL can hold (about 2.7 kB): such a value must be refused, not accepted and then never stored. */
 const tooLong = fc.integer({ min: 3_000, max: 20_000 }).map((length) => 'X'.repeat(length));
 
+/**
+ * A document reference's checked fields (the same DTO for order and shipment documents): its
+ * identity (`objectId`, else `url`, else `code` + `revision` + `name`) is bounded, `meta` is an object.
+ */
+function documentInvalidations(document: Path): Array<[Path, fc.Arbitrary<unknown>]> {
+  return [
+    [[...document, 'objectId'], fc.oneof(tooLong, present(notText))],
+    [[...document, 'url'], fc.oneof(tooLong, present(notText))],
+    [[...document, 'code'], tooLong],
+    [[...document, 'revision'], tooLong],
+    [[...document, 'name'], tooLong],
+    [[...document, 'meta'], notObject],
+  ];
+}
+
 /** Fields the DTOs check, per shape, with values each check must refuse. */
 function invalidations(kind: string): Array<[Path, fc.Arbitrary<unknown>]> {
   const common: Array<[Path, fc.Arbitrary<unknown>]> = [[['eventName'], fc.oneof(notText, fc.constant(''), fc.constant(DELETE))]];
@@ -89,10 +104,20 @@ function invalidations(kind: string): Array<[Path, fc.Arbitrary<unknown>]> {
       [[...line, 'purchaseOrderNumber'], tooLong],
       [[...line, 'supplierLine', 'despatchAdviceNumber'], tooLong],
       [['meta', 'messageId'], tooLong],
+      ...documentInvalidations(['shipment', 'supplierShipment', 'documents', 0]),
+      ...documentInvalidations(['shipment', 'buyerShipment', 'documents', 0]),
     ];
   }
   if (kind === 'orderDocumentsEvent') {
-    return [...common, [[kind], fc.oneof(notObject, fc.constant(DELETE))], [[kind, 'orderId'], fc.oneof(notUuid, fc.constant(DELETE))], [[kind, 'lines', LINE, 'id'], present(notUuid)], [[kind, 'lastUpdatedAt'], present(notInstant)]];
+    return [
+      ...common,
+      [[kind], fc.oneof(notObject, fc.constant(DELETE))],
+      [[kind, 'orderId'], fc.oneof(notUuid, fc.constant(DELETE))],
+      [[kind, 'lines', LINE, 'id'], present(notUuid)],
+      [[kind, 'lastUpdatedAt'], present(notInstant)],
+      ...documentInvalidations([kind, 'supplierOrder', 'documents', 0]),
+      ...documentInvalidations([kind, 'lines', LINE, 'supplierLine', 'documents', 0]),
+    ];
   }
   const line: Path = [kind, 'lines', LINE];
   const fields: Array<[Path, fc.Arbitrary<unknown>]> = [
@@ -111,6 +136,8 @@ function invalidations(kind: string): Array<[Path, fc.Arbitrary<unknown>]> {
     [[kind, 'meta', 'messageId'], tooLong],
     [[...line, 'buyerLine', 'position'], tooLong],
     [[...line, 'status', 'processStatus'], tooLong],
+    ...documentInvalidations([kind, 'buyerOrder', 'documents', 0]),
+    ...documentInvalidations([...line, 'buyerLine', 'documents', 0]),
   ];
   if (kind === 'orderEvent') {
     fields.push([[...line, 'deliverySchedule', 0, 'date'], notLocalDate], [[...line, 'deliverySchedule', 0, 'quantity'], fc.oneof(notNumber, fc.constant(DELETE))]);
