@@ -19,7 +19,16 @@ export interface QueueJob<T> {
   /** 0 on the first attempt. */
   retryCount: number;
   retryLimit: number;
+  /**
+   * Marks the job completed inside the caller's transaction (`client`), so that the work and
+   * its completion commit or roll back together and no separate statement is needed afterwards.
+   * Without it, the job is completed after the handler returns.
+   */
+  completeWithin(client: SqlClient): Promise<void>;
 }
+
+/** Most jobs one worker loop takes per fetch, while the queue has a backlog. */
+const MAX_FETCH_BATCH = 8;
 
 /**
  * The durable job queue: pg-boss, in the module's own schema, on the module's own pool. Jobs
@@ -130,31 +139,76 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
     for (let i = 0; i < queue.concurrency; i++) this.loops.push(this.runLoop(name, handler));
   }
 
+  /**
+   * One worker loop. While the queue has a backlog the loop takes several jobs per fetch (one
+   * round trip instead of several), doubling up to {@link MAX_FETCH_BATCH}; when a fetch finds
+   * fewer jobs than asked, it goes back to one job at a time, so that a short queue is shared
+   * between the loops instead of being run by one of them in sequence.
+   */
   private async runLoop<T extends object>(name: string, handler: (job: QueueJob<T>) => Promise<void>): Promise<void> {
     const boss = this.requireBoss();
+    let batchSize = 1;
     while (!this.stopping) {
       let jobs: PgBoss.JobWithMetadata<T>[];
       try {
-        jobs = await boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
+        jobs = (await boss.fetch<T>(name, { batchSize, includeMetadata: true })) ?? [];
       } catch (error) {
         this.logger.warn(`Cannot fetch jobs from queue ${name} (will retry): ${(error as Error).message}`);
         await this.idle(name, Math.max(2, this.options.queue.pollingIntervalSeconds));
         continue;
       }
-      const job = jobs?.[0];
-      if (!job) {
+      batchSize = jobs.length === batchSize ? Math.min(MAX_FETCH_BATCH, batchSize * 2) : 1;
+      if (!jobs.length) {
         await this.idle(name, this.options.queue.pollingIntervalSeconds);
         continue;
       }
-      let outcome: JobOutcome;
-      try {
-        await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
-        outcome = { ok: true };
-      } catch (error) {
-        outcome = { ok: false, message: (error as Error)?.message ?? String(error) };
+      for (const [index, job] of jobs.entries()) {
+        if (this.stopping) {
+          await this.release(name, jobs.slice(index).map((unstarted) => unstarted.id));
+          break;
+        }
+        await this.runJob(name, job, handler);
       }
-      await this.recordOutcome(name, job.id, outcome);
     }
+  }
+
+  private async runJob<T extends object>(name: string, job: PgBoss.JobWithMetadata<T>, handler: (job: QueueJob<T>) => Promise<void>): Promise<void> {
+    let completedWithin = false;
+    let outcome: JobOutcome;
+    try {
+      await handler({
+        id: job.id,
+        data: job.data,
+        retryCount: job.retryCount,
+        retryLimit: job.retryLimit,
+        completeWithin: async (client) => {
+          await this.requireBoss().complete(name, job.id, {}, { db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) } });
+          completedWithin = true;
+        },
+      });
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = { ok: false, message: (error as Error)?.message ?? String(error) };
+    }
+    // Completed in the handler's committed transaction: nothing left to record. (Had that
+    // transaction rolled back, the handler would have thrown, and the failure is recorded.)
+    if (outcome.ok && completedWithin) return;
+    await this.recordOutcome(name, job.id, outcome);
+  }
+
+  /**
+   * Gives jobs fetched but not started back to the queue at shutdown, as if never fetched (no
+   * attempt used), so that another instance (or this one, restarted) takes them at once rather
+   * than after their timeout. A job that cannot be released that way simply times out.
+   */
+  private async release(name: string, jobIds: string[]): Promise<void> {
+    await this.database
+      .query(
+        `UPDATE ${this.database.table('job')} SET state = 'created', started_on = NULL, start_after = now()
+          WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
+        [name, jobIds],
+      )
+      .catch((error) => this.logger.warn(`Cannot give ${jobIds.length} unstarted job(s) of queue ${name} back: ${(error as Error).message}`));
   }
 
   /**
