@@ -27,6 +27,11 @@ export interface QueueJob<T> {
   completeWithin(client: SqlClient): Promise<void>;
 }
 
+/** The order in which pg-boss hands out jobs: priority first, then oldest first. */
+function byQueueOrder(a: PgBoss.JobWithMetadata<object>, b: PgBoss.JobWithMetadata<object>): number {
+  return b.priority - a.priority || new Date(a.createdOn).getTime() - new Date(b.createdOn).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 /** Most jobs one worker loop takes per fetch, while the queue has a backlog. */
 const MAX_FETCH_BATCH = 8;
 
@@ -162,6 +167,9 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
         await this.idle(name, this.options.queue.pollingIntervalSeconds);
         continue;
       }
+      // The fetch's UPDATE … RETURNING gives the batch back in no particular order; run it in
+      // the queue's own order, so that events of one order received in sequence run in sequence.
+      jobs.sort(byQueueOrder);
       for (const [index, job] of jobs.entries()) {
         if (this.stopping) {
           await this.release(name, jobs.slice(index).map((unstarted) => unstarted.id));
