@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { isLosslessNumber, LosslessNumber } from 'lossless-json';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseExact, parseExactLossless } from './lossless-json';
+
+/**
+ * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
+ * and prototypes, or the error. `toEqual` ignores key order and prototypes, so compare this.
+ */
+function observe(parse: (text: string) => unknown, text: string): unknown {
+  try {
+    return { value: shape(parse(text)) };
+  } catch (error) {
+    return { error: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
+function shape(value: unknown): unknown {
+  if (isLosslessNumber(value)) {
+    const number = value as LosslessNumber;
+    return { number: number.value, losslessClass: number instanceof LosslessNumber, own: Object.keys(number) };
+  }
+  if (typeof value === 'number') return { plainNumber: value };
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return { array: value.map(shape) };
+  return {
+    plainPrototype: Object.getPrototypeOf(value) === Object.prototype,
+    entries: Object.keys(value).map((key) => [key, shape((value as Record<string, unknown>)[key])]),
+  };
+}
+
+const same = (text: string): void => {
+  expect(observe(parseExact, text)).toEqual(observe(parseExactLossless, text));
+};
+
+// Number tokens: ones a double prints back identically (fast path) and ones it does not.
+const tricky = ['1.10', '1e400', '-1e400', '-0', '0', '-0.0', '0.1', '0.1000', '5e-324', '2e-324', '1e21', '1e+21', '1E5', '1e-7', '100',
+  '1234567890123456789012345678901234567890', '9007199254740993', '9007199254740991', '18.45', '18.4500000000000000001', '-5', '1.7976931348623157e308'];
+const numberToken = fc.oneof(
+  fc.constantFrom(...tricky),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.integer().map(String),
+  fc.bigInt({ min: -(10n ** 45n), max: 10n ** 45n }).map(String),
+  fc
+    .tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9]\d{0,20})$/), fc.option(fc.stringMatching(/^\d{1,20}$/)), fc.option(fc.stringMatching(/^[eE][+-]?\d{1,3}$/)))
+    .map(([minus, int, fraction, exponent]) => `${minus ? '-' : ''}${int}${fraction !== null ? `.${fraction}` : ''}${exponent ?? ''}`),
+);
+
+// String literals with the characters that could fool a scanner, each written plainly, as a
+// JSON.stringify escape or as \uXXXX (either case).
+const piece = fc.oneof(
+  fc.constantFrom('"', '\\', '/', '0', '1.5', '-2', 'e', ':', ',', '{', '}', '[', ']', '\n', '\t', '\u2028', 'é', '\ud83d\ude00', '\ud800', '\\"', '"1":'),
+  fc.string({ maxLength: 4 }),
+);
+const encoded = fc.tuple(piece, fc.constantFrom('stringify', 'unicode', 'UNICODE', 'solidus')).map(([text, style]) => {
+  if (style === 'stringify') return JSON.stringify(text).slice(1, -1);
+  if (style === 'solidus') return JSON.stringify(text).slice(1, -1).replaceAll('/', '\\/');
+  const hex = [...Array(text.length).keys()].map((i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return style === 'UNICODE' ? hex.toUpperCase().replaceAll('\\U', '\\u') : hex;
+});
+const stringLiteral = fc.array(encoded, { maxLength: 5 }).map((pieces) => `"${pieces.join('')}"`);
+// A small pool of keys, so that objects repeat keys now and then (lossless-json's duplicate rule).
+const anyKey = fc.oneof(fc.constantFrom('"a"', '"b"', '"__proto__"', '"constructor"', '"1"', '"0"', '"10"', '"\\u0061"', '"prototype"'), stringLiteral);
+// Keys the fast path takes: none that starts with a digit or an escape (a possible array index).
+const plainKey = fc.oneof(
+  fc.constantFrom('"a"', '"b"', '"__proto__"', '"constructor"', '"prototype"', '"a1"', '"-1"'),
+  stringLiteral.filter((literal) => !/^"[\d\\]/.test(literal)),
+);
+const space = fc.constantFrom('', '', ' ', '\n', '\t', '\r\n  ');
+
+/** JSON texts (with whitespace) whose numbers and keys come from these. */
+const jsonText = (numbers: fc.Arbitrary<string>, key: fc.Arbitrary<string>) =>
+  fc.letrec<{ json: string }>((tie) => ({
+    json: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      numbers,
+      stringLiteral,
+      fc.constantFrom('true', 'false', 'null'),
+      fc.tuple(space, fc.array(tie('json'), { maxLength: 5 })).map(([s, items]) => `[${s}${items.join(`${s},`)}]`),
+      fc.tuple(space, fc.array(fc.tuple(key, tie('json')), { maxLength: 6 })).map(([s, entries]) => `{${s}${entries.map(([k, v]) => `${k}${s}:${s}${v}`).join(`,${s}`)}${s}}`),
+    ),
+  })).json;
+const padded = (text: fc.Arbitrary<string>) => fc.tuple(space, text, space).map(([before, value, after]) => `${before}${value}${after}`);
+
+describe('parseExact', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('gives what lossless-json gives for arbitrary JSON texts: values, number texts, key order, errors', () => {
+    fc.assert(fc.property(padded(jsonText(numberToken, anyKey)), same), { numRuns: 4000 });
+  });
+
+  it('gives what lossless-json gives for JSON texts without digit or escape-led keys (the fast path)', () => {
+    fc.assert(fc.property(padded(jsonText(numberToken, plainKey)), same), { numRuns: 4000 });
+  });
+
+  it('gives what lossless-json gives for arbitrary (mostly invalid) texts made of JSON characters', () => {
+    const char = fc.constantFrom(...'{}[]":,0123456789.-+eE \\/untrlfa'.split(''), '\\u0022', '\\"', 'true', 'null', '1.10', '\n');
+    fc.assert(fc.property(fc.array(char, { maxLength: 30 }).map((chars) => chars.join('')), same), { numRuns: 4000 });
+  });
+
+  it('keeps the exact text of every number, fast path or not', () => {
+    const parsed = parseExact('{"a": 1.10, "b": [1e5, -0, 0.1000, 12345678901234567890123456789012345678901]}') as Record<string, unknown>;
+    expect(String(parsed.a)).toBe('1.10');
+    expect((parsed.b as unknown[]).map(String)).toEqual(['1e5', '-0', '0.1000', '12345678901234567890123456789012345678901']);
+    const fast = parseExact('{"q": 18.45, "n": [1, -2, 5e-324]}') as Record<string, unknown>;
+    expect(fast.q).toBeInstanceOf(LosslessNumber);
+    expect(String(fast.q)).toBe('18.45');
+    expect((fast.n as unknown[]).map(String)).toEqual(['1', '-2', '5e-324']);
+  });
+
+  it("returns the JSON.parse tree for any numbers, and lossless-json's tree when a key may be an array index", () => {
+    const jsonParse = JSON.parse;
+    const trees: unknown[] = [];
+    vi.spyOn(JSON, 'parse').mockImplementation((text: string) => {
+      trees.push(jsonParse(text));
+      return trees.at(-1);
+    });
+    const fast = parseExact('{"s": "1.10 \\" 1e5 \\\\", "q": 92.0, "n": [1.10, 1e5, -0, 0.1000, 12345678901234567890, 1e400]}');
+    expect(trees).toHaveLength(1);
+    expect(fast).toBe(trees[0]); // the fast path's tree, numbers replaced in place
+    expect(((fast as { n: unknown[] }).n).map(String)).toEqual(['1.10', '1e5', '-0', '0.1000', '12345678901234567890', '1e400']);
+    for (const slow of ['{"b": 1, "1": 2}', '{"\\u0031": 2}']) expect(trees).not.toContain(parseExact(slow));
+    expect(trees).toHaveLength(1); // not even tried
+    expect(Object.keys(parseExact('{"b": 1, "1": 2}') as object)).toEqual(['1', 'b']);
+    expect(() => parseExact('{"a": 1.10}x')).toThrow("Expected end of input but got 'x' at position 11"); // lossless-json's message
+  });
+
+  it('stores __proto__ and constructor as own keys, leaving prototypes alone', () => {
+    const parsed = parseExact('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "x": {"__proto__": 3}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.keys(parsed)).toEqual(['__proto__', 'constructor', 'x']);
+    expect(String((Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value as Record<string, unknown>).polluted)).toBe('1');
+    expect(String(Object.getOwnPropertyDescriptor(parsed.x, '__proto__')?.value)).toBe('3');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('rejects a repeated key with a different value like lossless-json, and keeps an equal repeat', () => {
+    expect(() => parseExact('{"a": 1, "a": 2}')).toThrow("Duplicate key 'a'");
+    expect(Object.keys(parseExact('{"a": 1, "b": 2, "a": 1}') as object)).toEqual(['a', 'b']);
+  });
+});
