@@ -43,6 +43,11 @@ export class DomainEventHandlers implements OnModuleInit {
     }
   }
 
+  /** Whether the application has any handler at all. */
+  any(): boolean {
+    return this.handlers.size > 0;
+  }
+
   /** Ids of the handlers subscribed to `type`. */
   subscribersOf(type: TradecloudDomainEventType): string[] {
     return [...this.handlers.values()].filter((handler) => handler.types.includes(type)).map((handler) => handler.id);

@@ -22,6 +22,8 @@ interface DomainEventDelivery {
 @Injectable()
 export class DomainEventPublisher implements OnApplicationBootstrap {
   private readonly logger = new Logger('TradecloudEvents');
+  /** Deliveries queued per connection, a running total (see `queuedOn`); dropped with the connection. */
+  private readonly queuedByClient = new WeakMap<PoolClient, number>();
 
   constructor(
     private readonly queue: JobQueue,
@@ -33,23 +35,47 @@ export class DomainEventPublisher implements OnApplicationBootstrap {
     await this.queue.work<DomainEventDelivery>(DOMAIN_EVENTS_QUEUE, (job) => this.deliver(job));
   }
 
-  /** Queues the domain events of these changes (same transaction). */
-  async publishChanges(client: PoolClient, changes: ChangeRow[]): Promise<void> {
-    await this.publish(client, domainEventsOf(changes));
+  /**
+   * Queues the domain events of these changes (same transaction) and returns how many deliveries
+   * it queued. Without any handler in the application nothing is built or queued.
+   */
+  async publishChanges(client: PoolClient, changes: ChangeRow[]): Promise<number> {
+    if (!this.handlers.any()) return 0;
+    return this.publish(client, domainEventsOf(changes));
   }
 
-  async publish(client: PoolClient, events: TradecloudDomainEvent[]): Promise<void> {
+  /** Queues one delivery per subscribed handler of each event (same transaction); returns how many. */
+  async publish(client: PoolClient, events: TradecloudDomainEvent[]): Promise<number> {
+    let queued = 0;
     for (const exact of events) {
+      const subscribers = this.handlers.subscribersOf(exact.type);
+      if (!subscribers.length) continue;
       // Diff values are exact numbers internally; handlers get plain JSON numbers (the exact
       // values are in the tables).
       const event = JSON.parse(stringifyExact(exact)) as TradecloudDomainEvent;
-      for (const handlerId of this.handlers.subscribersOf(event.type)) {
+      for (const handlerId of subscribers) {
         await this.queue.send<DomainEventDelivery>(DOMAIN_EVENTS_QUEUE, { handlerId, event }, client);
+        queued++;
+        this.queuedByClient.set(client, this.queuedOn(client) + 1);
       }
     }
+    return queued;
   }
 
-  /** Wakes the delivery workers (call after the publishing transaction committed). */
+  /**
+   * How many deliveries were queued on this connection so far, over all its transactions. The
+   * change recorder publishes deep inside a transaction's writers, which do not return the count;
+   * the transaction's owner takes this before and after its work, and the difference is what it
+   * queued (a connection runs one transaction at a time).
+   */
+  queuedOn(client: PoolClient): number {
+    return this.queuedByClient.get(client) ?? 0;
+  }
+
+  /**
+   * Wakes the delivery workers (call after the publishing transaction committed, and only when it
+   * queued something: a woken worker that finds nothing still costs a queue fetch).
+   */
   wake(): void {
     this.queue.wake(DOMAIN_EVENTS_QUEUE);
   }
@@ -83,9 +109,15 @@ export function domainEventsOf(changes: ChangeRow[]): TradecloudDomainEvent[] {
 
   const byOrder = new Map<string, ChangeRow[]>();
   const byShipment = new Map<string, ChangeRow[]>();
+  // push, not a spread per row: a 5 000-line order has 5 000 rows for one order.
+  const add = (groups: Map<string, ChangeRow[]>, id: string, change: ChangeRow) => {
+    const group = groups.get(id);
+    if (group) group.push(change);
+    else groups.set(id, [change]);
+  };
   for (const change of changes) {
-    if (change.shipmentId) byShipment.set(change.shipmentId, [...(byShipment.get(change.shipmentId) ?? []), change]);
-    else if (change.orderId) byOrder.set(change.orderId, [...(byOrder.get(change.orderId) ?? []), change]);
+    if (change.shipmentId) add(byShipment, change.shipmentId, change);
+    else if (change.orderId) add(byOrder, change.orderId, change);
   }
 
   for (const [orderId, rows] of byOrder) {
