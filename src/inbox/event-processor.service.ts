@@ -44,7 +44,8 @@ export class EventProcessor implements OnApplicationBootstrap {
       const applier = this.appliers.get(event.payloadKind);
       if (!applier) throw new Error(`No processing is defined for payload "${event.payloadKind}"`);
       const write = await applier.prepare(event);
-      const result = await this.database.transaction(async (client) => {
+      const { result, queued } = await this.database.transaction(async (client) => {
+        const queuedBefore = this.domainEvents.queuedOn(client);
         const applied = await write(client);
         await client.query(
           `UPDATE ${this.database.table('webhook_events')}
@@ -52,11 +53,16 @@ export class EventProcessor implements OnApplicationBootstrap {
             WHERE id = $1`,
           [event.id, applied.stale ? 'stale' : 'processed', stringifyExact(applied.outcome)],
         );
-        return applied;
+        // The job is completed in this transaction: the event's rows, its status and the job's
+        // completion commit together, and no statement is left to run after the commit.
+        await job.completeWithin(client);
+        return { result: applied, queued: this.domainEvents.queuedOn(client) - queuedBefore };
       });
       this.logger.debug(`Event ${event.id} (${event.eventName}) ${result.stale ? 'stale' : 'processed'} in ${Date.now() - started} ms`);
       this.report(event, job, result.stale ? 'stale' : 'processed', started);
-      this.domainEvents.wake();
+      // Only when this transaction queued deliveries (it has committed now). Without handlers, or
+      // when nothing a handler subscribed to changed, a woken worker would only fetch nothing.
+      if (queued > 0) this.domainEvents.wake();
     } catch (error) {
       const permanent = isPermanentError(error);
       const final = permanent || job.retryCount >= job.retryLimit;
