@@ -39,6 +39,7 @@ export class ShipmentStore {
   async applySnapshot(client: PoolClient, snapshot: ShipmentSnapshot, context: EventContext): Promise<ShipmentApplyOutcome> {
     const { header } = snapshot;
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SHIPMENT_LOCK_NAMESPACE, header.shipmentId]);
+    await this.lockPurchaseOrdersOf(client, snapshot);
     const changes: ChangeRow[] = [];
     const base = { orderId: null, lineId: null, shipmentId: header.shipmentId, ...this.changes.eventColumns(context) };
 
@@ -65,9 +66,26 @@ export class ShipmentStore {
     const added = await this.documents.addShipmentDocuments(client, header.shipmentId, snapshot.documents, context);
     changes.push(...added.map((document) => this.changes.documentAdded(null, document, context, header.shipmentId)));
     await this.changes.record(client, changes);
-    await lockPurchaseOrders(client, snapshot.lines.map((line) => line.purchaseOrderNumber));
     await this.linkOrderLines(client, header.shipmentId, header.buyerCompanyId);
     return { shipmentId: header.shipmentId, header: headerOutcome, lines, documentsAdded: added.length };
+  }
+
+  /**
+   * Takes the purchase-order locks of every line this transaction may write: the snapshot's, and
+   * those of the lines already stored (a line the snapshot no longer lists is marked removed). They
+   * are taken before any row is written. An order's transaction links shipment lines under its
+   * purchase-order lock (OrderStore.linkShipmentLines); had this transaction written lines of that
+   * purchase order first and asked for the lock afterwards, each would wait for the other.
+   */
+  private async lockPurchaseOrdersOf(client: PoolClient, snapshot: ShipmentSnapshot): Promise<void> {
+    const stored = await client.query<{ purchase_order_number: string }>(
+      `SELECT DISTINCT purchase_order_number FROM ${this.database.table('shipment_lines')} WHERE shipment_id = $1`,
+      [snapshot.header.shipmentId],
+    );
+    await lockPurchaseOrders(client, [
+      ...snapshot.lines.map((line) => line.purchaseOrderNumber),
+      ...stored.rows.map((row) => row.purchase_order_number),
+    ]);
   }
 
   private async applyLines(
