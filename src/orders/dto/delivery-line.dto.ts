@@ -7,10 +7,16 @@ const dateMessage = { message: '$property must be a date in yyyy-MM-dd form' };
 export function isLocalDate(value: unknown): boolean {
   const match = typeof value === 'string' ? LOCAL_DATE.exec(value) : null;
   if (!match) return false;
-  const [year, month, day] = match.slice(1).map(Number);
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  // Arithmetic, not a Date per value: a 5 000-line order has 15 000 schedule dates to check.
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function IsLocalDate(options?: ValidationOptions): PropertyDecorator {
