@@ -45,10 +45,13 @@ export class DocumentDownloadRepository {
     private readonly domainEvents: DomainEventPublisher,
   ) {}
 
-  /** Queues `document.stored` for each row that now has its content (same transaction as the update). */
-  private async publishStored(client: PoolClient, rows: Array<{ id: string; order_id: string | null; shipment_id: string | null }>, sha256: string): Promise<void> {
+  /**
+   * Queues `document.stored` for each row that now has its content (same transaction as the
+   * update); returns how many deliveries it queued (none without a subscribed handler).
+   */
+  private async publishStored(client: PoolClient, rows: Array<{ id: string; order_id: string | null; shipment_id: string | null }>, sha256: string): Promise<number> {
     const occurredAt = new Date().toISOString();
-    await this.domainEvents.publish(
+    return this.domainEvents.publish(
       client,
       rows.map((row) => ({
         type: 'document.stored' as const,
@@ -66,7 +69,8 @@ export class DocumentDownloadRepository {
 
   async claim(documentId: string, jobId: string, leaseSeconds: number): Promise<DownloadClaim> {
     const documents = this.database.table('documents');
-    return this.database.transaction(async (client) => {
+    let queued = 0;
+    const claim = await this.database.transaction(async (client): Promise<DownloadClaim> => {
       const found = await client.query<{ object_id: string | null; url: string | null }>(
         `SELECT object_id, url FROM ${documents} WHERE id = $1`,
         [documentId],
@@ -95,7 +99,7 @@ export class DocumentDownloadRepository {
           [scope.objectId],
         );
         if (reused.rowCount) {
-          await this.publishStored(client, reused.rows as never, reused.rows[0].sha256);
+          queued = await this.publishStored(client, reused.rows as never, reused.rows[0].sha256);
           return { kind: 'reused', sha256: reused.rows[0].sha256 };
         }
       }
@@ -112,6 +116,9 @@ export class DocumentDownloadRepository {
       if (!leased.rowCount) return { kind: 'busy' };
       return { kind: 'claimed', scope, attempts: leased.rows[0].attempts };
     });
+    // The content was already stored under another row: its `document.stored` events are committed now.
+    if (queued > 0) this.domainEvents.wake();
+    return claim;
   }
 
   /** Points every row of the scope that is still waiting (or failed earlier) at the stored content, and ends the lease. */
@@ -127,12 +134,13 @@ export class DocumentDownloadRepository {
           RETURNING id, order_id, shipment_id`,
         [value, facts.sha256, facts.filename, facts.contentType, facts.sizeBytes],
       );
-      await this.publishStored(client, updated.rows, facts.sha256);
+      const queued = await this.publishStored(client, updated.rows, facts.sha256);
       await this.endLease(client, scope, jobId, null);
-      return updated.rowCount ?? 0;
+      return { count: updated.rowCount ?? 0, queued };
     });
-    this.domainEvents.wake();
-    return stored;
+    // Committed: wake the delivery workers, if there is anything for them.
+    if (stored.queued > 0) this.domainEvents.wake();
+    return stored.count;
   }
 
   /** Records a failed attempt; `final` marks the scope's waiting rows `failed` with the reason. */

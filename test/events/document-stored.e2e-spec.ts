@@ -31,7 +31,9 @@ describe('document domain events', () => {
     simulator = await TradecloudSimulator.start();
     receiver = await startReceiverApp({
       databaseUrl: database.url,
-      options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials } },
+      // Workers that poll only every 30 s: the events below arrive in time only if the worker is
+      // woken when they are committed.
+      options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials }, queue: { pollingIntervalSeconds: 30 } },
       providers: [ArchiveDocuments],
     });
   });
@@ -47,7 +49,7 @@ describe('document domain events', () => {
     const registered = registerDocuments(simulator, body, { sizeBytes: 4096 });
     const response = await receiver.post('/order-documents', body);
     expect(response.status).toBe(202);
-    for (const deadline = Date.now() + 20_000; stored.length === 0 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; stored.length === 0 && Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const row = (await receiver.sql.query(`SELECT id::text, order_id, sha256 FROM tradecloud.documents WHERE object_id = $1`, [objectId])).rows[0];
@@ -62,5 +64,26 @@ describe('document domain events', () => {
       }),
     ]);
     expect(row.sha256).toBe(stored[0].sha256);
+  });
+  it('emits document.stored for another order attaching content already stored, without downloading it again', async () => {
+    const first = (await receiver.sql.query(`SELECT object_id, sha256 FROM tradecloud.documents WHERE content_status = 'stored' LIMIT 1`)).rows[0];
+    const body = buildOrderDocumentsEvent({ seed: 8, headerDocuments: 1, lineNumbers: [] });
+    body.orderDocumentsEvent.supplierOrder.documents[0].objectId = first.object_id;
+    const requestsBefore = simulator.requests.length;
+    const storedBefore = stored.length;
+    const response = await receiver.post('/order-documents', body);
+    expect(response.status).toBe(202);
+    for (const deadline = Date.now() + 10_000; stored.length === storedBefore && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const row = (await receiver.sql.query(
+      `SELECT id::text, order_id, sha256, content_status FROM tradecloud.documents WHERE object_id = $1 AND order_id = $2`,
+      [first.object_id, body.orderDocumentsEvent.orderId],
+    )).rows[0];
+    expect(row).toMatchObject({ content_status: 'stored', sha256: first.sha256 });
+    expect(stored.slice(storedBefore)).toEqual([
+      expect.objectContaining({ type: 'document.stored', documentId: row.id, orderId: row.order_id, sha256: first.sha256 }),
+    ]);
+    expect(simulator.requests.slice(requestsBefore)).toEqual([]); // reused: no API call, no download
   });
 });
