@@ -9,6 +9,7 @@ import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions, TradecloudAp
 import { describeUrl, TradecloudApiEndpoint, TradecloudApiError } from './tradecloud-api.error';
 import { RetryPolicy, TradecloudApiCallListener, TradecloudHttp } from './tradecloud-http';
 import { TokenSession, TradecloudTokens } from './token-session';
+import { requestLogin, requestRefresh } from './token-requests';
 
 /** `GET /object-storage/document/{objectId}/metadata`. `downloadUrl` is pre-signed and lives about a minute: use it at once, never store it. */
 export interface TradecloudDocumentMetadata {
@@ -247,36 +248,12 @@ export class TradecloudApiClient implements OnApplicationShutdown {
     };
   }
 
-  private async login(): Promise<TradecloudTokens> {
-    const basic = Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64');
-    return this.tokenCall('auth.login', '/authentication/login', { Authorization: `Basic ${basic}` });
+  private login(): Promise<TradecloudTokens> {
+    return requestLogin(this.http, this.apiUrl('auth.login', '/authentication/login'), this.options.username!, this.options.password!);
   }
 
-  private async refresh(refreshToken: string): Promise<TradecloudTokens> {
-    // Only the Refresh-Token header: Tradecloud refuses a refresh that also carries Authorization.
-    return this.tokenCall('auth.refresh', '/authentication/refresh', { 'Refresh-Token': refreshToken });
-  }
-
-  private async tokenCall(endpoint: 'auth.login' | 'auth.refresh', path: string, headers: Record<string, string>): Promise<TradecloudTokens> {
-    const url = this.apiUrl(endpoint, path);
-    const response = await this.http.send<string>({ endpoint, url, headers, responseType: 'text', rateLimited: true, attempt: 1 });
-    if ((response.status === 401 || response.status === 403) && endpoint === 'auth.login') {
-      throw new TradecloudApiError(
-        `Tradecloud auth.login: login refused (HTTP ${response.status}); check tradecloudApi.username and password of the integration user`,
-        { endpoint, status: response.status, code: 'unauthorized', transient: false },
-      );
-    }
-    if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `GET ${describeUrl(url)}`);
-    const accessToken = response.headers['set-authorization'];
-    const refreshToken = response.headers['set-refresh-token'];
-    if (typeof accessToken !== 'string' || !accessToken || typeof refreshToken !== 'string' || !refreshToken) {
-      throw new TradecloudApiError(`Tradecloud ${endpoint}: the answer has no Set-Authorization / Set-Refresh-Token headers`, {
-        endpoint,
-        code: 'invalid_response',
-        transient: true,
-      });
-    }
-    return { accessToken: accessToken.replace(/^Bearer\s+/i, ''), refreshToken };
+  private refresh(refreshToken: string): Promise<TradecloudTokens> {
+    return requestRefresh(this.http, this.apiUrl('auth.refresh', '/authentication/refresh'), refreshToken);
   }
 
   private unauthorized(endpoint: TradecloudApiEndpoint, after: string): TradecloudApiError {
