@@ -30,6 +30,7 @@ export async function startBaselineServer(options: BaselineServerOptions): Promi
   if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`Invalid schema name "${options.schema}"`);
   const table = `"${options.schema}".inbox`;
   const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  pool.on('error', () => undefined); // an idle client lost with the server: the next query reports it
   await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
   await pool.query(`
     CREATE TABLE IF NOT EXISTS ${table} (

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEntra } from '../support/fake-entra/fake-entra';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
 import { runCli, runCliJson } from './cli-process';
 
 const BASIC = { username: 'tradecloud', password: 'simulate-basic-password-4f1c' };
@@ -56,7 +56,7 @@ describe('tradecloud simulate', () => {
       WEBHOOK_OAUTH_AUDIENCES: RESOURCE.clientId,
       WEBHOOK_OAUTH_CLIENT_IDS: CLIENT.clientId,
     });
-    sql = new Pool({ connectionString: database.url, max: 2 });
+    sql = openTestPool(database.url);
   });
   afterAll(async () => {
     await receiver?.stop('SIGTERM');

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
 import { buildOrderEvent, sendWebhook } from '../support/tradecloud-simulator';
 
 const BASIC = { username: 'tradecloud', password: 'shutdown-basic-password-0b9e' };
@@ -25,7 +25,7 @@ describe('graceful shutdown', () => {
   beforeAll(async () => {
     database = await createTestDatabase('shutdown');
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-shutdown-'));
-    sql = new Pool({ connectionString: database.url, max: 2 });
+    sql = openTestPool(database.url);
   });
   afterAll(async () => {
     await second?.stop('SIGTERM');

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
 import {
   buildOrder,
   buildOrderDocumentsEvent,
@@ -62,7 +62,7 @@ describe('GET /metrics', () => {
       TRADECLOUD_API_USERNAME: simulator.credentials.username,
       TRADECLOUD_API_PASSWORD: simulator.credentials.password,
     });
-    sql = new Pool({ connectionString: database.url, max: 2 });
+    sql = openTestPool(database.url);
   });
   afterAll(async () => {
     await receiver?.stop('SIGTERM');

@@ -3,10 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { AppModule } from '../../examples/host-app/app.module';
 import { startReceiverApp, TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../support/receiver-app';
 import { startStandaloneProcess } from '../support/standalone-process';
+import { openTestPool } from '../support/test-database';
 
 /** One way of running the receiver, as the shared webhook scenarios see it. */
 export interface ReceiverUnderTest {
@@ -35,7 +36,7 @@ export async function hostAppReceiver(databaseUrl: string): Promise<ReceiverUnde
   const app = await NestFactory.create(AppModule, { bodyParser: false, logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
-  const sql = new Pool({ connectionString: databaseUrl, max: 2 });
+  const sql = openTestPool(databaseUrl);
   return {
     app,
     webhooks: `http://127.0.0.1:${port}/tradecloud/webhooks`,
@@ -59,7 +60,7 @@ export async function standaloneReceiver(databaseUrl: string): Promise<ReceiverU
     WEBHOOK_BASIC_USERNAME: TEST_BASIC_USER,
     WEBHOOK_BASIC_PASSWORD: TEST_BASIC_PASSWORD,
   });
-  const sql = new Pool({ connectionString: databaseUrl, max: 2 });
+  const sql = openTestPool(databaseUrl);
   return {
     webhooks: `${receiver.url}/tradecloud/webhooks`,
     authorization,

@@ -1,8 +1,9 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { TradecloudModule, TradecloudModuleOptions } from '../../src';
 import type { TradecloudModuleExtras } from '../../src/tradecloud-module-options';
+import { openTestPool } from './test-database';
 
 export interface ReceiverApp {
   app: INestApplication;
@@ -66,8 +67,7 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   const prefix = setup.extras?.routePrefix ?? '/tradecloud/webhooks';
-  const sql = new Pool({ connectionString: setup.databaseUrl, max: 4 });
-  sql.on('error', () => undefined); // idle clients die with the server in outage tests
+  const sql = openTestPool(setup.databaseUrl, 4); // idle clients die with the server in outage tests
   const authorization = `Basic ${Buffer.from(`${TEST_BASIC_USER}:${TEST_BASIC_PASSWORD}`).toString('base64')}`;
   return {
     app,

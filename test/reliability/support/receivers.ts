@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { StandaloneProcess, startStandaloneProcess } from '../../support/standalone-process';
 import { TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../../support/receiver-app';
+import { openTestPool } from '../../support/test-database';
 
 /** The compiled standalone receiver with the test's Basic credentials, on a database of the test. */
 export interface StandaloneReceiver {
@@ -64,7 +65,5 @@ export async function stopSurely(receiver: StandaloneReceiver | undefined): Prom
 
 /** A pool for the test's own queries, which survives the database restarting under it. */
 export function assertionPool(url: string): Pool {
-  const pool = new Pool({ connectionString: url, max: 3 });
-  pool.on('error', () => undefined);
-  return pool;
+  return openTestPool(url, 3);
 }
