@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import { CliError, usageError } from '../cli-output';
+import { HttpAnswer, httpExchange } from './http-exchange';
 
-export interface WebhookAnswer {
-  /** Undefined when no answer came (refused, reset, timeout). */
-  status?: number;
-  body: string;
-  error?: string;
-  durationMs: number;
-}
+export type WebhookAnswer = HttpAnswer;
 
 /** POSTs one webhook body as Tradecloud does: JSON, one Authorization header, its own user agent. */
 export function postWebhook(url: string, body: unknown, authorization: string | undefined, ca?: Buffer, timeoutMs = 30_000): Promise<WebhookAnswer> {
-  const target = new URL(url);
   const payload = Buffer.from(JSON.stringify(body));
   const headers: Record<string, string | number> = {
     'User-Agent': 'Tradecloud-Webhook-Simulator (tradecloud simulate)',
@@ -23,28 +15,7 @@ export function postWebhook(url: string, body: unknown, authorization: string | 
     'Content-Length': payload.length,
   };
   if (authorization) headers.Authorization = authorization;
-  const transport = target.protocol === 'https:' ? https : http;
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (answer: Omit<WebhookAnswer, 'durationMs'>) => {
-      if (settled) return;
-      settled = true;
-      resolve({ ...answer, durationMs: performance.now() - started });
-    };
-    const request = transport.request(target, { method: 'POST', headers, ca, timeout: timeoutMs }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => finish({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', () => finish({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    request.on('timeout', () => {
-      finish({ body: '', error: 'TIMEOUT' });
-      request.destroy();
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => finish({ body: '', error: error.code ?? error.message }));
-    request.end(payload);
-  });
+  return httpExchange(new URL(url), { method: 'POST', headers, payload, ca, timeoutMs });
 }
 
 export interface AuthSettings {

@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpAnswer, httpExchange } from '../../../src/cli/simulate/http-exchange';
 
 /** How the sender authenticates, as configured in a Tradecloud webhook integration. */
 export type WebhookAuth =
@@ -26,14 +25,7 @@ export interface SendWebhookOptions {
 }
 
 /** One webhook call's result. Never thrown: a connection error is a result too. */
-export interface WebhookResponse {
-  /** Undefined when no answer came (refused, reset, timeout). */
-  status?: number;
-  body: string;
-  /** The error code when no answer came (`ECONNREFUSED`, `ECONNRESET`, `TIMEOUT`, …). */
-  error?: string;
-  durationMs: number;
-}
+export type WebhookResponse = HttpAnswer;
 
 /** Sends one webhook call like Tradecloud does: JSON body, one auth scheme. */
 export function sendWebhook(targetUrl: string, body: unknown, options: SendWebhookOptions = {}): Promise<WebhookResponse> {
@@ -48,30 +40,7 @@ export function sendWebhook(targetUrl: string, body: unknown, options: SendWebho
   const authorization = authorizationHeader(options.auth);
   if (authorization) headers.Authorization = authorization;
   Object.assign(headers, options.headers);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const started = performance.now();
-  const transport = url.protocol === 'https:' ? https : http;
-
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (result: Omit<WebhookResponse, 'durationMs'>) => {
-      if (settled) return;
-      settled = true;
-      resolve({ ...result, durationMs: performance.now() - started });
-    };
-    const request = transport.request(url, { method, headers, ca: options.ca, timeout: timeoutMs }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => finish({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', () => finish({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    request.on('timeout', () => {
-      finish({ body: '', error: 'TIMEOUT' });
-      request.destroy();
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => finish({ body: '', error: error.code ?? error.message }));
-    request.end(payload);
-  });
+  return httpExchange(url, { method, headers, payload, ca: options.ca, timeoutMs: options.timeoutMs ?? 30_000 });
 }
 
 function authorizationHeader(auth: WebhookAuth | undefined): string | undefined {
