@@ -162,6 +162,7 @@ export class EmbeddedPostgres {
   /** Creates `name` when it does not exist yet. */
   async ensureDatabase(name: string): Promise<void> {
     const client = new Client({ connectionString: this.url('postgres') });
+    client.on('error', () => undefined); // a connection lost between statements: the next query reports it
     await client.connect();
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
