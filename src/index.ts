@@ -23,6 +23,10 @@ export type { WebhookEventStatus } from './inbox/webhook-event.entity';
 // Authentication: reuse the guard on a host's own routes.
 export { WebhookAuthGuard } from './auth/webhook-auth.guard';
 export { ForWebhookKind, WEBHOOK_KINDS } from './auth/webhook-kind';
+// Caller addresses behind proxies and the webhook source filter (before WebhookAuthGuard on a host's own routes).
+export { WebhookSourceGuard, WebhookSourcePolicy } from './security/webhook-source.guard';
+export { TRADECLOUD_SOURCE_ADDRESSES } from './security/webhook-sources';
+export type { TrustProxySetting } from './security/trusted-proxies';
 export type { WebhookKind } from './auth/webhook-kind';
 export type { WebhookPrincipal } from './auth/webhook-auth-errors';
 export type {

@@ -3,6 +3,7 @@ import type { TradecloudAuthOptions } from './auth/auth-options';
 import type { TradecloudDocumentsOptions } from './documents/documents-options';
 import type { TradecloudQueueOptions } from './queue/queue-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
+import type { TrustProxySetting } from './security/trusted-proxies';
 
 /**
  * Options of {@link TradecloudModule}. Pass them to `TradecloudModule.forRoot(options)`, or
@@ -29,6 +30,22 @@ export interface TradecloudWebhookOptions {
    * buffered. Large framework orders run to several MB. Default `52428800` (50 MB).
    */
   bodyLimitBytes?: number;
+  /**
+   * Which peers may name the real caller in `X-Forwarded-For`, with the meaning of Express's
+   * `trust proxy` setting: `true`, a hop count, or addresses/CIDRs/`loopback`/`linklocal`/
+   * `uniquelocal` (array or comma-separated). The caller's address found this way is the one
+   * logged, used by the refusal-log limit and checked against `allowedSources`.
+   * When set, the module resolves the address itself and the host's own `trust proxy` does not
+   * matter for the webhook routes. Default: unset, the module uses `request.ip`, i.e. whatever
+   * the host's Express `trust proxy` says (Express's default: `X-Forwarded-For` ignored).
+   */
+  trustProxy?: TrustProxySetting;
+  /**
+   * Source filter: only callers whose address is in one of these CIDRs/addresses, or in the
+   * published addresses of `'tradecloud-production'` / `'tradecloud-acceptance'`, reach
+   * authentication; any other gets 403. A bad entry stops the start. Default: unset, no filter.
+   */
+  allowedSources?: string[];
 }
 
 /** Exactly one of `url` and `dataSource` must be given. */

@@ -27,6 +27,7 @@ import { DomainEventHandlers } from './events/domain-event-handlers';
 import { DomainEventPublisher } from './events/domain-event.publisher';
 import { PipelineEvents } from './observability/pipeline-events';
 import { WebhookObserverGuard } from './observability/webhook-observer.guard';
+import { WebhookSourceGuard, WebhookSourcePolicy } from './security/webhook-source.guard';
 import { JobQueue } from './queue/job-queue.service';
 import { TradecloudOrders } from './read/tradecloud-orders.service';
 import { TradecloudShipments } from './read/tradecloud-shipments.service';
@@ -61,6 +62,8 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     JobQueue,
     PipelineEvents,
     WebhookObserverGuard,
+    WebhookSourcePolicy,
+    WebhookSourceGuard,
     DomainEventHandlers,
     DomainEventPublisher,
     TradecloudOrders,
@@ -98,6 +101,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     DocumentContentService,
     DocumentDownloader,
     TradecloudApiClient,
+    WebhookSourcePolicy,
   ],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

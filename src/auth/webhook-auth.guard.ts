@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { clientAddressOf } from '../security/client-address';
 import { RefusalLogLimiter } from './refusal-log-limiter';
 import { WebhookAuthenticator } from './webhook-authenticator';
 import { WebhookAuthRejection, WebhookAuthUnavailable } from './webhook-auth-errors';
@@ -80,8 +81,9 @@ function describeRequest(request: Request): string {
   return `${request.method} ${path} from ${callerAddress(request)}`;
 }
 
+/** Through trusted proxies only (see `WebhookSourceGuard`, which runs first on the module's routes). */
 function callerAddress(request: Request): string {
-  return request.ip ?? request.socket?.remoteAddress ?? 'unknown address';
+  return clientAddressOf(request);
 }
 
 /** Works on Express responses and Fastify replies alike. */

@@ -8,10 +8,14 @@ export interface WebhookAnsweredEvent {
   entityId: string | null;
   eventId: string | null;
   statusCode: number;
-  outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized' | 'too-large' | 'unavailable' | 'error';
+  outcome: 'accepted' | 'duplicate' | 'rejected' | 'unauthorized' | 'forbidden' | 'too-large' | 'unavailable' | 'error';
   durationMs: number;
   /** The request's id (`X-Request-Id`, or the one a request logger drew), when known. */
   requestId?: string | null;
+  /** The caller's address, through trusted proxies only (see `webhooks.trustProxy`). */
+  clientAddress?: string;
+  /** The source-allowlist entry that admitted the caller, `unlisted` (refused with 403) or `unfiltered`. */
+  source?: string;
 }
 
 /** Processing of one stored event ended (one attempt). */

@@ -55,6 +55,7 @@ export class PipelineLog {
       statusCode: event.statusCode,
       outcome: event.outcome,
       durationMs: round(event.durationMs),
+      clientAddress: event.clientAddress,
     };
     const what = [event.endpoint, event.eventName].filter(Boolean).join(' ');
     const id = event.eventId ? ` as event ${event.eventId}` : '';

@@ -1,9 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { clientAddressOf } from '../security/client-address';
+import type { WebhookSourceFacts } from '../security/webhook-source.guard';
 import { PipelineEvents, WebhookAnsweredEvent } from './pipeline-events';
 
 /** What a webhook handler learned about the request, for the observer (`response.locals.tradecloud`). */
-export interface WebhookRequestFacts {
+export interface WebhookRequestFacts extends WebhookSourceFacts {
   endpoint?: string;
   eventId?: string | null;
   eventName?: string | null;
@@ -22,6 +24,7 @@ const OUTCOMES: Record<number, WebhookAnsweredEvent['outcome']> = {
   202: 'accepted',
   400: 'rejected',
   401: 'unauthorized',
+  403: 'forbidden',
   413: 'too-large',
   502: 'unavailable',
   503: 'unavailable',
@@ -52,6 +55,8 @@ export class WebhookObserverGuard implements CanActivate {
         outcome: OUTCOMES[response.statusCode] ?? 'error',
         durationMs: performance.now() - started,
         requestId: requestIdOf(request),
+        clientAddress: facts.clientAddress ?? clientAddressOf(request),
+        source: facts.source,
       });
     });
     return true;

@@ -5,6 +5,7 @@ import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-option
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
+import { ResolvedWebhookSourceOptions, resolveWebhookSourceOptions } from '../security/webhook-source-options';
 
 /** Raised at start-up when the options contradict each other or a value is out of range. The message names the option. */
 export class TradecloudConfigurationError extends Error {
@@ -27,6 +28,8 @@ export interface ResolvedTradecloudOptions {
   webhooks: { bodyLimitBytes: number };
   queue: ResolvedQueueOptions;
   documents: ResolvedDocumentsOptions;
+  /** `webhooks.trustProxy` and `webhooks.allowedSources` (absent: nothing trusted, nothing filtered). */
+  webhookSources?: ResolvedWebhookSourceOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -59,6 +62,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const queue = resolveQueueOptions(options.queue, problems);
   const documents = resolveDocumentsOptions(options.documents, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
+  const webhookSources = resolveWebhookSourceOptions(options.webhooks, problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
   }
@@ -77,6 +81,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     webhooks: { bodyLimitBytes },
     queue,
     documents,
+    webhookSources,
   };
 }
 

@@ -4,6 +4,7 @@ import { WebhookAuthGuard } from '../auth/webhook-auth.guard';
 import { ForWebhookKind } from '../auth/webhook-kind';
 import { WebhookExceptionFilter } from '../inbox/webhook-exception.filter';
 import { WebhookObserverGuard } from '../observability/webhook-observer.guard';
+import { WebhookSourceGuard } from '../security/webhook-source.guard';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
 import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
 import { GetWebhookHandler } from './get-webhook.handler';
@@ -20,7 +21,7 @@ export const DEFAULT_ROUTE_PREFIX = '/tradecloud/webhooks';
  */
 export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX): Type[] {
   @Controller(prefix)
-  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookSourceGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class OrderWebhookController {
     constructor(private readonly handler: OrderWebhookHandler) {}
@@ -43,7 +44,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
   }
 
   @Controller(prefix)
-  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookSourceGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class ShipmentWebhookController {
     constructor(private readonly handler: ShipmentWebhookHandler) {}
@@ -59,7 +60,7 @@ export function createWebhookControllers(prefix: string = DEFAULT_ROUTE_PREFIX):
 
   /** Legacy GET webhooks: the id in the path (`{orderId}` template) or in the query (`?orderId={orderId}`). */
   @Controller(prefix)
-  @UseGuards(WebhookObserverGuard, WebhookAuthGuard)
+  @UseGuards(WebhookObserverGuard, WebhookSourceGuard, WebhookAuthGuard)
   @UseFilters(WebhookExceptionFilter)
   class GetWebhookController {
     constructor(private readonly handler: GetWebhookHandler) {}

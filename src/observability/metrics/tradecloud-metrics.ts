@@ -81,6 +81,15 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     registers: [this.registry],
   });
 
+  readonly webhookSources = new Counter({
+    name: 'tradecloud_webhook_requests_by_source_total',
+    help:
+      'Webhook requests by the source-allowlist entry that admitted the caller (a name such as tradecloud-production, or a CIDR as configured), ' +
+      '"unlisted" for callers refused with 403, "unfiltered" when no allowlist is configured.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+
   constructor(private readonly moduleRef: ModuleRef) {
     collectDefaultMetrics({ register: this.registry });
     new DatabaseGauges(this.registry, () => this.database);
@@ -118,6 +127,7 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     const labels = { kind: event.endpoint, outcome: event.outcome };
     this.webhookRequests.inc({ ...labels, event_name: eventNameLabel(event.eventName), status_code: String(event.statusCode) });
     this.webhookDuration.observe(labels, event.durationMs / 1000);
+    if (event.source) this.webhookSources.inc({ source: event.source });
   }
 
   recordProcessing(event: EventProcessedEvent): void {
