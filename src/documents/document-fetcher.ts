@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { LookupFunction } from 'node:net';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { TradecloudDownload } from '../tradecloud-api/download-body';
 import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
@@ -6,7 +7,7 @@ import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { StagedContent } from './content-staging';
 import { DocumentContentStorage } from './document-content.storage';
 import { downloadErrorMessage } from './document-download.error';
-import { publicAddressGuard } from './document-url-guard';
+import { connectTimeLookup, DOCUMENT_HOST_RESOLVER, HostResolver, publicAddressGuard, resolveWithDns } from './document-url-guard';
 import { ResolvedDocumentsOptions } from './documents-options';
 
 /** What to download: an object in Tradecloud's object storage, else a partner's URL. */
@@ -35,14 +36,19 @@ export class DocumentFetcher {
   private readonly logger = new Logger('TradecloudDocuments');
   private readonly options: ResolvedDocumentsOptions;
   private readonly checkPartnerUrl?: (url: URL) => Promise<void>;
+  /** Resolves partner hosts when connecting; refuses non-public addresses unless allowed. */
+  private readonly partnerLookup: LookupFunction;
 
   constructor(
     private readonly api: TradecloudApiClient,
     private readonly storage: DocumentContentStorage,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions,
+    @Optional() @Inject(DOCUMENT_HOST_RESOLVER) resolver?: HostResolver,
   ) {
     this.options = options.documents;
-    this.checkPartnerUrl = this.options.allowPrivateAddresses ? undefined : publicAddressGuard();
+    const resolve = resolver ?? resolveWithDns;
+    this.checkPartnerUrl = this.options.allowPrivateAddresses ? undefined : publicAddressGuard(resolve);
+    this.partnerLookup = connectTimeLookup(resolve, !this.options.allowPrivateAddresses);
   }
 
   fetch(target: DownloadTarget): Promise<FetchedDocument> {
@@ -76,7 +82,7 @@ export class DocumentFetcher {
   }
 
   private async fetchUrl(url: string): Promise<FetchedDocument> {
-    const download = await this.api.downloadFromUrl(url, { maxBytes: this.options.maxBytes, checkUrl: this.checkPartnerUrl });
+    const download = await this.api.downloadFromUrl(url, { maxBytes: this.options.maxBytes, checkUrl: this.checkPartnerUrl, lookup: this.partnerLookup });
     const staged = await this.storage.stage(download.stream);
     return { staged, filename: download.filename ?? null, contentType: pickContentType(undefined, download), via: 'url' };
   }

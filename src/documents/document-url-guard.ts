@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, LookupFunction } from 'node:net';
+import { ConnectAddressRefusedError } from '../tradecloud-api';
 import { DocumentDownloadError } from './document-download.error';
 
 /**
@@ -65,13 +66,21 @@ function mappedIpv4(address: string): string | undefined {
 
 export type HostResolver = (hostname: string) => Promise<string[]>;
 
-const resolveWithDns: HostResolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+/**
+ * Injection token of the {@link HostResolver} used for partner `url` documents (default: the
+ * system's DNS). Replaced in tests to simulate DNS answers, and by hosts with special resolvers.
+ */
+export const DOCUMENT_HOST_RESOLVER = 'TRADECLOUD_DOCUMENT_HOST_RESOLVER';
+
+export const resolveWithDns: HostResolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
 /**
  * A `checkUrl` hook for the API client's downloads: refuses a URL (and each redirect target)
- * whose host is, or resolves to, a non-public address. The request itself resolves the name
- * again; a DNS answer that changes in between (rebinding) is not caught here — deployments
- * that need that guarantee put an egress proxy or firewall in front.
+ * whose host is, or resolves to, a non-public address, before anything is sent (a clear,
+ * early answer, and the only check for literal IP hosts, which are connected to without a
+ * lookup). The connection resolves the name again, through {@link connectTimeLookup}, which
+ * checks the addresses actually connected to: a DNS answer that changes in between
+ * (rebinding) is refused there.
  */
 export function publicAddressGuard(resolve: HostResolver = resolveWithDns): (url: URL) => Promise<void> {
   return async (url) => {
@@ -95,5 +104,40 @@ export function publicAddressGuard(resolve: HostResolver = resolveWithDns): (url
         true,
       );
     }
+  };
+}
+
+/**
+ * A `lookup` for the sockets of partner downloads: resolves with `resolve` when the connection
+ * is opened (first request and every redirect) and, when `refuseNonPublic`, refuses the
+ * connection if any address is not public, so the address checked is the address connected to.
+ */
+export function connectTimeLookup(resolve: HostResolver, refuseNonPublic: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    const reply = callback as (error: NodeJS.ErrnoException | null, address: string | Array<{ address: string; family: number }>, family?: number) => void;
+    resolve(hostname).then(
+      (addresses) => {
+        const refused = refuseNonPublic ? (addresses.find(isNonPublicAddress) ?? (addresses.length ? undefined : '(none)')) : undefined;
+        if (refused !== undefined) {
+          reply(
+            new ConnectAddressRefusedError(
+              `${hostname} resolves to the non-public address ${refused} ` +
+                '(allow with documents.allowPrivateAddresses, standalone DOCUMENTS_ALLOW_PRIVATE_URLS=true)',
+            ),
+            '',
+          );
+          return;
+        }
+        const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+        const entries = addresses.map((address) => ({ address, family: isIP(address) })).filter((entry) => entry.family && (!wanted || entry.family === wanted));
+        if (!entries.length) {
+          reply(Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' }), '');
+          return;
+        }
+        if (options.all) reply(null, entries);
+        else reply(null, entries[0].address, entries[0].family);
+      },
+      (error: NodeJS.ErrnoException) => reply(error, ''),
+    );
   };
 }

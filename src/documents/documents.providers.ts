@@ -5,6 +5,7 @@ import { DocumentDownloadQueue } from './document-download.queue';
 import { DocumentDownloadRepository } from './document-download.repository';
 import { DocumentDownloader } from './document-downloader.service';
 import { DocumentFetcher } from './document-fetcher';
+import { DOCUMENT_HOST_RESOLVER, resolveWithDns } from './document-url-guard';
 import { DocumentStore } from './document.store';
 
 /** Providers the documents feature adds to TradecloudModule. */
@@ -13,6 +14,7 @@ export const DOCUMENT_PROVIDERS: Provider[] = [
   DocumentDownloadQueue,
   DocumentDownloadRepository,
   DocumentContentStorage,
+  { provide: DOCUMENT_HOST_RESOLVER, useValue: resolveWithDns },
   DocumentFetcher,
   DocumentDownloader,
   DocumentContentService,

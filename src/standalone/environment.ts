@@ -6,6 +6,7 @@ import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradeclou
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
+import { readHardeningEnvironment, StandaloneHardeningEnvironment } from './hardening-environment';
 
 /** The standalone service's settings, read from environment variables (see the README's table). */
 export interface StandaloneEnvironment {
@@ -37,6 +38,8 @@ export interface StandaloneEnvironment {
   metricsToken?: string;
   /** `SHUTDOWN_TIMEOUT_MS`: how long requests in flight get to finish after SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
+  /** TRUST_PROXY, WEBHOOK_ALLOWED_SOURCES, OPENAPI_ENABLED, METRICS_PUBLIC, HTTP_*: see the README's "Security". */
+  hardening: StandaloneHardeningEnvironment;
 }
 
 /** A URL path prefix: leading slash, no trailing slash, plain path characters. */
@@ -87,6 +90,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     queue: readQueueEnvironment(read),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    hardening: readHardeningEnvironment(read, production, problems),
   };
   if (problems.length) throw new EnvironmentError(problems);
   return result;

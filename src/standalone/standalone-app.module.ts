@@ -24,6 +24,15 @@ export function standaloneAuthOptions(environment: StandaloneEnvironment, devCre
 }
 
 /**
+ * `/metrics` is served outside production, with `METRICS_TOKEN`, or with `METRICS_PUBLIC=true`;
+ * a production start without either keeps it closed (it tells how busy and how healthy the
+ * service is, and which partners it talks to).
+ */
+export function metricsServed(environment: StandaloneEnvironment): boolean {
+  return !environment.production || Boolean(environment.metricsToken) || environment.hardening.metricsPublic;
+}
+
+/**
  * The standalone service: the module configured from environment variables, plus `GET /health`,
  * `GET /metrics`, request ids and JSON logs.
  */
@@ -35,7 +44,7 @@ export class StandaloneAppModule {
       imports: [
         TerminusModule,
         LoggerModule.forRoot(logging.params),
-        TradecloudMetricsModule.forRoot({ controller: true, bearerToken: environment.metricsToken }),
+        TradecloudMetricsModule.forRoot({ controller: metricsServed(environment), bearerToken: environment.metricsToken }),
         TradecloudModule.forRoot({
           database: {
             url: databaseUrl,
@@ -49,7 +58,11 @@ export class StandaloneAppModule {
           tradecloudApi: environment.tradecloudApi,
           documents: environment.documents,
           queue: environment.queue,
-          webhooks: { bodyLimitBytes: environment.webhookBodyLimitBytes },
+          webhooks: {
+            bodyLimitBytes: environment.webhookBodyLimitBytes,
+            trustProxy: environment.hardening.trustProxy,
+            allowedSources: environment.hardening.allowedSources,
+          },
           routePrefix: environment.webhookPathPrefix,
         }),
       ],

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbeddedPostgres } from '../database/embedded/embedded-postgres';
 import { describeDevCredentials, LoadedDevCredentials, loadOrCreateDevCredentials, needsDevCredentials } from './dev-credentials';
 import { StandaloneEnvironment } from './environment';
@@ -9,6 +10,11 @@ import { HttpDrain } from './http-drain';
 import { setupTradecloudOpenApi } from '../webhooks/webhook-openapi';
 import { StandaloneAppModule } from './standalone-app.module';
 import { createStandaloneLogging, StandaloneLogging } from './start-up-logger';
+import { TradecloudMetrics } from '../observability/metrics/tradecloud-metrics';
+import { BODY_RATE_WINDOW_MS } from './hardening-environment';
+import { describeExposure, LimitedServerExpressAdapter } from './http-server-limits';
+import { SlowBodyGuard } from './slow-body-guard';
+import { LoadedCertificate, loadCertificate, TlsCertificateReloader } from './tls-certificate-reloader';
 
 export interface StandaloneServer {
   app: INestApplication;
@@ -49,21 +55,46 @@ export async function startStandaloneServer(
     databaseUrl = await embedded.start();
     logger.log(`Embedded PostgreSQL is ready. Connect with: ${embedded.psqlCommand()}`);
   }
-  let app: INestApplication | undefined;
+  let app: NestExpressApplication | undefined;
   let drain: HttpDrain | undefined;
+  let slowBodies: SlowBodyGuard | undefined;
+  let certificateReloader: TlsCertificateReloader | undefined;
   try {
-    app = await NestFactory.create(StandaloneAppModule.register(environment, databaseUrl, devCredentials?.credentials, logging), {
-      logger: logging.nestLogger,
-      abortOnError: false,
-      // Webhook bodies are read by the webhook handlers themselves, after authentication, so an
-      // unauthenticated request costs no parsing and no memory (see the inbox feature).
-      bodyParser: false,
-      httpsOptions: httpsOptions(environment),
+    // Read (and checked) before anything starts: a certificate that does not load stops the start.
+    const certificate = environment.tls ? loadCertificate(environment.tls) : undefined;
+    app = await NestFactory.create<NestExpressApplication>(
+      StandaloneAppModule.register(environment, databaseUrl, devCredentials?.credentials, logging),
+      new LimitedServerExpressAdapter(environment.hardening.http),
+      {
+        logger: logging.nestLogger,
+        abortOnError: false,
+        // Webhook bodies are read by the webhook handlers themselves, after authentication, so an
+        // unauthenticated request costs no parsing and no memory (see the inbox feature).
+        bodyParser: false,
+        httpsOptions: certificate?.options,
+      },
+    );
+    // Says nothing useful to a client and a lot to a scanner.
+    app.disable('x-powered-by');
+    const server = app.getHttpServer() as HttpServer;
+    drain = new HttpDrain(server);
+    const metrics = app.get(TradecloudMetrics, { strict: false });
+    slowBodies = new SlowBodyGuard(server, {
+      minBytesPerSecond: environment.hardening.http.bodyMinBytesPerSecond,
+      windowMs: BODY_RATE_WINDOW_MS,
+      trustProxy: environment.hardening.trustProxy,
+      onCut: () => metrics.slowRequestsCut.inc(),
     });
-    drain = new HttpDrain(app.getHttpServer() as HttpServer);
-    setupTradecloudOpenApi(app);
+    if (environment.tls && certificate) {
+      certificateReloader = new TlsCertificateReloader(server as unknown as HttpsServer, environment.tls, certificate, {
+        onServed: (served: LoadedCertificate) => metrics.tlsCertificateExpiry.set(served.validTo.getTime() / 1000),
+      });
+    }
+    if (environment.hardening.openApiEnabled) setupTradecloudOpenApi(app);
     await app.listen(environment.port, environment.host);
   } catch (error) {
+    slowBodies?.stop();
+    certificateReloader?.stop();
     await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw error;
@@ -73,6 +104,7 @@ export async function startStandaloneServer(
   if (devCredentials) {
     for (const line of describeDevCredentials(devCredentials, url, environment.webhookPathPrefix)) logger.log(line);
   }
+  for (const line of describeExposure(environment)) logger.log(line);
   // Last line of a start: scripts and tests wait for it.
   logger.log(`Tradecloud receiver listening on ${url} (health: ${url}/health)`);
   const startedApp = app;
@@ -83,24 +115,14 @@ export async function startStandaloneServer(
     close: async () => {
       const waiting = startedDrain.requestsInFlight;
       logger.log(`Stopped accepting connections; waiting for ${waiting} request(s) in flight (up to ${environment.shutdownTimeoutMs} ms)`);
+      certificateReloader?.stop();
       const unfinished = await startedDrain.drain(environment.shutdownTimeoutMs);
       if (unfinished) logger.warn(`${unfinished} request(s) still unfinished after ${environment.shutdownTimeoutMs} ms: closing anyway (Tradecloud retries them)`);
       // Nest's shutdown: the queue lets running jobs finish (bounded), then the pool closes.
+      slowBodies?.stop();
       await startedApp.close();
       await embedded?.stop();
       logger.log('Shutdown complete');
     },
-  };
-}
-
-/** HTTPS with TLS 1.2 as the floor (Tradecloud requires TLS 1.2/1.3; older handshakes are refused). */
-function httpsOptions(environment: StandaloneEnvironment) {
-  const tls = environment.tls;
-  if (!tls) return undefined;
-  return {
-    cert: readFileSync(tls.certFile),
-    key: readFileSync(tls.keyFile),
-    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-    minVersion: 'TLSv1.2' as const,
   };
 }

@@ -4,6 +4,7 @@ export type { TradecloudDownload } from './download-body';
 export { TradecloudApiError } from './tradecloud-api.error';
 export type { TradecloudApiEndpoint, TradecloudApiErrorCode } from './tradecloud-api.error';
 export type { TradecloudApiCall, TradecloudApiCallListener } from './tradecloud-http';
+export { ConnectAddressRefusedError } from './tradecloud-http';
 export {
   readTradecloudApiEnvironment,
   resolveTradecloudApiOptions,

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
@@ -31,6 +32,12 @@ export interface TradecloudDownloadOptions {
   checkUrl?: (url: URL) => void | Promise<void>;
   /** In-call retries of transient failures for this download. Default: the client's `maxRetries`. */
   maxRetries?: number;
+  /**
+   * Resolves the host when each connection is opened (first request and every redirect), in
+   * place of the system's DNS lookup; throw a `ConnectAddressRefusedError` (or pass it to the
+   * callback) to refuse the address actually connected to. Not used for the Tradecloud API itself.
+   */
+  lookup?: LookupFunction;
 }
 
 const DEFAULT_MAX_REDIRECTS = 3;
@@ -200,7 +207,7 @@ export class TradecloudApiClient implements OnApplicationShutdown {
         const toApi = endpoint === 'document.proxy' && url.origin === apiOrigin;
         const token = toApi ? await this.session.accessToken() : undefined;
         const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-        const response = await this.http.send<Readable>({ endpoint, url, headers, responseType: 'stream', rateLimited: toApi, attempt });
+        const response = await this.http.send<Readable>({ endpoint, url, headers, responseType: 'stream', rateLimited: toApi, attempt, lookup: toApi ? undefined : options.lookup });
         const location = response.headers['location'];
         if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
           this.http.discard(response);

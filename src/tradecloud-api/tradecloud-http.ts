@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
@@ -30,6 +31,17 @@ export interface HttpRequest {
   /** Counts against the requests-per-second cap (requests to Tradecloud, not to S3 or partners). */
   rateLimited: boolean;
   attempt: number;
+  /** Resolves the host when a connection is opened (see `TradecloudDownloadOptions.lookup`). */
+  lookup?: LookupFunction;
+}
+
+/**
+ * Raised by a connect-time `lookup` hook that refuses the address a host resolves to: the
+ * request is never sent, and the failure is permanent (retrying reaches the same address).
+ */
+export class ConnectAddressRefusedError extends Error {
+  override name = 'ConnectAddressRefusedError';
+  readonly code = 'EADDRREFUSED_POLICY';
 }
 
 export interface RetryPolicy {
@@ -57,6 +69,8 @@ export class TradecloudHttp {
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private readonly axios: AxiosInstance;
   private readonly limiter: SlidingWindowRateLimiter;
+  /** Keep-alive agents per connect-time lookup hook (one per hook, so pooled sockets were all checked by it). */
+  private readonly lookupAgents = new Map<LookupFunction, { http: http.Agent; https: https.Agent }>();
 
   /**
    * `instance`: the axios instance to configure and use — in Nest the module's own
@@ -95,6 +109,7 @@ export class TradecloudHttp {
       const response = await this.axios.get<T>(request.url.toString(), {
         headers: request.headers,
         responseType: request.responseType,
+        ...(request.lookup ? this.agentsFor(request.lookup) : {}),
       });
       this.report({ endpoint: request.endpoint, status: response.status, durationMs: performance.now() - started, attempt: request.attempt });
       return response;
@@ -153,6 +168,21 @@ export class TradecloudHttp {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    for (const agents of this.lookupAgents.values()) {
+      agents.http.destroy();
+      agents.https.destroy();
+    }
+    this.lookupAgents.clear();
+  }
+
+  private agentsFor(lookup: LookupFunction): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+    let agents = this.lookupAgents.get(lookup);
+    if (!agents) {
+      // The agent passes `lookup` to every socket it opens: the address checked is the one connected to.
+      agents = { http: new http.Agent({ keepAlive: true, lookup }), https: new https.Agent({ keepAlive: true, lookup }) };
+      this.lookupAgents.set(lookup, agents);
+    }
+    return { httpAgent: agents.http, httpsAgent: agents.https };
   }
 
   private report(call: TradecloudApiCall): void {
@@ -179,6 +209,14 @@ export class TradecloudHttp {
       return new TradecloudApiError(`Tradecloud ${request.endpoint}: the answer of ${where} is larger than ${MAX_JSON_RESPONSE_BYTES} bytes`, {
         endpoint: request.endpoint,
         code: 'too_large',
+        transient: false,
+      });
+    }
+    const refused = [error, (error as { cause?: unknown })?.cause].find((candidate) => candidate instanceof ConnectAddressRefusedError);
+    if (refused) {
+      return new TradecloudApiError(`Tradecloud ${request.endpoint}: ${where} refused at connect time: ${(refused as Error).message}`, {
+        endpoint: request.endpoint,
+        code: 'network',
         transient: false,
       });
     }

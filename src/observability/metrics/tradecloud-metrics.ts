@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TradecloudDatabase } from '../../database/tradecloud-database.service';
 import { TradecloudApiClient } from '../../tradecloud-api/tradecloud-api.client';
 import type { TradecloudApiCall } from '../../tradecloud-api/tradecloud-http';
@@ -87,6 +87,19 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
       'Webhook requests by the source-allowlist entry that admitted the caller (a name such as tradecloud-production, or a CIDR as configured), ' +
       '"unlisted" for callers refused with 403, "unfiltered" when no allowlist is configured.',
     labelNames: ['source'],
+    registers: [this.registry],
+  });
+
+  /** Set by the standalone service when it serves HTTPS (a host serving TLS itself may set it too). */
+  readonly tlsCertificateExpiry = new Gauge({
+    name: 'tradecloud_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the TLS certificate being served expires (Unix time, seconds); alert well before it is reached.',
+    registers: [this.registry],
+  });
+  /** Counted by the standalone service's HTTP server. */
+  readonly slowRequestsCut = new Counter({
+    name: 'tradecloud_http_slow_requests_cut_total',
+    help: 'Requests answered 408 and disconnected because their body arrived slower than HTTP_BODY_MIN_BYTES_PER_SECOND.',
     registers: [this.registry],
   });
 
