@@ -10,10 +10,12 @@ export function startDocumentReceiver(
   simulator: TradecloudSimulator,
   documents: TradecloudDocumentsOptions,
   schema?: string,
+  overrides?: Array<{ provide: string; useValue: unknown }>,
 ): Promise<ReceiverApp> {
   return startReceiverApp({
     databaseUrl,
     schema,
+    overrides,
     options: {
       tradecloudApi: {
         baseUrl: simulator.baseUrl,
