@@ -156,7 +156,7 @@ export function resolveClientAddress(
   let caller = peer;
   for (let index = 0; index < hops.length; index++) {
     const address = normalizeAddress(hops[index]);
-    if (!address) return caller; // malformed: stop at the last trustworthy answer
+    if (!address) return UNREADABLE_CLIENT_ADDRESS;
     caller = address;
     if (!trust(address, index + 1)) return caller;
   }
