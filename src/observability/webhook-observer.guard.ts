@@ -5,7 +5,7 @@ import type { WebhookSourceFacts } from '../security/webhook-source.guard';
 import { PipelineEvents, WebhookAnsweredEvent } from './pipeline-events';
 
 /** What a webhook handler learned about the request, for the observer (`response.locals.tradecloud`). */
-export interface WebhookRequestFacts extends WebhookSourceFacts {
+export interface WebhookRequestFacts {
   endpoint?: string;
   eventId?: string | null;
   eventName?: string | null;
@@ -46,6 +46,7 @@ export class WebhookObserverGuard implements CanActivate {
     (response as unknown as { [OBSERVED]: boolean })[OBSERVED] = true;
     response.once('finish', () => {
       const facts = (response.locals.tradecloud ?? {}) as WebhookRequestFacts;
+      const source = (response.locals.tradecloudSource ?? {}) as WebhookSourceFacts;
       this.events.emit('webhook.answered', {
         endpoint: facts.endpoint ?? endpointOf(request),
         eventName: facts.eventName ?? null,
@@ -55,8 +56,8 @@ export class WebhookObserverGuard implements CanActivate {
         outcome: OUTCOMES[response.statusCode] ?? 'error',
         durationMs: performance.now() - started,
         requestId: requestIdOf(request),
-        clientAddress: facts.clientAddress ?? clientAddressOf(request),
-        source: facts.source,
+        clientAddress: source.clientAddress ?? clientAddressOf(request),
+        source: source.source,
       });
     });
     return true;

@@ -7,7 +7,7 @@ import { resolveRequestClientAddress } from './client-address';
 import { ResolvedWebhookSourceOptions } from './webhook-source-options';
 import { UNFILTERED_SOURCE, UNLISTED_SOURCE } from './webhook-sources';
 
-/** What the source guard found, for the observer (`response.locals.tradecloud`). */
+/** What the source guard found, for the observer (`response.locals.tradecloudSource`; handlers own `locals.tradecloud`). */
 export interface WebhookSourceFacts {
   clientAddress?: string;
   /** The allowlist entry that admitted the caller, `unlisted` (refused) or `unfiltered`. */
@@ -64,7 +64,7 @@ export class WebhookSourceGuard implements CanActivate {
     const { trustHop, allowlist } = this.resolvePolicy().options;
     const clientAddress = resolveRequestClientAddress(request, trustHop);
     const source = allowlist ? (allowlist.match(clientAddress) ?? UNLISTED_SOURCE) : UNFILTERED_SOURCE;
-    if (response.locals) response.locals.tradecloud = { ...(response.locals.tradecloud ?? {}), clientAddress, source } satisfies WebhookSourceFacts;
+    if (response.locals) response.locals.tradecloudSource = { clientAddress, source } satisfies WebhookSourceFacts;
     if (source !== UNLISTED_SOURCE) return true;
     const path = (request.originalUrl ?? request.url ?? '').split('?')[0].slice(0, 200);
     const line = this.refusalLog.admit(clientAddress, `Refused ${request.method} ${path} from ${clientAddress} with 403: not in the webhook source allowlist`);
