@@ -15,6 +15,7 @@ const SIZES = {
     apiOutage: { orders: 60, shipments: 15, unknown: 10, outageMs: 15_000 },
     hostile: { generated: 10_000, concurrency: 8 },
     auth: { perScheme: 1_000, timingSamples: 1_000 },
+    slowClients: { slowBodies: 100, slowHeaders: 20, events: 1_000, clients: 8 },
   },
   ci: {
     duplicates: { copies: 50 },
@@ -24,6 +25,7 @@ const SIZES = {
     apiOutage: { orders: 12, shipments: 4, unknown: 3, outageMs: 6_000 },
     hostile: { generated: 2_000, concurrency: 8 },
     auth: { perScheme: 200, timingSamples: 300 },
+    slowClients: { slowBodies: 10, slowHeaders: 5, events: 100, clients: 4 },
   },
 } as const;
 
