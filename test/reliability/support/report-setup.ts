@@ -15,6 +15,7 @@ export const ALL_SCENARIOS = [
   'api-outage',
   'hostile-input',
   'auth-abuse',
+  'slow-clients',
 ];
 
 const ROOT = path.resolve(__dirname, '../../..');
