@@ -2,7 +2,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { buildOrderEvent } from '../support/tradecloud-simulator';
-import { AnswerTally, answerTimePercentile, deliverAll, TEST_AUTH, waitUntil } from './support/delivery';
+import { TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../support/receiver-app';
+import { AnswerTally, answerTimePercentile, deliverAll, waitUntil } from './support/delivery';
 import { assertionPool, StandaloneReceiver, startStandaloneReceiver, stopSurely } from './support/receivers';
 import { recordEnvironment, scenario } from './support/report';
 import { SIZES_FOR_SCALE } from './support/scale';
@@ -69,7 +70,7 @@ describe('reliability: slow clients', () => {
         receiver = await startStandaloneReceiver(database.url, 'tradecloud', { HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS) });
         const pool = sql();
         await recordEnvironment(pool);
-        const authorization = `Basic ${Buffer.from(`${TEST_AUTH.basic!.username}:${TEST_AUTH.basic!.password}`).toString('base64')}`;
+        const authorization = `Basic ${Buffer.from(`${TEST_BASIC_USER}:${TEST_BASIC_PASSWORD}`).toString('base64')}`;
         const slowBody = JSON.stringify(buildOrderEvent({ seed: 90, lineCount: 1 }));
         const bodyClients = Array.from({ length: size.slowBodies }, () =>
           dribble(

@@ -64,7 +64,7 @@ describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlis
   });
 
   it('refuses an address outside the allowlist with 403 before authentication, valid credentials or not', async () => {
-    for (const headers of [{ authorization: `Bearer ${TOKEN}` }, {}]) {
+    for (const headers of [{ authorization: `Bearer ${TOKEN}` }, {}] as Array<Record<string, string>>) {
       const response = await post(proxy.url, { 'x-forwarded-for': '198.51.100.9', ...headers });
       expect(response.status).toBe(403);
       expect(response.headers.get('www-authenticate')).toBeNull();
