@@ -64,9 +64,10 @@ export class SlowBodyGuard {
     const entry: WatchedBody = { request, response, windowStartedMs: now, bytesAtWindowStart: request.socket.bytesRead, startedMs: now };
     this.watched.add(entry);
     const done = () => this.watched.delete(entry);
+    // Not on the response's end: a body refused before it was read (401, 403) is still drained,
+    // and a client dribbling it would otherwise hold the connection until the request timeout.
     request.once('end', done);
     request.once('close', done);
-    response.once('close', done);
   }
 
   private check(): void {
@@ -100,17 +101,17 @@ export class SlowBodyGuard {
     const path = (request.url ?? '').split('?')[0].slice(0, 200);
     const line = this.log.admit(
       address,
-      `Cut ${request.method} ${path} from ${address} with 408 after ${Math.round((now - entry.startedMs) / 1000)} s: ` +
+      `Cut ${request.method} ${path} from ${address}${response.headersSent ? ` (answered ${response.statusCode}, body still arriving)` : ' with 408'} after ${Math.round((now - entry.startedMs) / 1000)} s: ` +
         `its body arrived at ${rate.toFixed(1)} bytes/s, below HTTP_BODY_MIN_BYTES_PER_SECOND=${this.options.minBytesPerSecond}`,
     );
     if (line) this.logger.warn(line);
     const socket = request.socket;
-    if (!response.headersSent) {
+    if (response.headersSent) {
+      socket.destroy(); // answered already (a refusal), the rest of the body is not worth waiting for
+    } else {
       const body = JSON.stringify({ statusCode: 408, error: 'Request Timeout', message: 'The request body arrived too slowly.' });
       response.writeHead(408, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
       response.end(body, () => socket.destroy());
-    } else {
-      socket.destroy();
     }
     // Whatever happens to the response, the connection does not outlive a short grace period.
     setTimeout(() => socket.destroy(), 2000).unref();

@@ -109,7 +109,17 @@ describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlis
       'POST /tradecloud/webhooks/orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
         `Authorization: Bearer ${TOKEN}\r\nX-Forwarded-For: 203.0.113.9\r\nContent-Length: 1000\r\n\r\n`,
     );
-    const dribble = setInterval(() => socket.writable && socket.write('{'), 1000);
+    // A second one without credentials: answered 401 at once, then still dribbling its body.
+    const refused = net.connect(port, '127.0.0.1');
+    let refusedAnswer = '';
+    refused.on('data', (chunk) => (refusedAnswer += chunk.toString()));
+    refused.on('error', () => undefined);
+    const refusedClosed = new Promise<number>((resolve) => refused.on('close', () => resolve(Date.now() - started)));
+    refused.write('POST /tradecloud/webhooks/orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Forwarded-For: 203.0.113.10\r\nContent-Length: 1000\r\n\r\n');
+    const dribble = setInterval(() => {
+      if (socket.writable) socket.write('{');
+      if (refused.writable) refused.write('{');
+    }, 1000);
     let answeredMeanwhile = 0;
     try {
       while (socket.readyState !== 'closed' && Date.now() - started < 25_000) {
@@ -123,12 +133,16 @@ describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlis
       expect(cutAfterMs).toBeLessThan(13_000);
       expect(cutAfterMs).toBeGreaterThan(9_000);
       expect(answeredMeanwhile).toBeGreaterThanOrEqual(10);
+      expect(refusedAnswer).toMatch(/^HTTP\/1\.1 401 /);
+      expect(await refusedClosed).toBeLessThan(13_000);
     } finally {
       clearInterval(dribble);
       socket.destroy();
+      refused.destroy();
     }
     await expect.poll(() => receiver.output()).toMatch(/\[HttpServer\] Cut POST \/tradecloud\/webhooks\/orders from 203\.0\.113\.9 with 408 after \d+ s: its body arrived at [\d.]+ bytes\/s/);
-    expect((await scrape(receiver)).value('tradecloud_http_slow_requests_cut_total')).toBe(1);
+    await expect.poll(() => receiver.output()).toMatch(/\[HttpServer\] Cut POST \/tradecloud\/webhooks\/orders from 203\.0\.113\.10 \(answered 401, body still arriving\)/);
+    expect((await scrape(receiver)).value('tradecloud_http_slow_requests_cut_total')).toBe(2);
     await expect.poll(async () => (await scrape(receiver)).sum('tradecloud_webhook_requests_total', { kind: 'orders', status_code: '408' })).toBe(1);
   }, 40_000);
 });
