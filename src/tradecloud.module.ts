@@ -28,6 +28,7 @@ import { DomainEventPublisher } from './events/domain-event.publisher';
 import { PipelineEvents } from './observability/pipeline-events';
 import { WebhookObserverGuard } from './observability/webhook-observer.guard';
 import { JobQueue } from './queue/job-queue.service';
+import { MaintenanceService } from './maintenance/maintenance.service';
 import { TradecloudOrders } from './read/tradecloud-orders.service';
 import { TradecloudShipments } from './read/tradecloud-shipments.service';
 import { ShipmentEventApplier } from './shipments/shipment-event.applier';
@@ -82,6 +83,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     FetchedOrderApplier,
     FetchedShipmentApplier,
     ...DOCUMENT_PROVIDERS,
+    MaintenanceService,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
@@ -98,6 +100,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     DocumentContentService,
     DocumentDownloader,
     TradecloudApiClient,
+    MaintenanceService,
   ],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

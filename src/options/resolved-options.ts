@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ResolvedAuthOptions, resolveAuthOptions } from '../auth/auth-options';
 import { ResolvedDocumentsOptions, resolveDocumentsOptions } from '../documents/documents-options';
 import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-options';
+import { ResolvedRetentionOptions, resolveRetentionOptions } from '../maintenance/retention-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
@@ -27,6 +28,7 @@ export interface ResolvedTradecloudOptions {
   webhooks: { bodyLimitBytes: number };
   queue: ResolvedQueueOptions;
   documents: ResolvedDocumentsOptions;
+  retention: ResolvedRetentionOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -58,6 +60,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
   const queue = resolveQueueOptions(options.queue, problems);
   const documents = resolveDocumentsOptions(options.documents, problems);
+  const retention = resolveRetentionOptions(options.retention, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
@@ -77,6 +80,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     webhooks: { bodyLimitBytes },
     queue,
     documents,
+    retention,
   };
 }
 
