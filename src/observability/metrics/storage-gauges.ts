@@ -75,5 +75,5 @@ export const TABLE_BYTES_SQL = `
   SELECT c.relname AS table, pg_total_relation_size(c.oid)::text AS bytes, pg_indexes_size(c.oid)::text AS index_bytes,
          n.nspname AS schema
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname IN ($1, $1 || '_queue') AND c.relkind IN ('r', 'p')
+   WHERE n.nspname::text IN ($1::text, $1::text || '_queue') AND c.relkind IN ('r', 'p')
    ORDER BY pg_total_relation_size(c.oid) DESC, c.relname`;
