@@ -122,7 +122,7 @@ function report(ctx: BenchContext, f: MaintenanceFigures, count: number): Scenar
   }
   const notes = [
     'Projection (default retention: bodies 30 d, rows 400 d, changes kept): inbox = events × (30 d with body + the rest without), ' +
-      'history = events × history per event, order lines = 2 new lines per event (an order of 10 lines receiving 5 events). ' +
+      'history = events × history per event, order lines = 1 new line per event (an order of 10 lines receiving 10 events in its life). ' +
       'The bench\'s events change every line (two variants alternate), so history per event is an upper bound; real events change a few lines.',
     `The pass ran during ${fmt(f.overlapSeconds, 1)} s of the ${fmt(f.withPruning.durationS, 1)} s load${f.pruneSeconds < f.withPruning.durationS ? ' (it finished before the load did: the rest of the load ran without it)' : ''}.`,
     'Bytes are pg_total_relation_size differences (heap, TOAST and every index) after VACUUM ANALYZE; "after body retention" is measured on a copy of the rows with their body removed, with the same indexes.',
@@ -139,9 +139,16 @@ function report(ctx: BenchContext, f: MaintenanceFigures, count: number): Scenar
   };
 }
 
-/** Bytes of tables (heap, TOAST, every index) after VACUUM ANALYZE. */
+/**
+ * Bytes of tables (heap, TOAST, every index) after VACUUM ANALYZE, or after VACUUM FULL
+ * (`compact`): the live rows only, without the space earlier versions left for reuse.
+ */
 async function tableBytes(ctx: BenchContext, schema: string, ...tables: string[]): Promise<number> {
-  await ctx.db.pool.query(`VACUUM ANALYZE ${tables.map((table) => `"${schema}".${table}`).join(', ')}`);
+  return measureBytes(ctx, schema, false, tables);
+}
+
+async function measureBytes(ctx: BenchContext, schema: string, compact: boolean, tables: string[]): Promise<number> {
+  await ctx.db.pool.query(`VACUUM ${compact ? 'FULL ' : ''}ANALYZE ${tables.map((table) => `"${schema}".${table}`).join(', ')}`);
   const { rows } = await ctx.db.pool.query<{ bytes: string }>(
     `SELECT sum(pg_total_relation_size(format('%I.%I', $1::text, t)::regclass))::text AS bytes FROM unnest($2::text[]) AS t`,
     [schema, tables],
@@ -149,17 +156,21 @@ async function tableBytes(ctx: BenchContext, schema: string, ...tables: string[]
   return Number(rows[0].bytes);
 }
 
-/** Processes order events on the receiver: bytes per order line, and of history per event. */
+/**
+ * Processes order events on the receiver: bytes per order line (its share of the order, its
+ * delivery lines; live rows, compacted: each order received several versions, whose old row
+ * versions leave space that later updates reuse), and of history per event.
+ */
 async function measureOrderLines(ctx: BenchContext, receiver: Receiver, firstOrder: number): Promise<Pick<CapacityFigures, 'orderLineBytes' | 'changesPerEventBytes'>> {
   const m = ctx.profile.maintenance;
   const orderTables = ['orders', 'order_lines', 'delivery_lines'];
-  const ordersBefore = await tableBytes(ctx, receiver.schema, ...orderTables);
+  const ordersBefore = await measureBytes(ctx, receiver.schema, true, orderTables);
   const changesBefore = await tableBytes(ctx, receiver.schema, 'changes');
   const drained = await drain(ctx, receiver, orderEvents(runTag('capacity'), m.orderEvents, m.orders, 10, firstOrder), m.timeoutS);
   if (!drained.finished) throw new Error(`capacity: ${m.orderEvents} order events not processed within ${m.timeoutS} s`);
   const lines = Number((await ctx.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${receiver.schema}".order_lines`)).rows[0].n);
   return {
-    orderLineBytes: ((await tableBytes(ctx, receiver.schema, ...orderTables)) - ordersBefore) / lines,
+    orderLineBytes: ((await measureBytes(ctx, receiver.schema, true, orderTables)) - ordersBefore) / lines,
     changesPerEventBytes: ((await tableBytes(ctx, receiver.schema, 'changes')) - changesBefore) / m.orderEvents,
   };
 }
@@ -235,10 +246,10 @@ function gb(bytes: number): string {
 
 /**
  * Database size from the measured figures at `perDay` events a day with the default retention:
- * bodies 30 days, rows 400 days, history kept, 2 new order lines per event.
+ * bodies 30 days, rows 400 days, history kept, 1 new order line per event.
  */
 export function projectedBytes(c: CapacityFigures, perDay: number): { perDayFirstMonth: number; firstYear: number; laterYear: number } {
-  const linesPerDay = perDay * 2;
+  const linesPerDay = perDay;
   const perDayFirstMonth = perDay * (c.eventWithBodyBytes + c.changesPerEventBytes) + linesPerDay * c.orderLineBytes;
   const inboxAt = (days: number) => perDay * (Math.min(days, 30) * c.eventWithBodyBytes + Math.max(0, Math.min(days, 400) - 30) * c.eventWithoutBodyBytes);
   const growing = (days: number) => days * (perDay * c.changesPerEventBytes + linesPerDay * c.orderLineBytes);
