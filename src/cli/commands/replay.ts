@@ -139,7 +139,7 @@ async function replayRejected(database: TradecloudDatabase, queue: JobQueue, eve
     await database.transaction(async (client) => {
       await client.query(
         `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL
-          WHERE id = $1 AND status = 'rejected'`,
+          WHERE id = $1 AND status = 'rejected' AND body_pruned_at IS NULL`,
         [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey],
       );
       await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);

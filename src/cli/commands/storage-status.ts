@@ -22,7 +22,10 @@ export async function readStorageStatus(db: CliDatabase): Promise<StorageStatus>
     `SELECT id::text, received_at, extract(epoch FROM now() - received_at)::float8 AS age FROM ${events}
       WHERE body IS NOT NULL AND status IN ('processed', 'stale') ORDER BY received_at LIMIT 1`,
   );
-  const [pruned] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${events} WHERE body_pruned_at IS NOT NULL`);
+  // A database the data-lifecycle migration has not reached yet has no pruned events.
+  const [pruned] = (await db.hasColumn('webhook_events', 'body_pruned_at'))
+    ? await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${events} WHERE body_pruned_at IS NOT NULL`)
+    : [{ count: 0 }];
   const maintenance = (await db.hasTable('maintenance_state')) ? await readLastMaintenanceRun({ table: (name) => db.table(name), query: (text, values) => db.pool.query(text, values) }) : null;
   const rows = tables.map((row) => ({ table: row.table, schema: row.schema, bytes: Number(row.bytes), indexBytes: Number(row.index_bytes) }));
   return {
