@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { contentFilePath, removeContentFile } from '../../src/documents/filesystem-content.store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaintenanceService } from '../../src/maintenance/maintenance.service';
 import { resolveRetentionOptions } from '../../src/maintenance/retention-options';
@@ -233,6 +236,33 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
     expect(next.outcome).toBe('completed');
     expect(next.removed.eventBodies).toBe(state.kept);
     expect(await q(`SELECT 1 FROM S.webhook_events WHERE ${mine} AND body IS NOT NULL`)).toEqual([]);
+  });
+
+  it('unreferenced content of the filesystem storage loses its file and its row; referenced content stays', async () => {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-retention-'));
+    try {
+      const [orphan, referenced] = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
+      for (const sha256 of [orphan, referenced]) {
+        mkdirSync(path.dirname(contentFilePath(directory, sha256)), { recursive: true });
+        writeFileSync(contentFilePath(directory, sha256), 'content');
+        await q(`INSERT INTO S.document_contents (sha256, storage, size_bytes, created_at) VALUES ($1, 'filesystem', 7, now() - interval '3 days')`, [sha256]);
+      }
+      await q(
+        `INSERT INTO S.documents (document_key, shipment_id, side, content_status, document, sha256) VALUES ($1, 'SHP-RETENTION', 'buyer', 'stored', '{}'::jsonb, $2)`,
+        [`object:${randomUUID()}`, referenced],
+      );
+      const tradecloud = receiver.app.get(TradecloudDatabase);
+      const onlyContent = resolveRetentionOptions({ eventBodies: false, eventRows: false, failedEventBodies: false }, []);
+      // Without the content directory (the CLI elsewhere), filesystem content is left alone.
+      expect((await runRetentionPass(tradecloud, onlyContent, {})).counts.documentContents).toBe(0);
+      const pass = await runRetentionPass(tradecloud, onlyContent, { removeContentFile: (sha256) => removeContentFile(directory, sha256) });
+      expect(pass.counts.documentContents).toBe(1);
+      expect(existsSync(contentFilePath(directory, orphan))).toBe(false);
+      expect(existsSync(contentFilePath(directory, referenced))).toBe(true);
+      expect(await q(`SELECT sha256 FROM S.document_contents WHERE sha256 = ANY($1)`, [[orphan, referenced]])).toEqual([{ sha256: referenced }]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('one pass at a time: while another instance holds the lease a pass is skipped', async () => {
