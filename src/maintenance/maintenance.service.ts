@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentContentStorage } from '../documents/document-content.storage';
 import { PipelineEvents } from '../observability/pipeline-events';
@@ -27,7 +27,7 @@ export interface MaintenancePassResult {
  * {@link runRetentionPass}.
  */
 @Injectable()
-export class MaintenanceService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MaintenanceService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TradecloudMaintenance');
   private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private timer?: NodeJS.Timeout;
@@ -55,10 +55,10 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
     schedule(Math.min(FIRST_PASS_DELAY_MS, interval * 1000));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the pool closes (onApplicationShutdown): a pass stops at its next batch, a few milliseconds; what it committed stays done. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    // A pass stops at its next batch (a few milliseconds); what it committed stays done.
     await this.running?.catch(() => undefined);
   }
 

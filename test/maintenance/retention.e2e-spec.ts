@@ -301,4 +301,19 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
     expect(text.stdout).toMatch(/Oldest body kept: event \d+, received .*, 40 d ago/);
     expect(text.stdout).toMatch(/Maintenance: last ran .* \(completed\)/);
   });
+
+  it('a receiver runs passes on its own every maintenance interval', async () => {
+    const id = await storeEvent('processed', 33);
+    const [before] = await q<{ last_started_at: Date }>(`SELECT last_started_at FROM S.maintenance_state WHERE task = 'retention'`);
+    // A second instance on the same database, with a 2-second interval (its first pass follows after one interval).
+    const scheduled = await startReceiverApp({ databaseUrl: database.url, options: { retention: { maintenanceInterval: '2s' } } });
+    try {
+      await expect.poll(async () => (await eventRow(id)).has_body, { timeout: 30_000, interval: 100 }).toBe(false);
+      const [after] = await q<{ last_started_at: Date; last_outcome: string }>(`SELECT last_started_at, last_outcome FROM S.maintenance_state WHERE task = 'retention'`);
+      expect(after.last_started_at.getTime()).toBeGreaterThan(before.last_started_at.getTime());
+      await expect.poll(async () => (await q(`SELECT last_outcome FROM S.maintenance_state WHERE task = 'retention'`))[0].last_outcome, { timeout: 10_000 }).toBe('completed');
+    } finally {
+      await scheduled.close();
+    }
+  });
 });
