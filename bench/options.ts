@@ -26,6 +26,8 @@ export interface BenchProfile {
   documents: { count: number; sizeBytes: number; timeoutS: number; noProgressS: number };
   /** The profiled pass (CPU profile + SQL round trips); 0 skips it. */
   profile: { drainEvents: number; ingestS: number };
+  /** Prune the bodies of `storedEvents` old events while `rate`/s arrive for `durationS`; capacity from `orderEvents` processed over `orders` orders. */
+  maintenance: { storedEvents: number; rate: number; durationS: number; orderEvents: number; orders: number; timeoutS: number };
 }
 
 const FULL: BenchProfile = {
@@ -38,6 +40,7 @@ const FULL: BenchProfile = {
   largeOrder: { lines: 5_000, scheduleEntries: 3, timeoutS: 120 },
   documents: { count: 200, sizeBytes: 1024 * 1024, timeoutS: 180, noProgressS: 20 },
   profile: { drainEvents: 4_000, ingestS: 10 },
+  maintenance: { storedEvents: 200_000, rate: 200, durationS: 30, orderEvents: 2_000, orders: 200, timeoutS: 180 },
 };
 
 const QUICK: BenchProfile = {
@@ -50,6 +53,7 @@ const QUICK: BenchProfile = {
   largeOrder: { lines: 1_000, scheduleEntries: 3, timeoutS: 20 },
   documents: { count: 20, sizeBytes: 1024 * 1024, timeoutS: 20, noProgressS: 8 },
   profile: { drainEvents: 200, ingestS: 2 },
+  maintenance: { storedEvents: 20_000, rate: 200, durationS: 5, orderEvents: 400, orders: 40, timeoutS: 30 },
 };
 
 const SMOKE: BenchProfile = {
@@ -62,6 +66,7 @@ const SMOKE: BenchProfile = {
   largeOrder: { lines: 100, scheduleEntries: 3, timeoutS: 15 },
   documents: { count: 0, sizeBytes: 0, timeoutS: 0, noProgressS: 0 },
   profile: { drainEvents: 0, ingestS: 0 },
+  maintenance: { storedEvents: 1_000, rate: 40, durationS: 1, orderEvents: 60, orders: 10, timeoutS: 15 },
 };
 
 export function benchProfile(mode: BenchMode): BenchProfile {
@@ -78,7 +83,7 @@ export interface BenchArgs {
   renderOnly: boolean;
 }
 
-export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile'] as const;
+export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance'] as const;
 
 /** `--quick`, `--smoke`, `--out FILE`, `--only a,b`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
 export function parseArgs(argv: string[]): BenchArgs {

@@ -12,6 +12,7 @@ import { BaselineStarter, runIngest } from './scenarios/ingest';
 import { runDocuments } from './scenarios/documents';
 import { runLag } from './scenarios/lag';
 import { runLargeOrder } from './scenarios/large-order';
+import { runMaintenance } from './scenarios/maintenance';
 import { runProcessing } from './scenarios/processing';
 import { profileMarkdown, runProfile } from './scenarios/profile';
 import { warmUp } from './warmup';
@@ -28,7 +29,7 @@ export interface RunOptions {
 }
 
 /** Order numbers of each scenario on the shared receiver, so that no two scenarios touch the same order. */
-const ORDERS = { processing: 100_000, lag: 200_000, largeOrder: 300_000, documents: 600_000 };
+const ORDERS = { processing: 100_000, lag: 200_000, largeOrder: 300_000, documents: 600_000, maintenance: 700_000 };
 
 function baselineStarter(ctx: BenchContext, host: RunOptions['baselineHost']): BaselineStarter {
   const options = (schema: string) => ({ databaseUrl: ctx.db.url, schema, basic: ctx.basic, poolSize: 10 });
@@ -133,6 +134,11 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
         figures.documents = result.figures;
       });
     }
+    await attempt('maintenance', async () => {
+      const result = await runMaintenance(ctx, ORDERS.maintenance);
+      scenarios.push(result.report);
+      figures.maintenance = result.figures;
+    });
     if (profile.profile.drainEvents > 0) {
       await attempt('profile', async () => {
         profileLines = profileMarkdown(await runProfile(ctx));

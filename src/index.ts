@@ -10,6 +10,10 @@ export type {
   TradecloudWebhookOptions,
 } from './tradecloud-module-options';
 export type { TradecloudQueueOptions } from './queue/queue-options';
+export type { TradecloudRetentionOptions } from './maintenance/retention-options';
+export { readRetentionEnvironment } from './maintenance/retention-options';
+export { MaintenanceService } from './maintenance/maintenance.service';
+export type { MaintenancePassResult } from './maintenance/maintenance.service';
 export { TradecloudConfigurationError } from './options/resolved-options';
 
 // Database: the DataSource the module uses, and what a host's own DataSource needs to know.

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { TradecloudAuthOptions } from './auth/auth-options';
 import type { TradecloudDocumentsOptions } from './documents/documents-options';
 import type { TradecloudQueueOptions } from './queue/queue-options';
+import type { TradecloudRetentionOptions } from './maintenance/retention-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 import type { TrustProxySetting } from './security/trusted-proxies';
 
@@ -22,6 +23,12 @@ export interface TradecloudModuleOptions {
   queue?: TradecloudQueueOptions;
   /** Downloading and storing document content (storage, size limit, address policy). */
   documents?: TradecloudDocumentsOptions;
+  /**
+   * How long event bodies, event rows, dead and rejected bodies, the `changes` history and
+   * unreferenced document content are kept, and how often maintenance removes what is past it.
+   * Defaults: bodies `'30d'`, rows `'400d'`, failed bodies `'90d'`, changes `'off'`, a pass every `'1h'`.
+   */
+  retention?: TradecloudRetentionOptions;
 }
 
 export interface TradecloudWebhookOptions {

@@ -29,6 +29,7 @@ import { PipelineEvents } from './observability/pipeline-events';
 import { WebhookObserverGuard } from './observability/webhook-observer.guard';
 import { WebhookSourceGuard, WebhookSourcePolicy } from './security/webhook-source.guard';
 import { JobQueue } from './queue/job-queue.service';
+import { MaintenanceService } from './maintenance/maintenance.service';
 import { TradecloudOrders } from './read/tradecloud-orders.service';
 import { TradecloudShipments } from './read/tradecloud-shipments.service';
 import { ShipmentEventApplier } from './shipments/shipment-event.applier';
@@ -85,6 +86,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     FetchedOrderApplier,
     FetchedShipmentApplier,
     ...DOCUMENT_PROVIDERS,
+    MaintenanceService,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
   ],
@@ -102,6 +104,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     DocumentDownloader,
     TradecloudApiClient,
     WebhookSourcePolicy,
+    MaintenanceService,
   ],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

@@ -6,6 +6,7 @@ import type { IngestFigures } from '../bench/scenarios/ingest';
 import type { DrainFigures } from '../bench/scenarios/processing';
 import type { LagFigures } from '../bench/scenarios/lag';
 import type { LargeOrderFigures } from '../bench/scenarios/large-order';
+import type { MaintenanceFigures } from '../bench/scenarios/maintenance';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /**
@@ -27,7 +28,7 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
       signal: new AbortController().signal,
       log: () => undefined,
     });
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await database?.drop();
@@ -35,7 +36,7 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
 
   it('runs every smoke scenario without failure', () => {
     expect(info.failures).toEqual({});
-    expect(info.scenarios.map((scenario) => scenario.id)).toEqual(['ingest', 'processing', 'lag', 'large-order']);
+    expect(info.scenarios.map((scenario) => scenario.id)).toEqual(['ingest', 'processing', 'lag', 'large-order', 'maintenance']);
   });
 
   it('gets only 202 answers from the baseline and from the receiver, with Basic auth', () => {
@@ -64,6 +65,17 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
     const large = info.figures.largeOrder as LargeOrderFigures;
     expect(large).toMatchObject({ status: 202, eventStatus: 'processed' });
     expect(large.peakRssBytes).toBeGreaterThan(0);
+  });
+
+  it('prunes every stored body while events arrive, and measures the bytes per stored event', () => {
+    const maintenance = info.figures.maintenance as MaintenanceFigures;
+    expect(maintenance).toMatchObject({ stored: 1_000, pruned: 1_000 });
+    expect(maintenance.withoutPruning.accepted).toBe(40);
+    expect(maintenance.withPruning.accepted).toBe(40);
+    // A body of about 23 KB is stored compressed; without it the row is well under a kilobyte.
+    expect(maintenance.capacity.eventWithBodyBytes).toBeGreaterThan(2 * maintenance.capacity.eventWithoutBodyBytes);
+    expect(maintenance.capacity.eventWithoutBodyBytes).toBeGreaterThan(100);
+    expect(maintenance.capacity.orderLineBytes).toBeGreaterThan(0);
   });
 
   it('renders the report with the targets and a table per scenario', () => {

@@ -62,6 +62,8 @@ describe('standalone service with DATABASE_URL', () => {
     [{ DATABASE_MIGRATIONS_RUN: 'maybe' }, /Configuration error: DATABASE_MIGRATIONS_RUN must be true or false, got "maybe"/],
     [{ LOG_LEVEL: 'loud' }, /Configuration error: LOG_LEVEL must be one of error, warn, info, debug, trace, got "loud"/],
     [{ DATABASE_SCHEMA: 'Bad-Schema' }, /Configuration error: DATABASE_SCHEMA must be a lower-case Postgres identifier/],
+    [{ EVENTS_BODY_RETENTION: '30 days' }, /Configuration error: EVENTS_BODY_RETENTION must be a duration such as 90s, 12h or 30d, or off, got "30 days"/],
+    [{ EVENTS_ROW_RETENTION: '40d' }, /Configuration error: EVENTS_ROW_RETENTION \(40d\) must not be shorter than EVENTS_FAILED_RETENTION \(90d\)/],
   ])('refuses to start with bad configuration %o', async (env, message) => {
     const result = await runUntilExit({ DATABASE_URL: database.url, ...env });
     expect(result.code).toBe(1);

@@ -17,6 +17,8 @@ const HELP = `Usage: tradecloud <command> [options]   (npm run tradecloud -- <co
   replay <id>…                    process these events again (rejected ones are validated again)
   replay --status dead|failed|rejected [--since …] [--until …] [--kind k] [--limit n] [--dry-run]
                                   … add --wait [--timeout seconds] to wait until they are processed
+  prune [--dry-run]               one maintenance pass now: remove event bodies, rows, changes and document content
+                                  past their retention (EVENTS_BODY_RETENTION, …); --dry-run only counts
   documents retry [--failed] [<document id>…]
                                   queue downloads again: documents without a job; --failed (or ids): failed ones too
   simulate <scenario> [--url http://localhost:3000] [--auth basic|bearer|oauth|none]
@@ -146,6 +148,12 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
           json: v.json === true,
         }),
       );
+    }
+    case 'prune': {
+      const { values, positionals } = parse(rest, { 'dry-run': { type: 'boolean', default: false } });
+      if (positionals.length) throw usageError(`prune takes no arguments, got "${positionals.join(' ')}"`);
+      const { pruneCommand } = await import('./commands/prune.js');
+      return run((db) => pruneCommand(db, io, { dryRun: values['dry-run'] === true, json: values.json === true }, env));
     }
     case 'documents': {
       const [sub, ...subArgs] = rest;

@@ -23,6 +23,8 @@ export async function openModuleContext(target: CliDatabaseTarget): Promise<Modu
       auth: { requireCredentials: false },
       // No download start-up work here (storage checks, catching up): commands ask for what they need.
       documents: { download: false },
+      // Maintenance is the receivers' (or `tradecloud prune`'s) business, never a side effect of a command.
+      retention: { maintenanceInterval: false },
     }),
     { logger: ['error'], abortOnError: false },
   );

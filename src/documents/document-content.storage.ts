@@ -73,6 +73,15 @@ export class DocumentContentStorage {
     return this.filesystem.open(sha256);
   }
 
+  /**
+   * Removes the file of unreferenced `filesystem` content, or undefined when this instance has
+   * no content directory (maintenance then leaves such content alone).
+   */
+  get fileRemover(): ((sha256: string) => Promise<void>) | undefined {
+    const filesystem = this.filesystem;
+    return filesystem ? (sha256) => filesystem.remove(sha256) : undefined;
+  }
+
   private requireFilesystem(): FilesystemContentStore {
     // resolveDocumentsOptions insists on a directory for 'filesystem'; this only guards misuse.
     if (!this.filesystem) throw new Error('documents.directory is not configured');

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, mkdir, open, rename } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
@@ -67,8 +67,12 @@ export class FilesystemContentStore {
   }
 
   pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
-    return path.join(this.directory, sha256.slice(0, 2), sha256);
+    return contentFilePath(this.directory, sha256);
+  }
+
+  /** Removes the file of content no document references any more (maintenance); a missing file is fine. */
+  remove(sha256: string): Promise<void> {
+    return removeContentFile(this.directory, sha256);
   }
 
   /** Makes the rename itself durable (best effort: not every platform can open a directory). */
@@ -78,4 +82,15 @@ export class FilesystemContentStore {
     await handle.sync().catch(() => undefined);
     await handle.close();
   }
+}
+
+/** Where the `filesystem` storage keeps the content `sha256` below `directory`. */
+export function contentFilePath(directory: string, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
+  return path.join(directory, sha256.slice(0, 2), sha256);
+}
+
+/** Removes a content file (used by maintenance for unreferenced content, also from the CLI); a missing file is fine. */
+export function removeContentFile(directory: string, sha256: string): Promise<void> {
+  return rm(contentFilePath(directory, sha256), { force: true });
 }

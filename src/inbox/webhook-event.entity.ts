@@ -40,4 +40,8 @@ export class WebhookEventEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   body: unknown;
+
+  /** When retention removed the body (`EVENTS_BODY_RETENTION`, `EVENTS_FAILED_RETENTION`); the row and its idempotency key stay. */
+  @Column({ name: 'body_pruned_at', type: 'timestamptz', nullable: true })
+  bodyPrunedAt: Date | null;
 }

@@ -33,9 +33,19 @@ export interface EventProcessedEvent {
   error?: string;
 }
 
+/** A maintenance (retention) pass ended, or was skipped because another one holds the lease or ran recently. */
+export interface MaintenanceFinishedEvent {
+  outcome: 'completed' | 'interrupted' | 'failed' | 'skipped';
+  /** What the pass removed, by metric label (`event_bodies`, `event_rows`, …). */
+  removed: Record<string, number>;
+  durationMs: number;
+  error?: string;
+}
+
 export interface PipelineEventMap {
   'webhook.answered': [WebhookAnsweredEvent];
   'event.processed': [EventProcessedEvent];
+  'maintenance.finished': [MaintenanceFinishedEvent];
 }
 
 /**

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ResolvedAuthOptions, resolveAuthOptions } from '../auth/auth-options';
 import { ResolvedDocumentsOptions, resolveDocumentsOptions } from '../documents/documents-options';
 import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-options';
+import { ResolvedRetentionOptions, resolveRetentionOptions } from '../maintenance/retention-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
@@ -30,6 +31,7 @@ export interface ResolvedTradecloudOptions {
   documents: ResolvedDocumentsOptions;
   /** `webhooks.trustProxy` and `webhooks.allowedSources` (absent: nothing trusted, nothing filtered). */
   webhookSources?: ResolvedWebhookSourceOptions;
+  retention: ResolvedRetentionOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -61,6 +63,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
   const queue = resolveQueueOptions(options.queue, problems);
   const documents = resolveDocumentsOptions(options.documents, problems);
+  const retention = resolveRetentionOptions(options.retention, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   const webhookSources = resolveWebhookSourceOptions(options.webhooks, problems);
   if (problems.length) {
@@ -82,6 +85,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     queue,
     documents,
     webhookSources,
+    retention,
   };
 }
 

@@ -7,6 +7,7 @@ import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documen
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 import { readHardeningEnvironment, StandaloneHardeningEnvironment } from './hardening-environment';
+import { readRetentionEnvironment, TradecloudRetentionOptions } from '../maintenance/retention-options';
 
 /** The standalone service's settings, read from environment variables (see the README's table). */
 export interface StandaloneEnvironment {
@@ -34,6 +35,8 @@ export interface StandaloneEnvironment {
   documents: TradecloudDocumentsOptions;
   /** QUEUE_*: background processing (workers, retries, timeouts). */
   queue: TradecloudQueueOptions;
+  /** EVENTS_*_RETENTION, CHANGES_RETENTION, MAINTENANCE_*: what is kept how long, and how often maintenance runs. */
+  retention: TradecloudRetentionOptions;
   /** `METRICS_TOKEN`: set, `GET /metrics` requires it as a Bearer token. */
   metricsToken?: string;
   /** `SHUTDOWN_TIMEOUT_MS`: how long requests in flight get to finish after SIGTERM/SIGINT. */
@@ -88,6 +91,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     tradecloudApi: readTradecloudApiEnvironment(env, problems),
     documents: readDocumentsEnvironment(env, problems, { directory: path.resolve(cwd, read.string('DATA_DIR', '.data'), 'documents') }),
     queue: readQueueEnvironment(read),
+    retention: readRetentionEnvironment(env, problems),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     hardening: readHardeningEnvironment(read, production, problems),

@@ -58,6 +58,7 @@ export class StandaloneAppModule {
           tradecloudApi: environment.tradecloudApi,
           documents: environment.documents,
           queue: environment.queue,
+          retention: environment.retention,
           webhooks: {
             bodyLimitBytes: environment.webhookBodyLimitBytes,
             trustProxy: environment.hardening.trustProxy,

@@ -147,7 +147,7 @@ export async function eventsShowCommand(db: CliDatabase, io: CliIo, ids: string[
   const [id] = parseEventIds(ids);
   const [row] = await db.query<Record<string, unknown> & { body_text: string | null; raw_body: string | null }>(
     `SELECT e.id::text, e.received_at, e.endpoint AS kind, e.payload_kind, e.event_name, e.entity_id, e.message_id, e.status, e.attempts,
-            e.last_error, e.processed_at, e.outcome, e.body::text AS body_text, e.raw_body, o.purchase_order_number
+            e.last_error, e.processed_at, e.outcome, e.body::text AS body_text, e.raw_body, e.body_pruned_at, o.purchase_order_number
        FROM ${db.table('webhook_events')} e
        LEFT JOIN ${db.table('orders')} o ON o.order_id = CASE WHEN e.entity_id ~ ${UUID} THEN e.entity_id::uuid END
       WHERE e.id = $1`,
@@ -175,6 +175,8 @@ export async function eventsShowCommand(db: CliDatabase, io: CliIo, ids: string[
     changes: changes.map((change) => ({ ...change, recorded_at: change.recorded_at.toISOString() })),
     // Parsed with exact numbers: a price with many decimals prints as it was received.
     body: row.body_text !== null ? parseExact(row.body_text) : row.raw_body,
+    /** Set when retention removed the body (the row, its idempotency key and outcome stay). */
+    bodyPrunedAt: (row.body_pruned_at as Date | null)?.toISOString() ?? null,
   };
   if (options.json) {
     io.out(stringify(event, undefined, 2) ?? 'null');
@@ -197,6 +199,7 @@ export async function eventsShowCommand(db: CliDatabase, io: CliIo, ids: string[
   if (event.outcome) io.out(`\nOutcome:\n${JSON.stringify(event.outcome, null, 2)}`);
   io.out(`\nChanges applied: ${changes.length}`);
   if (changes.length) io.out(formatTable(['ENTITY', 'CHANGE', 'ORDER', 'LINE', 'SHIPMENT'], changes.map((c) => [c.entity, c.change_type, c.order_id, c.line_id, c.shipment_id])));
-  io.out(`\nBody:\n${typeof event.body === 'string' ? event.body : stringify(event.body, undefined, 2)}`);
+  if (event.bodyPrunedAt) io.out(`\nBody: removed by retention at ${formatTime(event.bodyPrunedAt)} UTC (EVENTS_BODY_RETENTION / EVENTS_FAILED_RETENTION)`);
+  else io.out(`\nBody:\n${typeof event.body === 'string' ? event.body : stringify(event.body, undefined, 2)}`);
   return 0;
 }

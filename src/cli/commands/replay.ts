@@ -21,7 +21,7 @@ export interface ReplayResult {
   kind: string;
   previousStatus: string;
   /** `queued`: back to pending with a new job; `accepted`: a rejected request that passes validation now; `still-rejected`; `already-received`: a rejected request whose event arrived again meanwhile. */
-  result: 'queued' | 'accepted' | 'still-rejected' | 'already-received' | 'would-replay';
+  result: 'queued' | 'accepted' | 'still-rejected' | 'already-received' | 'would-replay' | 'body-removed';
   detail?: string;
   /** With --wait: the status the event reached. */
   finalStatus?: string;
@@ -34,6 +34,18 @@ interface Candidate {
   endpoint: string;
   status: string;
   body_text: string | null;
+  /** Set when retention removed the body: nothing is left to process. */
+  body_pruned_at: Date | null;
+}
+
+/**
+ * Why a body-less event is not replayed. A resend by Tradecloud carries the same message id, so
+ * it is answered as a duplicate: the way back is the entity's next event (Tradecloud sends the
+ * whole order or shipment each time) or a legacy GET webhook that fetches it.
+ */
+function bodyRemoved(event: Candidate): string {
+  return `its body was removed by retention at ${event.body_pruned_at!.toISOString()}: nothing left to process. ` +
+    'The order\'s or shipment\'s next event carries its whole current state (a resend of this event is answered as a duplicate).';
 }
 
 /**
@@ -52,7 +64,10 @@ export async function replayCommand(db: CliDatabase, io: CliIo, ids: string[], o
   }
   const results: ReplayResult[] = [];
   if (options.dryRun) {
-    for (const event of candidates) results.push({ id: event.id, kind: event.endpoint, previousStatus: event.status, result: 'would-replay' });
+    for (const event of candidates) {
+      const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
+      results.push(event.body_pruned_at ? { ...base, result: 'body-removed', detail: bodyRemoved(event) } : { ...base, result: 'would-replay' });
+    }
   } else {
     const context = await openModuleContext(db.target);
     const progress = startProgress(io, candidates.length, 'Replaying', options.json);
@@ -60,7 +75,8 @@ export async function replayCommand(db: CliDatabase, io: CliIo, ids: string[], o
       const database = context.get(TradecloudDatabase);
       const queue = context.get(JobQueue);
       for (const event of candidates) {
-        results.push(event.status === 'rejected' ? await replayRejected(database, queue, event) : await requeue(database, queue, event));
+        if (event.body_pruned_at) results.push({ id: event.id, kind: event.endpoint, previousStatus: event.status, result: 'body-removed', detail: bodyRemoved(event) });
+        else results.push(event.status === 'rejected' ? await replayRejected(database, queue, event) : await requeue(database, queue, event));
         progress.tick();
       }
     } finally {
@@ -83,7 +99,7 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   const events = db.table('webhook_events');
   if (ids.length) {
     if (options.status) throw usageError('give event ids or --status, not both');
-    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
+    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text, body_pruned_at FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
     const missing = ids.filter((id) => !rows.some((row) => row.id === String(BigInt(id))));
     if (missing.length) throw usageError(`no event ${missing.join(', ')}`);
     return rows;
@@ -92,16 +108,20 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   for (const status of options.status.split(',')) if (!REPLAYABLE.includes(status.trim())) throw usageError(`--status must be dead, failed or rejected, got "${options.status}"`);
   const { where, values } = eventConditions(db, { status: options.status, since: options.since, until: options.until, kind: options.kind });
   const limit = parseCount('limit', options.limit, 10_000, 1_000_000);
-  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
+  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
 }
 
 async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
   const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
-  await database.transaction(async (client) => {
+  const removed = await database.transaction(async (client) => {
     // Attempts stay cumulative (history); the new job gets the queue's full retry budget.
-    await client.query(`UPDATE ${database.table('webhook_events')} SET status = 'pending' WHERE id = $1`, [event.id]);
+    // Never an event whose body maintenance removed meanwhile (the database refuses it anyway).
+    const updated = await client.query(`UPDATE ${database.table('webhook_events')} SET status = 'pending' WHERE id = $1 AND body_pruned_at IS NULL`, [event.id]);
+    if (!updated.rowCount) return true;
     await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);
+    return false;
   });
+  if (removed) return { ...base, result: 'body-removed', detail: 'its body was removed by retention meanwhile: nothing left to process' };
   return { ...base, result: 'queued' };
 }
 
@@ -119,7 +139,7 @@ async function replayRejected(database: TradecloudDatabase, queue: JobQueue, eve
     await database.transaction(async (client) => {
       await client.query(
         `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL
-          WHERE id = $1 AND status = 'rejected'`,
+          WHERE id = $1 AND status = 'rejected' AND body_pruned_at IS NULL`,
         [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey],
       );
       await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);

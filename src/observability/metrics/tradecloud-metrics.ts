@@ -4,8 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { TradecloudDatabase } from '../../database/tradecloud-database.service';
 import { TradecloudApiClient } from '../../tradecloud-api/tradecloud-api.client';
 import type { TradecloudApiCall } from '../../tradecloud-api/tradecloud-http';
-import { EventProcessedEvent, PipelineEvents, WebhookAnsweredEvent } from '../pipeline-events';
+import { EventProcessedEvent, MaintenanceFinishedEvent, PipelineEvents, WebhookAnsweredEvent } from '../pipeline-events';
 import { DatabaseGauges } from './database-gauges';
+import { StorageGauges } from './storage-gauges';
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -102,10 +103,23 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     help: 'Requests answered 408 and disconnected because their body arrived slower than HTTP_BODY_MIN_BYTES_PER_SECOND.',
     registers: [this.registry],
   });
+  readonly maintenanceRuns = new Counter({
+    name: 'tradecloud_maintenance_runs_total',
+    help: 'Maintenance (retention) passes started by this instance, by outcome (completed, interrupted, failed, skipped: another instance holds the lease or ran one within the interval).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly maintenanceDeleted = new Counter({
+    name: 'tradecloud_maintenance_deleted_total',
+    help: 'What maintenance passes of this instance removed: event_bodies, failed_event_bodies, event_rows, changes, document_contents.',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly moduleRef: ModuleRef) {
     collectDefaultMetrics({ register: this.registry });
     new DatabaseGauges(this.registry, () => this.database);
+    new StorageGauges(this.registry, () => this.database);
   }
 
   get contentType(): string {
@@ -127,6 +141,9 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     events.on('webhook.answered', onAnswered);
     events.on('event.processed', onProcessed);
     this.detachers.push(() => events.off('webhook.answered', onAnswered), () => events.off('event.processed', onProcessed));
+    const onMaintenance = (event: MaintenanceFinishedEvent) => this.recordMaintenance(event);
+    events.on('maintenance.finished', onMaintenance);
+    this.detachers.push(() => events.off('maintenance.finished', onMaintenance));
     const api = this.find(TradecloudApiClient);
     if (api) this.detachers.push(api.onCall((call) => this.recordApiCall(call)));
   }
@@ -148,6 +165,11 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     this.processing.inc(labels);
     this.processingDuration.observe(labels, event.durationMs / 1000);
     if (event.status === 'processed' || event.status === 'stale') this.processingLag.observe({ kind: event.endpoint }, event.lagMs / 1000);
+  }
+
+  recordMaintenance(event: MaintenanceFinishedEvent): void {
+    this.maintenanceRuns.inc({ outcome: event.outcome });
+    for (const [what, count] of Object.entries(event.removed)) this.maintenanceDeleted.inc({ what }, count);
   }
 
   recordApiCall(call: TradecloudApiCall): void {
