@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { TradecloudAuthOptions } from './auth/auth-options';
 import type { TradecloudDocumentsOptions } from './documents/documents-options';
 import type { TradecloudQueueOptions } from './queue/queue-options';
+import type { TradecloudReconcileOptions } from './reconcile/reconcile-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 
 /**
@@ -21,6 +22,11 @@ export interface TradecloudModuleOptions {
   queue?: TradecloudQueueOptions;
   /** Downloading and storing document content (storage, size limit, address policy). */
   documents?: TradecloudDocumentsOptions;
+  /**
+   * Backfill and periodic reconciliation through Tradecloud's polling API (needs `tradecloudApi`).
+   * Default: a pass every 15 minutes when the API is configured, off otherwise.
+   */
+  reconcile?: TradecloudReconcileOptions;
 }
 
 export interface TradecloudWebhookOptions {

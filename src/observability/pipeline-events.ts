@@ -29,9 +29,19 @@ export interface EventProcessedEvent {
   error?: string;
 }
 
+/** A backfill or reconciliation pass of one kind ended (see ReconcilePassService). */
+export interface ReconcilePassEvent {
+  kind: 'orders' | 'shipments';
+  outcome: 'success' | 'failed' | 'interrupted';
+  /** fetched, created, updated, unchanged, stale, rejected, missed */
+  counts: Record<string, number>;
+  durationMs: number;
+}
+
 export interface PipelineEventMap {
   'webhook.answered': [WebhookAnsweredEvent];
   'event.processed': [EventProcessedEvent];
+  'reconcile.pass': [ReconcilePassEvent];
 }
 
 /**

@@ -4,6 +4,7 @@ import { ResolvedDocumentsOptions, resolveDocumentsOptions } from '../documents/
 import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
+import { ResolvedReconcileOptions, resolveReconcileOptions } from '../reconcile/reconcile-options';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
 
 /** Raised at start-up when the options contradict each other or a value is out of range. The message names the option. */
@@ -27,6 +28,7 @@ export interface ResolvedTradecloudOptions {
   webhooks: { bodyLimitBytes: number };
   queue: ResolvedQueueOptions;
   documents: ResolvedDocumentsOptions;
+  reconcile: ResolvedReconcileOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -58,6 +60,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const tradecloudApi = resolveTradecloudApiOptions(options.tradecloudApi, problems);
   const queue = resolveQueueOptions(options.queue, problems);
   const documents = resolveDocumentsOptions(options.documents, problems);
+  const reconcile = resolveReconcileOptions(options.reconcile, tradecloudApi.configured, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
@@ -77,6 +80,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     webhooks: { bodyLimitBytes },
     queue,
     documents,
+    reconcile,
   };
 }
 

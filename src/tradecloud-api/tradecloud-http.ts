@@ -30,6 +30,18 @@ export interface HttpRequest {
   /** Counts against the requests-per-second cap (requests to Tradecloud, not to S3 or partners). */
   rateLimited: boolean;
   attempt: number;
+  /** Default `GET`. The poll endpoints take a JSON body with `POST`. */
+  method?: 'GET' | 'POST';
+  /** JSON request body (with `method: 'POST'`). */
+  body?: string;
+}
+
+/**
+ * A requests-per-second budget shared with other processes (see `PostgresRequestBudget`):
+ * `acquire` resolves when this process may send one more request to Tradecloud.
+ */
+export interface TradecloudRequestBudget {
+  acquire(): Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -57,6 +69,8 @@ export class TradecloudHttp {
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private readonly axios: AxiosInstance;
   private readonly limiter: SlidingWindowRateLimiter;
+  /** Shared with the other instances and the CLI, on top of this process's own limiter. */
+  sharedBudget?: TradecloudRequestBudget;
 
   /**
    * `instance`: the axios instance to configure and use — in Nest the module's own
@@ -89,11 +103,17 @@ export class TradecloudHttp {
 
   /** One exchange; any status is returned, only the absence of an answer throws. */
   async send<T extends string | Readable>(request: HttpRequest): Promise<AxiosResponse<T>> {
-    if (request.rateLimited) await this.limiter.acquire();
+    if (request.rateLimited) {
+      await this.limiter.acquire();
+      await this.sharedBudget?.acquire();
+    }
     const started = performance.now();
     try {
-      const response = await this.axios.get<T>(request.url.toString(), {
-        headers: request.headers,
+      const response = await this.axios.request<T>({
+        method: request.method ?? 'GET',
+        url: request.url.toString(),
+        headers: request.body === undefined ? request.headers : { ...request.headers, 'Content-Type': 'application/json' },
+        data: request.body,
         responseType: request.responseType,
       });
       this.report({ endpoint: request.endpoint, status: response.status, durationMs: performance.now() - started, attempt: request.attempt });
@@ -166,7 +186,7 @@ export class TradecloudHttp {
   }
 
   private networkError(request: HttpRequest, error: unknown): TradecloudApiError {
-    const where = `GET ${describeUrl(request.url)}`;
+    const where = `${request.method ?? 'GET'} ${describeUrl(request.url)}`;
     const code = error instanceof AxiosError ? error.code : undefined;
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
       return new TradecloudApiError(`Tradecloud ${request.endpoint}: ${where} did not answer within ${this.timeoutMs} ms`, {
