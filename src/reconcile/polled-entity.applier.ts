@@ -16,6 +16,8 @@ export const POLLED_PAYLOAD_KINDS = { order: 'polledOrder', singleDeliveryOrder:
 /** `webhook_events.endpoint` of polled entities. */
 export const POLLED_ENDPOINTS: Record<ReconcileKind, string> = { orders: 'orders-poll', shipments: 'shipments-poll' };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface PolledEntity {
   kind: ReconcileKind;
   /** Order `id` (`orderId`), or shipment `id`. Empty when missing (the entity is then rejected). */
@@ -79,14 +81,21 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
     return this.writerFor(event.payloadKind, event.body, { eventId: event.id, eventName: event.eventName });
   }
 
-  /** Stored `lastUpdatedAt` per id, in one query. */
+  /** Stored `lastUpdatedAt` per id (order ids lower-case), in one query. */
   async storedVersions(kind: ReconcileKind, ids: string[]): Promise<Map<string, Date>> {
-    const [table, column] = kind === 'orders' ? ['orders', 'order_id'] : ['shipments', 'shipment_id'];
+    // order_id is a uuid column: compare as uuid (index) and leave out what is no UUID (it is rejected later anyway).
+    const [table, column, type] = kind === 'orders' ? ['orders', 'order_id', 'uuid'] : ['shipments', 'shipment_id', 'text'];
+    const keys = kind === 'orders' ? ids.map((id) => id.toLowerCase()).filter((id) => UUID.test(id)) : ids;
+    if (!keys.length) return new Map();
     const result = await this.database.query<{ id: string; last_updated_at: Date }>(
-      `SELECT ${column} AS id, last_updated_at FROM ${this.database.table(table)} WHERE ${column} = ANY($1::text[])`,
-      [ids],
+      `SELECT ${column}::text AS id, last_updated_at FROM ${this.database.table(table)} WHERE ${column} = ANY($1::${type}[])`,
+      [keys],
     );
     return new Map(result.rows.map((row) => [row.id, row.last_updated_at]));
+  }
+
+  storedVersionOf(stored: Map<string, Date>, entity: PolledEntity): Date | undefined {
+    return stored.get(entity.kind === 'orders' ? entity.id.toLowerCase() : entity.id);
   }
 
   /** Whether the stored version is the polled one already (no work, no event row). */

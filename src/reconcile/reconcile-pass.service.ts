@@ -185,7 +185,7 @@ export class ReconcilePassService {
     counts.fetched += entities.length;
     const stored = await this.applier.storedVersions(entities[0]?.kind ?? 'orders', entities.map((entity) => entity.id).filter(Boolean));
     const work = entities.filter((entity) => {
-      if (!this.applier.isCurrent(entity, stored.get(entity.id))) return true;
+      if (!this.applier.isCurrent(entity, this.applier.storedVersionOf(stored, entity))) return true;
       counts.unchanged++;
       return false;
     });
