@@ -19,6 +19,9 @@ const HELP = `Usage: tradecloud <command> [options]   (npm run tradecloud -- <co
                                   … add --wait [--timeout seconds] to wait until they are processed
   documents retry [--failed] [<document id>…]
                                   queue downloads again: documents without a job; --failed (or ids): failed ones too
+  sync [--orders] [--shipments] [--since <ISO instant> | --all]
+                                  fetch orders and shipments through Tradecloud's polling API and apply them
+                                  (backfill; continues from the stored cursor; needs TRADECLOUD_API_USERNAME/PASSWORD)
   simulate <scenario> [--url http://localhost:3000] [--auth basic|bearer|oauth|none]
            [--username u --password p] [--token t] [--token-url u --client-id c --client-secret s --scope s]
            [--count n] [--concurrency n] [--seed n] [--ca file.pem]
@@ -146,6 +149,20 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
           json: v.json === true,
         }),
       );
+    }
+    case 'sync': {
+      const { values, positionals } = parse(rest, {
+        orders: { type: 'boolean', default: false },
+        shipments: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        since: { type: 'string' },
+      });
+      if (positionals.length) throw usageError(`sync takes no arguments, got "${positionals.join(' ')}"`);
+      const v = values as Record<string, string | boolean | undefined>;
+      // Loaded on demand: it boots the whole module.
+      const { syncCommand } = await import('./commands/sync.js');
+      const target = resolveCliDatabase(env);
+      return syncCommand(target, io, { orders: v.orders === true, shipments: v.shipments === true, all: v.all === true, since: v.since as string | undefined, json: v.json === true }, env);
     }
     case 'documents': {
       const [sub, ...subArgs] = rest;

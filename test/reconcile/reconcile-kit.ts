@@ -6,12 +6,12 @@ import { ReceiverApp } from '../support/receiver-app';
 import { buildOrder, buildShipment, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import type { RecordedRequest } from '../support/tradecloud-simulator';
 
-/** Orders `first`…`first+count-1` of a family, `lineCount` lines each, `lastUpdatedAt` from `baseMs` one ms apart. */
-export function seedOrders(simulator: TradecloudSimulator, family: string, count: number, baseMs: number, lineCount = 3, first = 0): string[] {
+/** Orders `first`…`first+count-1` of a family, `lineCount` lines each, `lastUpdatedAt` from `baseMs`, `stepMs` apart. */
+export function seedOrders(simulator: TradecloudSimulator, family: string, count: number, baseMs: number, lineCount = 3, first = 0, stepMs = 1): string[] {
   const ids: string[] = [];
   for (let i = first; i < first + count; i++) {
     const orderId = stableUuid('reconcile-order', family, i);
-    simulator.orders.set(orderId, buildOrder({ orderId, seed: i + 1, lineCount, lastUpdatedAt: new Date(baseMs + i).toISOString() }));
+    simulator.orders.set(orderId, buildOrder({ orderId, seed: i + 1, lineCount, lastUpdatedAt: new Date(baseMs + i * stepMs).toISOString() }));
     ids.push(orderId);
   }
   return ids;
