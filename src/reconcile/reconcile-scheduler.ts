@@ -3,9 +3,6 @@ import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../optio
 import { ReconcilePassService } from './reconcile-pass.service';
 import { ReconcileKind } from './reconcile-state';
 
-/** First pass after start-up: soon, but after the instance has settled. */
-const FIRST_PASS_DELAY_MS = 2_000;
-
 /**
  * Runs a reconciliation pass of each enabled kind every `reconcile.interval`, in instances that
  * run workers. Several instances on one database: each pass runs in one of them (lock), and an
@@ -31,7 +28,9 @@ export class ReconcileScheduler implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    this.schedule(FIRST_PASS_DELAY_MS);
+    // The first pass comes one interval after start: a restart loop must not poll Tradecloud each
+    // time, and what was sent while the receiver was down (5xx, no connection) Tradecloud retries.
+    this.schedule(this.options.reconcile.intervalMs!);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,6 +4,7 @@ import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, Stand
 import { isPostgresUrl } from '../options/resolved-options';
 import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
+import { readReconcileEnvironment, TradecloudReconcileOptions } from '../reconcile/reconcile-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 
@@ -31,6 +32,8 @@ export interface StandaloneEnvironment {
   tradecloudApi?: TradecloudApiOptions;
   /** DOCUMENTS_*: where downloaded document content goes. */
   documents: TradecloudDocumentsOptions;
+  /** TRADECLOUD_RECONCILE_INTERVAL, TRADECLOUD_RECONCILE_OVERLAP, TRADECLOUD_POLL_ORDERS: reconciliation through the polling API. */
+  reconcile: TradecloudReconcileOptions;
   /** QUEUE_*: background processing (workers, retries, timeouts). */
   queue: TradecloudQueueOptions;
   /** `METRICS_TOKEN`: set, `GET /metrics` requires it as a Bearer token. */
@@ -85,6 +88,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     tradecloudApi: readTradecloudApiEnvironment(env, problems),
     documents: readDocumentsEnvironment(env, problems, { directory: path.resolve(cwd, read.string('DATA_DIR', '.data'), 'documents') }),
     queue: readQueueEnvironment(read),
+    reconcile: readReconcileEnvironment(env, problems),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

@@ -1,6 +1,7 @@
 import { WEBHOOK_EVENT_KINDS } from '../../observability/event-kinds';
 import { CliDatabase } from '../cli-database';
 import { CliIo, formatAge, formatTable, formatTime, printJson } from '../cli-output';
+import { formatReconcileStatus, readReconcileStatus, ReconcileStatus } from './reconcile-status';
 
 export interface StatusReport {
   database: { source: string; schema: string };
@@ -10,6 +11,8 @@ export interface StatusReport {
   dead: { count: number; latest: Array<{ id: string; kind: string; eventName: string | null; entityId: string | null; attempts: number; receivedAt: string; error: string | null }> };
   queues: Array<{ queue: string; waiting: number; active: number; oldestWaitingSeconds: number | null }>;
   documents: Record<string, number>;
+  /** Per kind: last reconciliation pass and cursor. */
+  reconcile: ReconcileStatus[];
 }
 
 /** `tradecloud status`: what an operator checks first. Every number is read from the database, so it covers all instances. */
@@ -40,6 +43,7 @@ export async function statusCommand(db: CliDatabase, io: CliIo, options: { json:
   }
   const documents = Object.entries(report.documents).map(([status, count]) => `${status} ${count}`);
   io.out(`\nDocuments: ${documents.length ? documents.join(', ') : 'none'}`);
+  io.out(`\n${formatReconcileStatus(report.reconcile)}`);
   return 0;
 }
 
@@ -100,5 +104,6 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     },
     queues: queues.map((row) => ({ queue: row.queue, waiting: row.waiting, active: row.active, oldestWaitingSeconds: row.oldest })),
     documents: Object.fromEntries(documentRows.map((row) => [row.status, row.count])),
+    reconcile: await readReconcileStatus(db),
   };
 }

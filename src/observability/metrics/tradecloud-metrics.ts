@@ -1,10 +1,10 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TradecloudDatabase } from '../../database/tradecloud-database.service';
 import { TradecloudApiClient } from '../../tradecloud-api/tradecloud-api.client';
 import type { TradecloudApiCall } from '../../tradecloud-api/tradecloud-http';
-import { EventProcessedEvent, PipelineEvents, WebhookAnsweredEvent } from '../pipeline-events';
+import { EventProcessedEvent, PipelineEvents, ReconcilePassEvent, WebhookAnsweredEvent } from '../pipeline-events';
 import { DatabaseGauges } from './database-gauges';
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -81,6 +81,31 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     registers: [this.registry],
   });
 
+  readonly reconcileRuns = new Counter({
+    name: 'tradecloud_reconcile_runs_total',
+    help: 'Reconciliation and backfill passes through the polling API run by this process, by kind (orders, shipments) and outcome (success, failed, interrupted).',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly reconcileEntities = new Counter({
+    name: 'tradecloud_reconcile_entities_total',
+    help: 'Entities polled by reconciliation passes, by kind and result (created, updated, unchanged, stale, rejected).',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+  readonly reconcileMissed = new Counter({
+    name: 'tradecloud_reconcile_missed_total',
+    help: 'Changes found by reconciliation that webhooks did not deliver (newer than stored, older than the pass start by more than the overlap), by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly reconcileLastSuccess = new Gauge({
+    name: 'tradecloud_reconcile_last_success_timestamp_seconds',
+    help: 'End of the last successful reconciliation pass run by this process (Unix time), by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
   constructor(private readonly moduleRef: ModuleRef) {
     collectDefaultMetrics({ register: this.registry });
     new DatabaseGauges(this.registry, () => this.database);
@@ -105,6 +130,9 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     events.on('webhook.answered', onAnswered);
     events.on('event.processed', onProcessed);
     this.detachers.push(() => events.off('webhook.answered', onAnswered), () => events.off('event.processed', onProcessed));
+    const onReconciled = (event: ReconcilePassEvent) => this.recordReconcilePass(event);
+    events.on('reconcile.pass', onReconciled);
+    this.detachers.push(() => events.off('reconcile.pass', onReconciled));
     const api = this.find(TradecloudApiClient);
     if (api) this.detachers.push(api.onCall((call) => this.recordApiCall(call)));
   }
@@ -125,6 +153,16 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     this.processing.inc(labels);
     this.processingDuration.observe(labels, event.durationMs / 1000);
     if (event.status === 'processed' || event.status === 'stale') this.processingLag.observe({ kind: event.endpoint }, event.lagMs / 1000);
+  }
+
+  recordReconcilePass(event: ReconcilePassEvent): void {
+    this.reconcileRuns.inc({ kind: event.kind, outcome: event.outcome });
+    for (const result of ['created', 'updated', 'unchanged', 'stale', 'rejected']) {
+      const count = event.counts[result] ?? 0;
+      if (count > 0) this.reconcileEntities.inc({ kind: event.kind, result }, count);
+    }
+    if ((event.counts.missed ?? 0) > 0) this.reconcileMissed.inc({ kind: event.kind }, event.counts.missed);
+    if (event.outcome === 'success') this.reconcileLastSuccess.set({ kind: event.kind }, Date.now() / 1000);
   }
 
   recordApiCall(call: TradecloudApiCall): void {
