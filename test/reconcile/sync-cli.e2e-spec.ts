@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, runCliJson } from '../cli/cli-process';
 import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
-import { TradecloudSimulator } from '../support/tradecloud-simulator';
+import { buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { seedOrders, seedShipments } from './reconcile-kit';
 
 const MINUTE = 60_000;
@@ -108,6 +108,50 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     const full = await tables('sync_full');
     const killed = await tables('sync_killed');
     expect({ orders: killed.orders, lines: killed.lines, deliveryLines: killed.deliveryLines }).toEqual({ orders: full.orders, lines: full.lines, deliveryLines: full.deliveryLines });
+  });
+
+  it('stops after the current page on Ctrl-C, keeping the cursor of what was applied', async () => {
+    simulator.clearRequests();
+    const quick = simulator.addFault({ route: 'order.poll', times: 2, delayMs: 1 });
+    const slow = simulator.addFault({ route: 'order.poll', delayMs: 1_500 });
+    const child = spawn(process.execPath, [CLI, 'sync', '--orders', '--json'], { env: { ...process.env, ...env('sync_interrupted') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const sql = openTestPool(database.url, 1);
+    try {
+      await vi.waitFor(
+        async () => expect((await sql.query(`SELECT count(*)::int AS n FROM "sync_interrupted".orders`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n).toBe(200),
+        { timeout: 60_000, interval: 50 },
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      quick.remove();
+      slow.remove();
+      const report = JSON.parse(stdout);
+      const stored = (await sql.query(`SELECT count(*)::int AS n FROM "sync_interrupted".orders`)).rows[0].n;
+      // The page that was being fetched or applied when Ctrl-C came is finished, nothing after it.
+      expect(report.orders.created).toBe(stored);
+      expect(stored).toBeLessThan(1000);
+      const [state] = (await sql.query(`SELECT cursor, resume_from FROM "sync_interrupted".reconcile_state WHERE kind = 'orders'`)).rows;
+      expect(state.cursor).toBe(report.cursor.orders);
+      expect(state.cursor).toBe(new Date(base + (stored - 1) * MINUTE).toISOString());
+      expect(state.resume_from).toBe(state.cursor);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('polls /order-search/poll/single-delivery with TRADECLOUD_POLL_ORDERS=single-delivery', async () => {
+    const orderId = stableUuid('reconcile-order', 'single-delivery');
+    const { singleDeliveryOrderEvent } = buildSingleDeliveryOrderEvent({ orderId, lineCount: 2, lastUpdatedAt: new Date(base).toISOString() });
+    const { orderId: _orderId, meta: _meta, ...order } = singleDeliveryOrderEvent;
+    simulator.singleDeliveryOrders.set(orderId, { id: orderId, ...order });
+    simulator.clearRequests();
+    const report = await runCliJson(['sync', '--orders'], env('sync_single', { TRADECLOUD_POLL_ORDERS: 'single-delivery' }));
+    expect(report.orders).toMatchObject({ fetched: 1, created: 1, rejected: 0 });
+    expect(simulator.requestsTo('order.poll-single-delivery')).toHaveLength(1);
+    expect(simulator.requestsTo('order.poll')).toHaveLength(0);
   });
 
   it('exits 1 with one clear line for missing credentials, refused credentials and an unreachable API', async () => {
