@@ -10,6 +10,7 @@ import { childrenCpuMs, startBaselineProcess } from './processes';
 import { RunInfo } from './report';
 import { BaselineStarter, runIngest } from './scenarios/ingest';
 import { runDocuments } from './scenarios/documents';
+import { runBackfill } from './scenarios/backfill';
 import { runLag } from './scenarios/lag';
 import { runLargeOrder } from './scenarios/large-order';
 import { runProcessing } from './scenarios/processing';
@@ -131,6 +132,13 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
         const result = await runDocuments(ctx, ORDERS.documents);
         scenarios.push(result.report);
         figures.documents = result.figures;
+      });
+    }
+    if (profile.backfill.orders > 0) {
+      await attempt('backfill', async () => {
+        const result = await runBackfill(ctx);
+        scenarios.push(result.report);
+        figures.backfill = result.figures;
       });
     }
     if (profile.profile.drainEvents > 0) {
