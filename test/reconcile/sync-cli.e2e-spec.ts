@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, runCliJson } from '../cli/cli-process';
 import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
-import { buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { startReceiverApp } from '../support/receiver-app';
+import { buildOrder, buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { seedOrders, seedShipments } from './reconcile-kit';
 
 const MINUTE = 60_000;
@@ -152,6 +153,38 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     expect(report.orders).toMatchObject({ fetched: 1, created: 1, rejected: 0 });
     expect(simulator.requestsTo('order.poll-single-delivery')).toHaveLength(1);
     expect(simulator.requestsTo('order.poll')).toHaveLength(0);
+  });
+
+  it('keeps an unusable polled order rejected; replay takes it once it passes validation', async () => {
+    const orderId = stableUuid('reconcile-order', 'sync-rejected');
+    const at = base + 5_000 * MINUTE;
+    const bad = buildOrder({ orderId, lineCount: 2, lastUpdatedAt: new Date(at).toISOString() });
+    const { buyerOrder } = bad;
+    delete bad.buyerOrder;
+    simulator.orders.set(orderId, bad);
+    const report = await runCliJson(['sync', '--orders', '--since', new Date(at - 1).toISOString()], env('sync_rejected'));
+    expect(report.orders).toMatchObject({ fetched: 1, rejected: 1, created: 0 });
+    const sql = openTestPool(database.url, 1);
+    try {
+      const [row] = (await sql.query(`SELECT id::text, status, last_error FROM "sync_rejected".webhook_events WHERE entity_id = $1`, [orderId])).rows;
+      expect(row.status).toBe('rejected');
+      expect(row.last_error).toContain('buyerOrder');
+      const stillRejected = await runCliJson(['replay', row.id], env('sync_rejected'));
+      expect(stillRejected[0]).toMatchObject({ result: 'still-rejected' });
+      // As if a validation rule had been relaxed since: the stored entity is now valid.
+      await sql.query(`UPDATE "sync_rejected".webhook_events SET body = body || jsonb_build_object('buyerOrder', $2::jsonb) WHERE id = $1`, [row.id, JSON.stringify(buyerOrder)]);
+      const accepted = await runCliJson(['replay', row.id], env('sync_rejected'));
+      expect(accepted[0]).toMatchObject({ result: 'accepted' });
+      const receiver = await startReceiverApp({ databaseUrl: database.url, schema: 'sync_rejected', options: { reconcile: { interval: 'off' } } });
+      try {
+        await receiver.waitForEvents([row.id], ['processed']);
+      } finally {
+        await receiver.close();
+      }
+      expect((await sql.query(`SELECT count(*)::int AS n FROM "sync_rejected".order_lines WHERE order_id = $1`, [orderId])).rows[0].n).toBe(2);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('exits 1 with one clear line for missing credentials, refused credentials and an unreachable API', async () => {
