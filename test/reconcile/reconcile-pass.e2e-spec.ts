@@ -1,9 +1,20 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { OnTradecloudEvent, TradecloudDomainEvent } from '../../src';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { buildOrder, buildOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { cursorOf, expectSuccess, passes, seedOrders } from './reconcile-kit';
+
+const received: TradecloudDomainEvent[] = [];
+
+@Injectable()
+class ErpSync {
+  @OnTradecloudEvent('order.created', 'order.lines.changed')
+  record(event: TradecloudDomainEvent): void {
+    received.push(event);
+  }
+}
 
 describe('reconciliation passes through the polling API', () => {
   let database: TestDatabase;
@@ -19,6 +30,7 @@ describe('reconciliation passes through the polling API', () => {
         tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials, maxRetries: 2, retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
         reconcile: { interval: 'off', overlap: '3s', shipments: false },
       },
+      providers: [ErpSync],
     });
   });
   afterAll(async () => {
@@ -62,6 +74,11 @@ describe('reconciliation passes through the polling API', () => {
     const [row] = await q(`SELECT endpoint, payload_kind, status FROM S.webhook_events WHERE entity_id = $1`, [orderId]);
     expect(row).toEqual({ endpoint: 'orders-poll', payload_kind: 'polledOrder', status: 'processed' });
     expect((await q(`SELECT count(*)::int AS n FROM S.changes WHERE order_id = $1`, [orderId]))[0].n).toBeGreaterThan(0);
+    // …and the host's handlers hear of it like of any webhook.
+    await vi.waitFor(() => expect(received.some((event) => event.type === 'order.created' && (event as { orderId?: string }).orderId === orderId)).toBe(true), {
+      timeout: 15_000,
+      interval: 100,
+    });
   });
 
   it('re-reads the overlap as unchanged without writing event rows', async () => {
