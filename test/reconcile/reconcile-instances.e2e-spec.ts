@@ -54,8 +54,19 @@ describe('reconciliation with two instances on one database', () => {
   });
 
   it('a pass waiting for the lock runs after the other one, never next to it', async () => {
-    const [one, two] = await Promise.all([passes(first).run('orders'), passes(second).run('orders', { waitForLock: true })]);
+    // From the first page a pass applied to its end: the two spans must not overlap.
+    const spans: Array<[number, number]> = [];
+    const run = async (receiver: ReceiverApp) => {
+      let firstPage = 0;
+      const result = await passes(receiver).run('orders', { waitForLock: true, onProgress: () => (firstPage ||= performance.now()) });
+      spans.push([firstPage, performance.now()]);
+      return result;
+    };
+    const [one, two] = await Promise.all([run(first), run(second)]);
     expectSuccess(one);
     expectSuccess(two);
+    spans.sort((a, b) => a[0] - b[0]);
+    expect(spans[0][0]).toBeGreaterThan(0);
+    expect(spans[0][1]).toBeLessThanOrEqual(spans[1][0]);
   });
 });
