@@ -50,12 +50,13 @@ export async function syncCommand(target: CliDatabaseTarget, io: CliIo, options:
   const app = await NestFactory.createApplicationContext(
     TradecloudModule.forRoot({
       // The tables are created here when the receiver has not run yet ("sync, then start").
-      database: { url: target.url, schema: target.schema, migrationsRun: true, poolSize: 8, connectAttempts: 1 },
+      database: { url: target.url, schema: target.schema, migrationsRun: true, poolSize: 12, connectAttempts: 1 },
       queue: { workers: false },
       auth: { requireCredentials: false },
       documents: { download: false },
       tradecloudApi: api,
-      reconcile: { ...reconcile, interval: 'off' },
+      // Nothing else uses this process's pool: more entities at a time than a receiver's pass.
+      reconcile: { ...reconcile, interval: 'off', concurrency: 8 },
     }),
     { logger: options.json ? ['error'] : ['error', 'warn'], abortOnError: false },
   );
