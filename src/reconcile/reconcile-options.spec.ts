@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readEnvironment } from '../standalone/environment';
 import { parseDuration, readReconcileEnvironment, resolveReconcileOptions } from './reconcile-options';
 
 describe('reconcile options', () => {
@@ -41,5 +42,10 @@ describe('reconcile options', () => {
     readReconcileEnvironment({ TRADECLOUD_RECONCILE_INTERVAL: '1s', TRADECLOUD_POLL_ORDERS: 'both' }, problems);
     expect(problems.join('\n')).toContain('TRADECLOUD_RECONCILE_INTERVAL');
     expect(problems.join('\n')).toContain('TRADECLOUD_POLL_ORDERS');
+  });
+
+  it('names TRADECLOUD_RECONCILE_INTERVAL when it is set without API credentials, and accepts off', () => {
+    expect(() => readEnvironment({ TRADECLOUD_RECONCILE_INTERVAL: '15m' }, '/tmp')).toThrow(/TRADECLOUD_RECONCILE_INTERVAL needs TRADECLOUD_API_USERNAME/);
+    expect(readEnvironment({ TRADECLOUD_RECONCILE_INTERVAL: 'off' }, '/tmp').reconcile).toEqual({ interval: 'off' });
   });
 });

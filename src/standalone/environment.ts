@@ -4,7 +4,7 @@ import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, Stand
 import { isPostgresUrl } from '../options/resolved-options';
 import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
-import { readReconcileEnvironment, TradecloudReconcileOptions } from '../reconcile/reconcile-options';
+import { parseDuration, readReconcileEnvironment, TradecloudReconcileOptions } from '../reconcile/reconcile-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 
@@ -92,6 +92,9 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
+  if (result.reconcile.interval !== undefined && parseDuration(result.reconcile.interval) !== null && !result.tradecloudApi) {
+    problems.push('TRADECLOUD_RECONCILE_INTERVAL needs TRADECLOUD_API_USERNAME and TRADECLOUD_API_PASSWORD (reconciliation polls the Tradecloud API)');
+  }
   if (problems.length) throw new EnvironmentError(problems);
   return result;
 }
