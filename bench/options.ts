@@ -28,6 +28,8 @@ export interface BenchProfile {
   profile: { drainEvents: number; ingestS: number };
   /** Prune the bodies of `storedEvents` old events while `rate`/s arrive for `durationS`; capacity from `orderEvents` processed over `orders` orders. */
   maintenance: { storedEvents: number; rate: number; durationS: number; orderEvents: number; orders: number; timeoutS: number };
+  /** `tradecloud sync` of `orders` orders of `lines` lines from the Tradecloud simulator; 0 skips the scenario. */
+  backfill: { orders: number; lines: number; timeoutS: number };
 }
 
 const FULL: BenchProfile = {
@@ -41,6 +43,7 @@ const FULL: BenchProfile = {
   documents: { count: 200, sizeBytes: 1024 * 1024, timeoutS: 180, noProgressS: 20 },
   profile: { drainEvents: 4_000, ingestS: 10 },
   maintenance: { storedEvents: 200_000, rate: 200, durationS: 30, orderEvents: 2_000, orders: 200, timeoutS: 180 },
+  backfill: { orders: 10_000, lines: 10, timeoutS: 300 },
 };
 
 const QUICK: BenchProfile = {
@@ -54,6 +57,7 @@ const QUICK: BenchProfile = {
   documents: { count: 20, sizeBytes: 1024 * 1024, timeoutS: 20, noProgressS: 8 },
   profile: { drainEvents: 200, ingestS: 2 },
   maintenance: { storedEvents: 20_000, rate: 200, durationS: 5, orderEvents: 400, orders: 40, timeoutS: 30 },
+  backfill: { orders: 1_000, lines: 10, timeoutS: 120 },
 };
 
 const SMOKE: BenchProfile = {
@@ -67,6 +71,7 @@ const SMOKE: BenchProfile = {
   documents: { count: 0, sizeBytes: 0, timeoutS: 0, noProgressS: 0 },
   profile: { drainEvents: 0, ingestS: 0 },
   maintenance: { storedEvents: 1_000, rate: 40, durationS: 1, orderEvents: 60, orders: 10, timeoutS: 15 },
+  backfill: { orders: 0, lines: 0, timeoutS: 0 },
 };
 
 export function benchProfile(mode: BenchMode): BenchProfile {
@@ -83,7 +88,7 @@ export interface BenchArgs {
   renderOnly: boolean;
 }
 
-export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance'] as const;
+export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance', 'backfill'] as const;
 
 /** `--quick`, `--smoke`, `--out FILE`, `--only a,b`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
 export function parseArgs(argv: string[]): BenchArgs {

@@ -10,6 +10,7 @@ import { childrenCpuMs, startBaselineProcess } from './processes';
 import { RunInfo } from './report';
 import { BaselineStarter, runIngest } from './scenarios/ingest';
 import { runDocuments } from './scenarios/documents';
+import { runBackfill } from './scenarios/backfill';
 import { runLag } from './scenarios/lag';
 import { runLargeOrder } from './scenarios/large-order';
 import { runMaintenance } from './scenarios/maintenance';
@@ -139,6 +140,13 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
       scenarios.push(result.report);
       figures.maintenance = result.figures;
     });
+    if (profile.backfill.orders > 0) {
+      await attempt('backfill', async () => {
+        const result = await runBackfill(ctx);
+        scenarios.push(result.report);
+        figures.backfill = result.figures;
+      });
+    }
     if (profile.profile.drainEvents > 0) {
       await attempt('profile', async () => {
         profileLines = profileMarkdown(await runProfile(ctx));

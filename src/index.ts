@@ -90,3 +90,7 @@ export type { TradecloudDocumentsOptions } from './documents/documents-options';
 export { TradecloudMetricsModule } from './observability/metrics/metrics.module';
 export { TradecloudMetrics } from './observability/metrics/tradecloud-metrics';
 export type { TradecloudMetricsOptions } from './observability/metrics/metrics.controller';
+
+// Backfill and reconciliation through Tradecloud's polling API
+export { ReconcilePassService, readReconcileEnvironment } from './reconcile';
+export type { ReconcileCounts, ReconcileKind, ReconcilePassOptions, ReconcilePassResult, TradecloudReconcileOptions } from './reconcile';

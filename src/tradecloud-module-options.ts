@@ -3,6 +3,7 @@ import type { TradecloudAuthOptions } from './auth/auth-options';
 import type { TradecloudDocumentsOptions } from './documents/documents-options';
 import type { TradecloudQueueOptions } from './queue/queue-options';
 import type { TradecloudRetentionOptions } from './maintenance/retention-options';
+import type { TradecloudReconcileOptions } from './reconcile/reconcile-options';
 import type { TradecloudApiOptions } from './tradecloud-api/tradecloud-api-options';
 import type { TrustProxySetting } from './security/trusted-proxies';
 
@@ -29,6 +30,11 @@ export interface TradecloudModuleOptions {
    * Defaults: bodies `'30d'`, rows `'400d'`, failed bodies `'90d'`, changes `'off'`, a pass every `'1h'`.
    */
   retention?: TradecloudRetentionOptions;
+  /**
+   * Backfill and periodic reconciliation through Tradecloud's polling API (needs `tradecloudApi`).
+   * Default: a pass every 15 minutes when the API is configured, off otherwise.
+   */
+  reconcile?: TradecloudReconcileOptions;
 }
 
 export interface TradecloudWebhookOptions {

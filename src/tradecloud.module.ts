@@ -41,6 +41,8 @@ import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api/tradecloud-api.provid
 import { MODULE_OPTIONS_TOKEN, TradecloudConfigurableModule } from './tradecloud.module-definition';
 import { FetchedOrderApplier, FetchedShipmentApplier } from './webhooks/fetched-entity.appliers';
 import { GetWebhookHandler } from './webhooks/get-webhook.handler';
+import { RECONCILE_PROVIDERS } from './reconcile/reconcile.providers';
+import { ReconcilePassService } from './reconcile/reconcile-pass.service';
 
 /**
  * Receives Tradecloud One webhooks and keeps a queryable copy of orders, shipments and
@@ -89,6 +91,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     MaintenanceService,
     ...AUTH_PROVIDERS,
     ...TRADECLOUD_API_PROVIDERS,
+    ...RECONCILE_PROVIDERS,
   ],
   exports: [
     TRADECLOUD_DATA_SOURCE,
@@ -105,6 +108,7 @@ import { GetWebhookHandler } from './webhooks/get-webhook.handler';
     TradecloudApiClient,
     WebhookSourcePolicy,
     MaintenanceService,
+    ReconcilePassService,
   ],
 })
 export class TradecloudModule extends TradecloudConfigurableModule {}

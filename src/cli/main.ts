@@ -21,6 +21,9 @@ const HELP = `Usage: tradecloud <command> [options]   (npm run tradecloud -- <co
                                   past their retention (EVENTS_BODY_RETENTION, …); --dry-run only counts
   documents retry [--failed] [<document id>…]
                                   queue downloads again: documents without a job; --failed (or ids): failed ones too
+  sync [--orders] [--shipments] [--since <ISO instant> | --all]
+                                  fetch orders and shipments through Tradecloud's polling API and apply them
+                                  (backfill; continues from the stored cursor; needs TRADECLOUD_API_USERNAME/PASSWORD)
   simulate <scenario> [--url http://localhost:3000] [--auth basic|bearer|oauth|none]
            [--username u --password p] [--token t] [--token-url u --client-id c --client-secret s --scope s]
            [--count n] [--concurrency n] [--seed n] [--ca file.pem]
@@ -154,6 +157,20 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       if (positionals.length) throw usageError(`prune takes no arguments, got "${positionals.join(' ')}"`);
       const { pruneCommand } = await import('./commands/prune.js');
       return run((db) => pruneCommand(db, io, { dryRun: values['dry-run'] === true, json: values.json === true }, env));
+    }
+    case 'sync': {
+      const { values, positionals } = parse(rest, {
+        orders: { type: 'boolean', default: false },
+        shipments: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        since: { type: 'string' },
+      });
+      if (positionals.length) throw usageError(`sync takes no arguments, got "${positionals.join(' ')}"`);
+      const v = values as Record<string, string | boolean | undefined>;
+      // Loaded on demand: it boots the whole module.
+      const { syncCommand } = await import('./commands/sync.js');
+      const target = resolveCliDatabase(env);
+      return syncCommand(target, io, { orders: v.orders === true, shipments: v.shipments === true, all: v.all === true, since: v.since as string | undefined, json: v.json === true }, env);
     }
     case 'documents': {
       const [sub, ...subArgs] = rest;

@@ -1,4 +1,7 @@
 import { webhookDedupeKey } from '../inbox/dedupe-key';
+import { OrderEventDto, SingleDeliveryOrderEventDto } from '../orders/dto/order-events.dto';
+import { POLLED_ENDPOINTS, POLLED_PAYLOAD_KINDS } from '../reconcile/polled-entity.applier';
+import { ShipmentDto } from '../shipments/dto/shipment-webhook.dto';
 import type { EventIdentity, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
 import { validateBody } from '../inbox/validation-messages';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
@@ -28,7 +31,8 @@ let specs: Map<string, JsonWebhookSpec<object>> | undefined;
 export type Revalidation = { valid: true; identity: EventIdentity; eventName: string | null; dedupeKey: string } | { valid: false; problems: string[] };
 
 /** Validates a stored rejected request's body again, as its route would now; a valid one gets the inbox's idempotency key. */
-export async function revalidateRejected(endpoint: string, bodyText: string | null): Promise<Revalidation> {
+export async function revalidateRejected(endpoint: string, bodyText: string | null, payloadKind?: string | null): Promise<Revalidation> {
+  if (endpoint === POLLED_ENDPOINTS.orders || endpoint === POLLED_ENDPOINTS.shipments) return revalidatePolled(endpoint, bodyText, payloadKind ?? null);
   specs ??= captureSpecs();
   const spec = specs.get(endpoint);
   if (!spec) return { valid: false, problems: [`requests to ${endpoint} cannot be re-validated (only POST orders, order-documents and shipments)`] };
@@ -41,4 +45,23 @@ export async function revalidateRejected(endpoint: string, bodyText: string | nu
   if (problems.length || !identity || 'problems' in identity) return { valid: false, problems };
   const eventName = typeof body.eventName === 'string' ? body.eventName : null;
   return { valid: true, identity, eventName, dedupeKey: webhookDedupeKey(endpoint, identity.messageId, bodyText) };
+}
+
+/**
+ * A polled order or shipment kept `rejected` by reconciliation: checked again with the fetched
+ * entity's rules (those of FetchedOrderApplier / FetchedShipmentApplier); valid now, it is
+ * processed like a replayed event (PolledEntityApplier).
+ */
+async function revalidatePolled(endpoint: string, bodyText: string | null, payloadKind: string | null): Promise<Revalidation> {
+  if (bodyText === null) return { valid: false, problems: ['the polled entity was not stored as JSON'] };
+  const body = JSON.parse(bodyText) as Record<string, unknown>;
+  const shipment = endpoint === POLLED_ENDPOINTS.shipments;
+  const kind = shipment ? POLLED_PAYLOAD_KINDS.shipment : payloadKind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? payloadKind : POLLED_PAYLOAD_KINDS.order;
+  const dto = shipment ? ShipmentDto : kind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? SingleDeliveryOrderEventDto : OrderEventDto;
+  const problems = await validateBody(dto, shipment ? body : { ...body, orderId: body.id ?? body.orderId });
+  if (problems.length) return { valid: false, problems };
+  const entityId = String(shipment ? body.id : (body.id ?? body.orderId));
+  const meta = body.meta as { lastUpdatedAt?: unknown } | undefined;
+  const lastUpdatedAt = String(shipment ? (meta?.lastUpdatedAt ?? body.lastUpdatedAt) : body.lastUpdatedAt);
+  return { valid: true, identity: { payloadKind: kind, entityId, messageId: null }, eventName: null, dedupeKey: `${endpoint}:${entityId}:${lastUpdatedAt}` };
 }

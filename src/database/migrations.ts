@@ -5,6 +5,7 @@ import { CreateShipments1764300003000 } from '../../migrations/1764300003000-Cre
 import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
 import { CreateViews1764300005000 } from '../../migrations/1764300005000-CreateViews';
 import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
+import { CreateReconcileState1765000014000 } from '../../migrations/1765000014000-CreateReconcileState';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -14,5 +15,6 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateShipments1764300003000,
   CreateDocumentContents1764300004000,
   CreateViews1764300005000,
+  CreateReconcileState1765000014000,
   DataLifecycle1765000019000,
 ];

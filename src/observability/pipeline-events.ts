@@ -42,10 +42,20 @@ export interface MaintenanceFinishedEvent {
   error?: string;
 }
 
+/** A backfill or reconciliation pass of one kind ended (see ReconcilePassService). */
+export interface ReconcilePassEvent {
+  kind: 'orders' | 'shipments';
+  outcome: 'success' | 'failed' | 'interrupted';
+  /** fetched, created, updated, unchanged, stale, rejected, missed */
+  counts: Record<string, number>;
+  durationMs: number;
+}
+
 export interface PipelineEventMap {
   'webhook.answered': [WebhookAnsweredEvent];
   'event.processed': [EventProcessedEvent];
   'maintenance.finished': [MaintenanceFinishedEvent];
+  'reconcile.pass': [ReconcilePassEvent];
 }
 
 /**

@@ -5,6 +5,7 @@ import { ResolvedQueueOptions, resolveQueueOptions } from '../queue/queue-option
 import { ResolvedRetentionOptions, resolveRetentionOptions } from '../maintenance/retention-options';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
+import { ResolvedReconcileOptions, resolveReconcileOptions } from '../reconcile/reconcile-options';
 import { TradecloudModuleOptions } from '../tradecloud-module-options';
 import { ResolvedWebhookSourceOptions, resolveWebhookSourceOptions } from '../security/webhook-source-options';
 
@@ -32,6 +33,7 @@ export interface ResolvedTradecloudOptions {
   /** `webhooks.trustProxy` and `webhooks.allowedSources` (absent: nothing trusted, nothing filtered). */
   webhookSources?: ResolvedWebhookSourceOptions;
   retention: ResolvedRetentionOptions;
+  reconcile: ResolvedReconcileOptions;
 }
 
 /** Injection token of {@link ResolvedTradecloudOptions}. */
@@ -64,6 +66,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const queue = resolveQueueOptions(options.queue, problems);
   const documents = resolveDocumentsOptions(options.documents, problems);
   const retention = resolveRetentionOptions(options.retention, problems);
+  const reconcile = resolveReconcileOptions(options.reconcile, tradecloudApi.configured, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
   const webhookSources = resolveWebhookSourceOptions(options.webhooks, problems);
   if (problems.length) {
@@ -86,6 +89,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     documents,
     webhookSources,
     retention,
+    reconcile,
   };
 }
 

@@ -4,6 +4,7 @@ import { readStandaloneAuth, readStandaloneTls, StandaloneAuthEnvironment, Stand
 import { isPostgresUrl } from '../options/resolved-options';
 import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradecloud-api/tradecloud-api-options';
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
+import { parseDuration, readReconcileEnvironment, TradecloudReconcileOptions } from '../reconcile/reconcile-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
 import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 import { readHardeningEnvironment, StandaloneHardeningEnvironment } from './hardening-environment';
@@ -33,6 +34,8 @@ export interface StandaloneEnvironment {
   tradecloudApi?: TradecloudApiOptions;
   /** DOCUMENTS_*: where downloaded document content goes. */
   documents: TradecloudDocumentsOptions;
+  /** TRADECLOUD_RECONCILE_INTERVAL, TRADECLOUD_RECONCILE_OVERLAP, TRADECLOUD_POLL_ORDERS: reconciliation through the polling API. */
+  reconcile: TradecloudReconcileOptions;
   /** QUEUE_*: background processing (workers, retries, timeouts). */
   queue: TradecloudQueueOptions;
   /** EVENTS_*_RETENTION, CHANGES_RETENTION, MAINTENANCE_*: what is kept how long, and how often maintenance runs. */
@@ -92,10 +95,14 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
     documents: readDocumentsEnvironment(env, problems, { directory: path.resolve(cwd, read.string('DATA_DIR', '.data'), 'documents') }),
     queue: readQueueEnvironment(read),
     retention: readRetentionEnvironment(env, problems),
+    reconcile: readReconcileEnvironment(env, problems),
     metricsToken: read.optional('METRICS_TOKEN', (value) => (/^[\x21-\x7e]+$/.test(value) ? undefined : 'must be visible ASCII characters without spaces')),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     hardening: readHardeningEnvironment(read, production, problems),
   };
+  if (result.reconcile.interval !== undefined && parseDuration(result.reconcile.interval) !== null && !result.tradecloudApi) {
+    problems.push('TRADECLOUD_RECONCILE_INTERVAL needs TRADECLOUD_API_USERNAME and TRADECLOUD_API_PASSWORD (reconciliation polls the Tradecloud API)');
+  }
   if (problems.length) throw new EnvironmentError(problems);
   return result;
 }

@@ -57,6 +57,8 @@ export class StandaloneAppModule {
           auth: standaloneAuthOptions(environment, devCredentials),
           tradecloudApi: environment.tradecloudApi,
           documents: environment.documents,
+          // Without API credentials the interval is off unless TRADECLOUD_RECONCILE_INTERVAL asks for it (then start-up fails, naming it).
+          reconcile: environment.reconcile,
           queue: environment.queue,
           retention: environment.retention,
           webhooks: {

@@ -13,3 +13,7 @@ export {
   TRADECLOUD_PRODUCTION_API_URL,
 } from './tradecloud-api-options';
 export type { ResolvedTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
+export { PostgresRequestBudget } from './postgres-request-budget';
+export { MAX_POLL_LIMIT } from './poll-response';
+export type { PollKind, TradecloudPollPage, TradecloudPollRequest } from './poll-response';
+export type { TradecloudRequestBudget } from './tradecloud-http';

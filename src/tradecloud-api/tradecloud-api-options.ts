@@ -32,7 +32,11 @@ export interface TradecloudApiOptions {
    * ends the call at once with a transient error carrying `retryAfterMs`. Default `5000`.
    */
   retryMaxDelayMs?: number;
-  /** Most requests sent to the API in any one second, by one client instance (Tradecloud allows 10). Default `10`. */
+  /**
+   * Most requests sent to the API in any one second (Tradecloud allows 10). Inside TradecloudModule
+   * this is also the budget all instances and the CLI share through the database (see
+   * PostgresRequestBudget): together they stay within it. Default `10`.
+   */
   requestsPerSecond?: number;
   /**
    * Age after which the access token is refreshed before its next use, in milliseconds.

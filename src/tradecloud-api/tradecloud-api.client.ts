@@ -8,7 +8,8 @@ import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions, TradecloudConfi
 import { filenameFromContentDisposition, filenameFromUrl, limitDownloadBody, tooLargeError, TradecloudDownload } from './download-body';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
 import { describeUrl, TradecloudApiEndpoint, TradecloudApiError } from './tradecloud-api.error';
-import { RetryPolicy, TradecloudApiCallListener, TradecloudHttp } from './tradecloud-http';
+import { RetryPolicy, TradecloudApiCallListener, TradecloudHttp, TradecloudRequestBudget } from './tradecloud-http';
+import { MAX_POLL_LIMIT, PollKind, pollPath, readPollPage, TradecloudPollPage, TradecloudPollRequest } from './poll-response';
 import { TokenSession, TradecloudTokens } from './token-session';
 import { requestLogin, requestRefresh } from './token-requests';
 
@@ -97,6 +98,33 @@ export class TradecloudApiClient implements OnApplicationShutdown {
     return this.getJson('shipment.get', `/shipment/${encodeURIComponent(shipmentId)}`);
   }
 
+  /**
+   * One page of `POST /order-search/poll`, `/order-search/poll/single-delivery` or `/shipment/poll`:
+   * the entities changed after `lastUpdatedAfter` (full shape, all lines), `total` and Tradecloud's
+   * `lastUpdatedAt`. A 429 or 5xx is retried with back-off; an answer without a `data` array or
+   * with a non-number `total` fails with `code: 'invalid_response'` naming the field.
+   */
+  async poll(kind: PollKind, request: TradecloudPollRequest): Promise<TradecloudPollPage> {
+    const limit = request.limit ?? MAX_POLL_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POLL_LIMIT) throw new RangeError(`poll limit must be an integer from 1 to ${MAX_POLL_LIMIT}, got ${limit}`);
+    const { endpoint, path } = pollPath(kind);
+    const body = JSON.stringify({
+      filters: request.lastUpdatedAfter === undefined ? {} : { lastUpdatedAfter: request.lastUpdatedAfter },
+      offset: request.offset ?? 0,
+      limit,
+    });
+    const answer = await this.sendJson(endpoint, path, 'POST', body);
+    return readPollPage(endpoint, answer);
+  }
+
+  /**
+   * Shares the requests-per-second budget with other processes (every request to Tradecloud,
+   * logins, polls, GET webhook fetches and document calls, first waits for it).
+   */
+  useRequestBudget(budget: TradecloudRequestBudget | undefined): void {
+    this.http.sharedBudget = budget;
+  }
+
   /** `GET /object-storage/document/{objectId}/metadata`. */
   async getDocumentMetadata(objectId: string): Promise<TradecloudDocumentMetadata> {
     const body = await this.getJson('document.metadata', `/object-storage/document/${encodeURIComponent(objectId)}/metadata`);
@@ -164,7 +192,11 @@ export class TradecloudApiClient implements OnApplicationShutdown {
     return new URL(this.options.baseUrl + path);
   }
 
-  private async getJson(endpoint: TradecloudApiEndpoint, path: string): Promise<unknown> {
+  private getJson(endpoint: TradecloudApiEndpoint, path: string): Promise<unknown> {
+    return this.sendJson(endpoint, path, 'GET');
+  }
+
+  private async sendJson(endpoint: TradecloudApiEndpoint, path: string, method: 'GET' | 'POST', body?: string): Promise<unknown> {
     const url = this.apiUrl(endpoint, path);
     let reloggedIn = false;
     return this.http.withRetries(this.retryPolicy, async (attempt) => {
@@ -177,6 +209,8 @@ export class TradecloudApiClient implements OnApplicationShutdown {
           responseType: 'text',
           rateLimited: true,
           attempt,
+          method,
+          body,
         });
         if (response.status === 401 && !reloggedIn) {
           reloggedIn = true;
@@ -184,7 +218,7 @@ export class TradecloudApiClient implements OnApplicationShutdown {
           continue;
         }
         if (response.status === 401) throw this.unauthorized(endpoint, 'a fresh login');
-        if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `GET ${describeUrl(url)}`);
+        if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `${method} ${describeUrl(url)}`);
         return parseJson(endpoint, response.data, url);
       }
     });

@@ -4,6 +4,9 @@ export type TradecloudApiEndpoint =
   | 'auth.refresh'
   | 'order.get'
   | 'shipment.get'
+  | 'order.poll'
+  | 'order.poll-single-delivery'
+  | 'shipment.poll'
   | 'document.metadata'
   | 'document.proxy'
   | 'document.url';

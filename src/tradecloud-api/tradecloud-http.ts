@@ -33,6 +33,10 @@ export interface HttpRequest {
   attempt: number;
   /** Resolves the host when a connection is opened (see `TradecloudDownloadOptions.lookup`). */
   lookup?: LookupFunction;
+  /** Default `GET`. The poll endpoints take a JSON body with `POST`. */
+  method?: 'GET' | 'POST';
+  /** JSON request body (with `method: 'POST'`). */
+  body?: string;
 }
 
 /**
@@ -42,6 +46,14 @@ export interface HttpRequest {
 export class ConnectAddressRefusedError extends Error {
   override name = 'ConnectAddressRefusedError';
   readonly code = 'EADDRREFUSED_POLICY';
+}
+
+/**
+ * A requests-per-second budget shared with other processes (see `PostgresRequestBudget`):
+ * `acquire` resolves when this process may send one more request to Tradecloud.
+ */
+export interface TradecloudRequestBudget {
+  acquire(): Promise<void>;
 }
 
 export interface RetryPolicy {
@@ -71,6 +83,8 @@ export class TradecloudHttp {
   private readonly limiter: SlidingWindowRateLimiter;
   /** Keep-alive agents per connect-time lookup hook (one per hook, so pooled sockets were all checked by it). */
   private readonly lookupAgents = new Map<LookupFunction, { http: http.Agent; https: https.Agent }>();
+  /** Shared with the other instances and the CLI, on top of this process's own limiter. */
+  sharedBudget?: TradecloudRequestBudget;
 
   /**
    * `instance`: the axios instance to configure and use — in Nest the module's own
@@ -103,11 +117,17 @@ export class TradecloudHttp {
 
   /** One exchange; any status is returned, only the absence of an answer throws. */
   async send<T extends string | Readable>(request: HttpRequest): Promise<AxiosResponse<T>> {
-    if (request.rateLimited) await this.limiter.acquire();
+    if (request.rateLimited) {
+      await this.limiter.acquire();
+      await this.sharedBudget?.acquire();
+    }
     const started = performance.now();
     try {
-      const response = await this.axios.get<T>(request.url.toString(), {
-        headers: request.headers,
+      const response = await this.axios.request<T>({
+        method: request.method ?? 'GET',
+        url: request.url.toString(),
+        headers: request.body === undefined ? request.headers : { ...request.headers, 'Content-Type': 'application/json' },
+        data: request.body,
         responseType: request.responseType,
         ...(request.lookup ? this.agentsFor(request.lookup) : {}),
       });
@@ -196,7 +216,7 @@ export class TradecloudHttp {
   }
 
   private networkError(request: HttpRequest, error: unknown): TradecloudApiError {
-    const where = `GET ${describeUrl(request.url)}`;
+    const where = `${request.method ?? 'GET'} ${describeUrl(request.url)}`;
     const code = error instanceof AxiosError ? error.code : undefined;
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
       return new TradecloudApiError(`Tradecloud ${request.endpoint}: ${where} did not answer within ${this.timeoutMs} ms`, {

@@ -3,9 +3,9 @@ import { EventContext } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
 import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
 import { validateBody } from '../inbox/validation-messages';
-import { OrderEventDto } from '../orders/dto/order-events.dto';
+import { OrderEventDto, SingleDeliveryOrderEventDto } from '../orders/dto/order-events.dto';
 import { summarize } from '../orders/order-event.applier';
-import { OrderSnapshotMapper } from '../orders/order-snapshot.mapper';
+import { OrderMode, OrderSnapshotMapper } from '../orders/order-snapshot.mapper';
 import { OrderStore } from '../orders/order.store';
 import { ShipmentDto } from '../shipments/dto/shipment-webhook.dto';
 import { summarizeShipment } from '../shipments/shipment-event.applier';
@@ -46,9 +46,17 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
     const order = (await this.api.getOrder(String(event.body.orderId))) as Record<string, unknown>;
+    return this.writerFor(order, context);
+  }
+
+  /**
+   * Validates and maps an order as the Tradecloud API returns it (GET order, or a poll's
+   * `data[]` item: all lines) and returns its writer. Throws {@link UnusableFetchedEntityError}.
+   */
+  async writerFor(order: Record<string, unknown>, context: EventContext, mode: OrderMode = 'deliverySchedule'): Promise<EventWriter> {
     // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
-    await checkShape(OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
-    const snapshot = this.mapper.map(order, 'deliverySchedule');
+    await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
+    const snapshot = this.mapper.map(order, mode);
     return async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context));
   }
 }
@@ -72,8 +80,13 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
     const shipment = await this.api.getShipment(String(event.body.shipmentId));
+    return this.writerFor(shipment as Record<string, unknown>, context);
+  }
+
+  /** Validates and maps a shipment as the Tradecloud API returns it (GET shipment, or a poll's `data[]` item). */
+  async writerFor(shipment: Record<string, unknown>, context: EventContext): Promise<EventWriter> {
     await checkShape(ShipmentDto, shipment, 'shipment');
-    const snapshot = this.mapper.map(shipment as Record<string, unknown>);
+    const snapshot = this.mapper.map(shipment);
     return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
   }
 }

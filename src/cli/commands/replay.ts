@@ -36,6 +36,7 @@ interface Candidate {
   body_text: string | null;
   /** Set when retention removed the body: nothing is left to process. */
   body_pruned_at: Date | null;
+  payload_kind: string | null;
 }
 
 /**
@@ -99,7 +100,7 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   const events = db.table('webhook_events');
   if (ids.length) {
     if (options.status) throw usageError('give event ids or --status, not both');
-    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text, body_pruned_at FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
+    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text, body_pruned_at, payload_kind FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
     const missing = ids.filter((id) => !rows.some((row) => row.id === String(BigInt(id))));
     if (missing.length) throw usageError(`no event ${missing.join(', ')}`);
     return rows;
@@ -108,7 +109,7 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   for (const status of options.status.split(',')) if (!REPLAYABLE.includes(status.trim())) throw usageError(`--status must be dead, failed or rejected, got "${options.status}"`);
   const { where, values } = eventConditions(db, { status: options.status, since: options.since, until: options.until, kind: options.kind });
   const limit = parseCount('limit', options.limit, 10_000, 1_000_000);
-  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
+  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at, e.payload_kind FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
 }
 
 async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
@@ -127,7 +128,7 @@ async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Can
 
 async function replayRejected(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
   const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
-  const check = await revalidateRejected(event.endpoint, event.body_text);
+  const check = await revalidateRejected(event.endpoint, event.body_text, event.payload_kind);
   const table = database.table('webhook_events');
   if (!check.valid) {
     await database.query(`UPDATE ${table} SET last_error = $2 WHERE id = $1 AND status = 'rejected'`, [event.id, check.problems.join('\n')]);

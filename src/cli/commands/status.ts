@@ -2,6 +2,7 @@ import { WEBHOOK_EVENT_KINDS } from '../../observability/event-kinds';
 import { CliDatabase } from '../cli-database';
 import { CliIo, formatAge, formatTable, formatTime, printJson } from '../cli-output';
 import { printStorageStatus, readStorageStatus, StorageStatus } from './storage-status';
+import { formatReconcileStatus, readReconcileStatus, ReconcileStatus } from './reconcile-status';
 
 export interface StatusReport {
   database: { source: string; schema: string };
@@ -13,6 +14,8 @@ export interface StatusReport {
   documents: Record<string, number>;
   /** Table and index sizes, the oldest body kept, the last maintenance pass. */
   storage: StorageStatus;
+  /** Per kind: last reconciliation pass and cursor. */
+  reconcile: ReconcileStatus[];
 }
 
 /** `tradecloud status`: what an operator checks first. Every number is read from the database, so it covers all instances. */
@@ -43,6 +46,7 @@ export async function statusCommand(db: CliDatabase, io: CliIo, options: { json:
   }
   const documents = Object.entries(report.documents).map(([status, count]) => `${status} ${count}`);
   io.out(`\nDocuments: ${documents.length ? documents.join(', ') : 'none'}`);
+  io.out(`\n${formatReconcileStatus(report.reconcile)}`);
   printStorageStatus((line) => io.out(line), report.storage);
   return 0;
 }
@@ -105,5 +109,6 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     queues: queues.map((row) => ({ queue: row.queue, waiting: row.waiting, active: row.active, oldestWaitingSeconds: row.oldest })),
     documents: Object.fromEntries(documentRows.map((row) => [row.status, row.count])),
     storage: await readStorageStatus(db),
+    reconcile: await readReconcileStatus(db),
   };
 }

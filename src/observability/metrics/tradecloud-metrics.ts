@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { TradecloudDatabase } from '../../database/tradecloud-database.service';
 import { TradecloudApiClient } from '../../tradecloud-api/tradecloud-api.client';
 import type { TradecloudApiCall } from '../../tradecloud-api/tradecloud-http';
-import { EventProcessedEvent, MaintenanceFinishedEvent, PipelineEvents, WebhookAnsweredEvent } from '../pipeline-events';
+import { EventProcessedEvent, MaintenanceFinishedEvent, PipelineEvents, ReconcilePassEvent, WebhookAnsweredEvent } from '../pipeline-events';
 import { DatabaseGauges } from './database-gauges';
 import { StorageGauges } from './storage-gauges';
 
@@ -115,6 +115,30 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     labelNames: ['what'],
     registers: [this.registry],
   });
+  readonly reconcileRuns = new Counter({
+    name: 'tradecloud_reconcile_runs_total',
+    help: 'Reconciliation and backfill passes through the polling API run by this process, by kind (orders, shipments) and outcome (success, failed, interrupted).',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly reconcileEntities = new Counter({
+    name: 'tradecloud_reconcile_entities_total',
+    help: 'Entities polled by reconciliation passes, by kind and result (created, updated, unchanged, stale, rejected).',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+  readonly reconcileMissed = new Counter({
+    name: 'tradecloud_reconcile_missed_total',
+    help: 'Changes found by reconciliation that webhooks did not deliver (newer than stored, older than the pass start by more than the overlap), by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly reconcileLastSuccess = new Gauge({
+    name: 'tradecloud_reconcile_last_success_timestamp_seconds',
+    help: 'End of the last successful reconciliation pass run by this process (Unix time), by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly moduleRef: ModuleRef) {
     collectDefaultMetrics({ register: this.registry });
@@ -144,6 +168,9 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
     const onMaintenance = (event: MaintenanceFinishedEvent) => this.recordMaintenance(event);
     events.on('maintenance.finished', onMaintenance);
     this.detachers.push(() => events.off('maintenance.finished', onMaintenance));
+    const onReconciled = (event: ReconcilePassEvent) => this.recordReconcilePass(event);
+    events.on('reconcile.pass', onReconciled);
+    this.detachers.push(() => events.off('reconcile.pass', onReconciled));
     const api = this.find(TradecloudApiClient);
     if (api) this.detachers.push(api.onCall((call) => this.recordApiCall(call)));
   }
@@ -170,6 +197,16 @@ export class TradecloudMetrics implements OnModuleInit, OnApplicationShutdown {
   recordMaintenance(event: MaintenanceFinishedEvent): void {
     this.maintenanceRuns.inc({ outcome: event.outcome });
     for (const [what, count] of Object.entries(event.removed)) this.maintenanceDeleted.inc({ what }, count);
+  }
+
+  recordReconcilePass(event: ReconcilePassEvent): void {
+    this.reconcileRuns.inc({ kind: event.kind, outcome: event.outcome });
+    for (const result of ['created', 'updated', 'unchanged', 'stale', 'rejected']) {
+      const count = event.counts[result] ?? 0;
+      if (count > 0) this.reconcileEntities.inc({ kind: event.kind, result }, count);
+    }
+    if ((event.counts.missed ?? 0) > 0) this.reconcileMissed.inc({ kind: event.kind }, event.counts.missed);
+    if (event.outcome === 'success') this.reconcileLastSuccess.set({ kind: event.kind }, Date.now() / 1000);
   }
 
   recordApiCall(call: TradecloudApiCall): void {

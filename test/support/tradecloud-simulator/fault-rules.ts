@@ -5,6 +5,9 @@ export type SimulatorRoute =
   | 'auth.logout'
   | 'order.get'
   | 'shipment.get'
+  | 'order.poll'
+  | 'order.poll-single-delivery'
+  | 'shipment.poll'
   | 'document.metadata'
   | 'document.proxy'
   | 's3'
@@ -19,6 +22,9 @@ export const API_ROUTES: readonly SimulatorRoute[] = [
   'auth.logout',
   'order.get',
   'shipment.get',
+  'order.poll',
+  'order.poll-single-delivery',
+  'shipment.poll',
   'document.metadata',
   'document.proxy',
 ];

@@ -9,6 +9,8 @@ export type { RecordedRequest, TradecloudSimulatorOptions } from './tradecloud-s
 export { API_ROUTES } from './fault-rules';
 export type { FaultHandle, FaultRule, SimulatorRoute } from './fault-rules';
 export type { SimulatedDocument } from './simulator-handlers';
+export { MAX_POLL_LIMIT, PollableStore } from './simulator-poll';
+export type { PollSettings } from './simulator-poll';
 export { contentSha256, contentSize, contentStream } from './generated-content';
 export type { GeneratedContent, SimulatedContent } from './generated-content';
 export { collectDocumentReferences, registerDocuments } from './simulator-documents';

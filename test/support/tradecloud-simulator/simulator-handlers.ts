@@ -3,6 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { contentSize, contentStream, SimulatedContent } from './generated-content';
 import { SimulatorRoute } from './fault-rules';
 import { SimulatorTokens } from './simulator-tokens';
+import { orderLastUpdatedAt, poll, PollableStore, PollSettings, shipmentLastUpdatedAt } from './simulator-poll';
 
 /** A document in the simulator's object storage, or a file on a partner's content server. */
 export interface SimulatedDocument {
@@ -20,8 +21,11 @@ export interface SimulatorState {
   username: string;
   password: string;
   tokens: SimulatorTokens;
-  orders: Map<string, unknown>;
-  shipments: Map<string, unknown>;
+  orders: PollableStore;
+  /** What the single-delivery poll endpoint serves (orders in the single-delivery shape). */
+  singleDeliveryOrders: PollableStore;
+  shipments: PollableStore;
+  poll: PollSettings;
   documents: Map<string, SimulatedDocument>;
   partnerFiles: Map<string, SimulatedDocument>;
   /** `/redirect/<key>` answers 302 to the value. */
@@ -43,6 +47,9 @@ const ROUTES: Array<[string, RegExp, SimulatorRoute]> = [
   ['GET', /^\/v2\/authentication\/refresh$/, 'auth.refresh'],
   ['POST', /^\/v2\/authentication\/logout$/, 'auth.logout'],
   ['GET', /^\/v2\/order\/([^/]+)$/, 'order.get'],
+  ['POST', /^\/v2\/order-search\/poll$/, 'order.poll'],
+  ['POST', /^\/v2\/order-search\/poll\/single-delivery$/, 'order.poll-single-delivery'],
+  ['POST', /^\/v2\/shipment\/poll$/, 'shipment.poll'],
   ['GET', /^\/v2\/shipment\/([^/]+)$/, 'shipment.get'],
   ['GET', /^\/v2\/object-storage\/document\/([^/]+)\/metadata$/, 'document.metadata'],
   ['GET', /^\/v2\/object-storage\/document\/([^/]+)$/, 'document.proxy'],
@@ -68,7 +75,7 @@ export function resolveRoute(method: string, pathname: string): ResolvedRoute {
 const SIGNING_KEY = randomBytes(32);
 
 /** Serves one request that passed the fault rules. */
-export function handleRequest(state: SimulatorState, request: IncomingMessage, response: ServerResponse, resolved: ResolvedRoute): void {
+export function handleRequest(state: SimulatorState, request: IncomingMessage, response: ServerResponse, resolved: ResolvedRoute, body?: unknown): void {
   const id = resolved.id ?? '';
   switch (resolved.route) {
     case 'auth.login':
@@ -86,6 +93,14 @@ export function handleRequest(state: SimulatorState, request: IncomingMessage, r
     case 'shipment.get':
       if (!hasBearer(state, request)) return unauthorized(response);
       return state.shipments.has(id) ? json(response, 200, state.shipments.get(id)) : json(response, 404, { message: `Shipment ${id} not found` });
+    case 'order.poll':
+    case 'order.poll-single-delivery':
+    case 'shipment.poll': {
+      // Polling accepts the login token and, per Tradecloud's docs, Basic on every request.
+      if (!hasBearer(state, request) && !hasBasic(state, request)) return unauthorized(response);
+      const store = resolved.route === 'order.poll' ? state.orders : resolved.route === 'shipment.poll' ? state.shipments : state.singleDeliveryOrders;
+      return poll(store, resolved.route === 'shipment.poll' ? shipmentLastUpdatedAt : orderLastUpdatedAt, body, state.poll, response);
+    }
     case 'document.metadata': {
       if (!hasBearer(state, request) && !hasBasic(state, request)) return unauthorized(response);
       const document = state.documents.get(id);

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { API_ROUTES, FaultHandle, FaultRule, FaultRules, SimulatorRoute } from './fault-rules';
 import { handleRequest, json, resolveRoute, SimulatedDocument, SimulatorState } from './simulator-handlers';
 import { SimulatorTokens } from './simulator-tokens';
+import { PollableStore, PollSettings, readJsonBody } from './simulator-poll';
 
 export interface TradecloudSimulatorOptions {
   /** The integration user's e-mail the login accepts. Default `integration@buyer-example.nl`. */
@@ -36,7 +37,11 @@ export interface RecordedRequest {
   receivedAt: number;
   /** Status answered; undefined while pending or when the connection was dropped. */
   status?: number;
+  /** The parsed JSON body of a poll request (`{ filters, offset, limit }`). */
+  body?: unknown;
 }
+
+const POLL_ROUTES: readonly SimulatorRoute[] = ['order.poll', 'order.poll-single-delivery', 'shipment.poll'];
 
 const REDACTED_HEADERS = new Set(['authorization', 'refresh-token']);
 
@@ -55,10 +60,18 @@ const REDACTED_HEADERS = new Set(['authorization', 'refresh-token']);
  * ```
  */
 export class TradecloudSimulator {
-  /** `GET /v2/order/{id}` answers; key = order id. */
-  readonly orders = new Map<string, unknown>();
-  /** `GET /v2/shipment/{id}` answers; key = shipment id (opaque text). */
-  readonly shipments = new Map<string, unknown>();
+  /** `GET /v2/order/{id}` answers and what `POST /v2/order-search/poll` searches; key = order id. */
+  readonly orders = new PollableStore();
+  /** What `POST /v2/order-search/poll/single-delivery` searches (single-delivery shaped orders); key = order id. */
+  readonly singleDeliveryOrders = new PollableStore();
+  /** `GET /v2/shipment/{id}` answers and what `POST /v2/shipment/poll` searches; key = shipment id (opaque text). */
+  readonly shipments = new PollableStore();
+  /**
+   * The poll endpoints' behaviour: `indexLagMs` (an update becomes visible to polls this long after
+   * it was written, like Tradecloud's search index; default 0) and `malformedBody` (answer every
+   * poll with this body instead, e.g. `{ total: 1 }`).
+   */
+  readonly pollSettings: PollSettings = { indexLagMs: 0 };
   /** Object storage; key = objectId. */
   readonly documents = new Map<string, SimulatedDocument>();
   /** Partner content server; key = path below `/partner/` (see {@link partnerUrl}). */
@@ -84,7 +97,9 @@ export class TradecloudSimulator {
       password: options.password,
       tokens: this.tokens,
       orders: this.orders,
+      singleDeliveryOrders: this.singleDeliveryOrders,
       shipments: this.shipments,
+      poll: this.pollSettings,
       documents: this.documents,
       partnerFiles: this.partnerFiles,
       redirects: this.redirects,
@@ -240,7 +255,9 @@ export class TradecloudSimulator {
     const resolved = resolveRoute(request.method ?? 'GET', url.pathname);
     const record = this.record(request, resolved.route);
     response.on('finish', () => (record.status = response.statusCode));
-    request.resume(); // bodies (logout) are not needed
+    const isPoll = POLL_ROUTES.includes(resolved.route);
+    const body = isPoll ? readJsonBody(request).then((parsed) => (record.body = parsed)) : undefined;
+    if (!isPoll) request.resume(); // bodies (logout) are not needed
     const fault = this.faults.take(resolved.route, request.url ?? '/');
     const act = () => {
       if (request.socket.destroyed) return; // the client gave up while we were slow
@@ -258,17 +275,21 @@ export class TradecloudSimulator {
         }
         return;
       }
-      handleRequest(this.state, request, response, resolved);
+      handleRequest(this.state, request, response, resolved, record.body);
     };
-    if (fault?.delayMs) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
+    const start = () => {
+      if (fault?.delayMs) {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          act();
+        }, fault.delayMs);
+        this.timers.add(timer);
+      } else {
         act();
-      }, fault.delayMs);
-      this.timers.add(timer);
-    } else {
-      act();
-    }
+      }
+    };
+    if (body) void body.then(start);
+    else start();
   }
 
   private record(request: IncomingMessage, route: SimulatorRoute): RecordedRequest {

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCliJson } from '../cli/cli-process';
+import { PrometheusScrape } from '../observability/prometheus-text';
+import { runUntilExit, StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
+import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
+import { buildOrderEvent, sendWebhook, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { seedOrders } from './reconcile-kit';
+
+const BASIC = { username: 'tradecloud', password: 'reconcile-basic-password-3b9e' };
+const METRICS_TOKEN = 'reconcile-metrics-token-c41f';
+
+/** The standalone service reconciling on TRADECLOUD_RECONCILE_INTERVAL. */
+describe('reconciliation in the running service', () => {
+  let database: TestDatabase;
+  let simulator: TradecloudSimulator;
+  let receiver: StandaloneProcess;
+  let sql: Pool;
+  let dataDir: string;
+  const env = () => ({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    WEBHOOK_BASIC_USERNAME: BASIC.username,
+    WEBHOOK_BASIC_PASSWORD: BASIC.password,
+    METRICS_TOKEN,
+    TRADECLOUD_API_URL: simulator.baseUrl,
+    TRADECLOUD_API_USERNAME: simulator.credentials.username,
+    TRADECLOUD_API_PASSWORD: simulator.credentials.password,
+    TRADECLOUD_RECONCILE_INTERVAL: '5s',
+    TRADECLOUD_RECONCILE_OVERLAP: '2s',
+  });
+  const scrape = async () => {
+    const response = await fetch(`${receiver.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    return new PrometheusScrape(await response.text());
+  };
+  const state = async () => (await sql.query(`SELECT last_outcome, cursor FROM tradecloud.reconcile_state WHERE kind = 'orders'`)).rows[0];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('reconcile_service');
+    simulator = await TradecloudSimulator.start();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-reconcile-'));
+    seedOrders(simulator, 'service', 5, Date.now() - 3_600_000, 2);
+    receiver = await startStandaloneProcess(env());
+    sql = openTestPool(database.url);
+  });
+  afterAll(async () => {
+    await receiver?.stop('SIGTERM');
+    await sql?.end();
+    await simulator?.stop();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reconciles on the interval; a failing pass is logged once at error, keeps its cursor, and webhooks are still received', async () => {
+    await vi.waitFor(async () => expect((await sql.query(`SELECT count(*)::int AS n FROM tradecloud.orders`)).rows[0].n).toBe(5), { timeout: 30_000, interval: 250 });
+    await vi.waitFor(async () => expect((await state())?.last_outcome).toBe('success'), { timeout: 30_000, interval: 250 });
+    const cursor = (await state()).cursor;
+
+    const down = simulator.addFault({ route: ['order.poll', 'shipment.poll'], status: 503 });
+    await vi.waitFor(async () => expect((await state()).last_outcome).toBe('failed'), { timeout: 60_000, interval: 250 });
+    expect((await state()).cursor).toBe(cursor);
+    const posted = await sendWebhook(`${receiver.url}/tradecloud/webhooks/orders`, buildOrderEvent({ seed: 77 }), { auth: { basic: BASIC } });
+    expect(posted.status).toBe(202);
+    down.remove();
+
+    // Changed a minute ago and never sent as a webhook: missed by webhooks.
+    const fresh = seedOrders(simulator, 'service-after', 1, Date.now() - 60_000, 1)[0];
+    await vi.waitFor(async () => expect((await sql.query(`SELECT count(*)::int AS n FROM tradecloud.orders WHERE order_id = $1`, [fresh])).rows[0].n).toBe(1), {
+      timeout: 30_000,
+      interval: 250,
+    });
+    await vi.waitFor(async () => expect((await state()).last_outcome).toBe('success'), { timeout: 30_000, interval: 250 });
+    expect(Date.parse((await state()).cursor)).toBeGreaterThan(Date.parse(cursor));
+
+    const metrics = await scrape();
+    const failedRuns = metrics.value('tradecloud_reconcile_runs_total', { kind: 'orders', outcome: 'failed' });
+    expect(failedRuns).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('tradecloud_reconcile_runs_total', { kind: 'orders', outcome: 'success' })).toBeGreaterThanOrEqual(2);
+    expect(metrics.value('tradecloud_reconcile_entities_total', { kind: 'orders', result: 'created' })).toBeGreaterThanOrEqual(6);
+    expect(metrics.value('tradecloud_reconcile_last_success_timestamp_seconds', { kind: 'orders' })).toBeGreaterThan(Date.now() / 1000 - 60);
+    // One error line per failed pass, nothing more.
+    const errorLines = receiver.output().split('\n').filter((line) => line.startsWith('error') && line.includes('Reconciliation of orders failed'));
+    expect(errorLines).toHaveLength(failedRuns);
+    expect(errorLines[0]).toContain('503');
+
+    const status = await runCliJson(['status'], { DATABASE_URL: database.url });
+    const orders = status.reconcile.find((row: { kind: string }) => row.kind === 'orders');
+    expect(orders).toMatchObject({ outcome: 'success', cursor: (await state()).cursor });
+    expect(orders.fetched).toBeGreaterThanOrEqual(1);
+    expect(typeof orders.durationMs).toBe('number');
+    expect(orders.missed).toBe(1);
+    expect(metrics.value('tradecloud_reconcile_missed_total', { kind: 'orders' })).toBe(1);
+  });
+
+  it('refuses an interval below 5 s at start-up, naming the variable', async () => {
+    const result = await runUntilExit({ ...env(), TRADECLOUD_RECONCILE_INTERVAL: '2s', PORT: '0' });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('TRADECLOUD_RECONCILE_INTERVAL');
+  });
+});
