@@ -1,7 +1,7 @@
 import { DocumentReferenceDto } from '../../documents/document-reference.dto';
 import { DeliveryLineDto, ScheduledDeliveryDto } from '../../orders/dto/delivery-line.dto';
 import { PriceDto, PricesDto } from '../../orders/dto/prices.dto';
-import { classPlan, ClassPlan } from '../validation/validation-plan';
+import { classPlan, ClassPlan, OPTIONAL } from '../validation/validation-plan';
 
 /**
  * The shape of a webhook body as tXML needs it: XML text has no types and no arrays, so the
@@ -36,6 +36,8 @@ export interface ObjectShape {
   anyChild?: Shape;
   /** Where children this object does not know are looked up; undefined for the generic object itself. */
   fallback?: ObjectShape;
+  /** Lists the DTO requires (`orderEvent.lines`): absent in tXML means empty, since an empty list is no element at all. */
+  requiredLists?: string[];
 }
 
 export interface ArrayShape {
@@ -96,8 +98,12 @@ function objectShapeOf(plan: ClassPlan): ObjectShape {
     else if (constraints.has('isBoolean')) value = BOOLEAN;
     else value = TEXT;
     const isArray = constraints.has('isArray') || property.nested.some((metadata) => metadata.each);
-    if (isArray) addList(shape, property.name, value);
-    else shape.fields.set(property.name, value);
+    if (isArray) {
+      addList(shape, property.name, value);
+      if (!property.conditions.includes(OPTIONAL)) (shape.requiredLists ??= []).push(property.name);
+    } else {
+      shape.fields.set(property.name, value);
+    }
   }
   return shape;
 }

@@ -69,12 +69,16 @@ describe('tXML → JSON', () => {
 
   it('keeps text that is not a number as text in numeric fields (validation then names it), and unknown elements as text', () => {
     const body = convert(`<r><orderEvent><version>4x</version><futureField>007</futureField><eventDates><issued>2025-01-01</issued></eventDates></orderEvent></r>`);
-    expect(body.orderEvent).toEqual({ version: '4x', futureField: '007', eventDates: { issued: '2025-01-01' } });
+    expect(body.orderEvent).toEqual({ version: '4x', futureField: '007', eventDates: { issued: '2025-01-01' }, lines: [] });
   });
 
   it('reads empty lists from empty plural elements, xsi:nil as null, namespace prefixes dropped', () => {
     const body = convert(`<tc:r xmlns:tc="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><tc:orderEvent><tc:lines/><supplierOrder xsi:nil="true"/></tc:orderEvent></tc:r>`);
     expect(body).toEqual({ orderEvent: { lines: [], supplierOrder: null } });
+  });
+
+  it('reads a required list without elements as empty (an empty list is no element), an optional one as absent', () => {
+    expect(convert(`<r><orderEvent><orderId>x</orderId><buyerOrder/></orderEvent></r>`)).toEqual({ orderEvent: { orderId: 'x', buyerOrder: {}, lines: [] } });
   });
 
   it('reads simpleOrderEvent as the single-delivery schema', () => {

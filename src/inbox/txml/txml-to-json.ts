@@ -149,6 +149,10 @@ function render(frame: Frame): string {
     if (hasText) throw new TxmlError(`unknown array shape: ${frame.path} is a list, but <${frame.name}> holds text`);
     return `[${(frame.items ?? []).join(',')}]`;
   }
+  const required = frame.shape.kind === 'object' ? frame.shape.requiredLists : undefined;
+  if (required && (frame.entries || !hasText)) {
+    for (const list of required) if (!frame.entries?.has(list)) (frame.entries ??= new Map()).set(list, { kind: 'items', items: [] });
+  }
   if (frame.entries) {
     if (hasText) throw new TxmlError(`${frame.path || `<${frame.name}>`} mixes text with child elements`);
     let json = '{';
