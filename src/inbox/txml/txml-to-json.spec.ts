@@ -121,6 +121,17 @@ describe('tXML → JSON', () => {
     expect(formatProblem('Content-Type must be application/json, got "text/plain"', 'x', true)).toBe('Content-Type must be application/json or application/xml (tXML), got "text/plain"');
   });
 
+  it("converts the README's example to what the README says is stored", () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+    const xml = /## tXML[\s\S]*?```xml\n([\s\S]*?)```/.exec(readme)![1];
+    const text = txmlToJson(xml, shape());
+    const body = JSON.parse(text);
+    expect(body.orderEvent.buyerOrder.notes).toEqual(['Deliver between 07:00 and 15:00']);
+    expect(body.orderEvent.lines[0].deliverySchedule).toEqual([{ date: '2025-07-01', quantity: 60 }, { date: '2025-07-15', quantity: 40.5 }]);
+    expect(body.orderEvent.lines[0].indicators).toEqual({ deliveryOverdue: false });
+    expect(body.orderEvent.lines[0].buyerLine.position).toBe('0010');
+  });
+
   it('recognises the XML content types', () => {
     for (const type of ['application/xml', 'text/xml; charset=utf-8', 'application/tradecloud+xml', 'APPLICATION/XML']) expect(isXmlContentType(type)).toBe(true);
     for (const type of ['application/json', 'application/xmlx', 'text/plain', '', undefined]) expect(isXmlContentType(type)).toBe(false);
