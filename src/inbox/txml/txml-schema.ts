@@ -38,6 +38,8 @@ export interface ObjectShape {
   fallback?: ObjectShape;
   /** Lists the DTO requires (`orderEvent.lines`): absent in tXML means empty, since an empty list is no element at all. */
   requiredLists?: string[];
+  /** {@link childOf}'s answers, per element name (a body repeats the same few names thousands of times). */
+  resolved?: Map<string, ChildRole>;
 }
 
 export interface ArrayShape {
@@ -166,10 +168,27 @@ function initGeneric(): void {
 }
 
 /** How a child element of an object is read: as a field, as the plural wrapper of a list, or as one item of a list. */
-export type ChildRole = { role: 'field'; key: string; shape: Shape } | { role: 'wrapper'; key: string; shape: ArrayShape } | { role: 'item'; key: string; shape: Shape };
+export type ChildRole = ({ role: 'field'; shape: Shape } | { role: 'wrapper'; shape: ArrayShape } | { role: 'item'; shape: Shape }) & {
+  key: string;
+  /** `key` as JSON text. */
+  keyJson: string;
+};
 
 /** Resolves a child element name in an object's schema: its own fields and lists first, then the generic tables. */
 export function childOf(parent: ObjectShape, name: string): ChildRole {
+  let known = parent.resolved?.get(name);
+  if (!known) {
+    const role = resolve(parent, name);
+    known = { ...role, keyJson: JSON.stringify(role.key) } as ChildRole;
+    // Bounded: a body could use millions of distinct unknown names.
+    if ((parent.resolved ??= new Map()).size < 1000) parent.resolved.set(name, known);
+  }
+  return known;
+}
+
+type Resolved = { role: 'field'; key: string; shape: Shape } | { role: 'wrapper'; key: string; shape: ArrayShape } | { role: 'item'; key: string; shape: Shape };
+
+function resolve(parent: ObjectShape, name: string): Resolved {
   for (let shape: ObjectShape | undefined = parent; shape; shape = shape.anyChild ? undefined : shape.fallback) {
     const field = shape.fields.get(name);
     if (field) return field.kind === 'array' ? { role: 'wrapper', key: name, shape: field } : { role: 'field', key: name, shape: field };

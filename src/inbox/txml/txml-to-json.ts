@@ -11,22 +11,25 @@ const WHITESPACE = /^[ \t\r\n]*$/;
 /** Declarations that could define entities: refused before any parsing (no XXE, no entity expansion). */
 const DECLARATIONS = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
 
-type Entry = { kind: 'value'; json: string } | { kind: 'items'; items: string[] };
+type Entry = { list: false; keyJson: string; json: string } | { list: true; keyJson: string; items: string[] };
 
 interface Frame {
+  parent: Frame | undefined;
   name: string;
   /** Where the element goes in its parent: a field, one item of a list, the list itself (plural wrapper), a wrapper's item. */
   role: 'root' | 'field' | 'item' | 'wrapper' | 'wrapper-item';
   key: string;
+  keyJson: string;
+  /** Position in its list (items). */
+  index: number;
   shape: Shape;
-  path: string;
   text: string;
   nil: boolean;
   /** Object members, in the order they first appeared. */
-  entries?: Map<string, Entry>;
+  entries: Map<string, Entry> | undefined;
   /** A plural wrapper's items and the one element name they use. */
-  items?: string[];
-  itemName?: string;
+  items: string[] | undefined;
+  itemName: string | undefined;
 }
 
 /**
@@ -44,7 +47,8 @@ export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
   const declaration = DECLARATIONS.exec(xml);
   if (declaration) throw new TxmlError(`The XML contains a <!${declaration[1].toUpperCase()} declaration; DTDs and entity declarations are not accepted`);
   const parser = new SaxesParser({ xmlns: false, position: true });
-  const stack: Frame[] = [];
+  let top: Frame | undefined;
+  let depth = 0;
   let result: string | undefined;
 
   parser.on('xmldecl', (decl) => {
@@ -53,26 +57,27 @@ export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const name = localName(tag.name);
     const nil = isNil(tag.attributes);
-    const parent = stack[stack.length - 1];
-    if (!parent) {
+    if (!top) {
       if (result !== undefined) throw new TxmlError('The XML has more than one root element');
-      stack.push({ name, role: 'root', key: '', shape: bodyShape, path: '', text: '', nil });
+      top = { parent: undefined, name, role: 'root', key: '', keyJson: '', index: 0, shape: bodyShape, text: '', nil, entries: undefined, items: undefined, itemName: undefined };
+      depth = 1;
       return;
     }
-    if (stack.length > MAX_JSON_DEPTH) throw new TxmlError(`${parent.path} is nested deeper than ${MAX_JSON_DEPTH} levels`);
-    stack.push(openChild(parent, name, nil));
+    if (depth > MAX_JSON_DEPTH) throw new TxmlError(`${pathOf(top)} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    top = openChild(top, name, nil);
+    depth++;
   });
   const onText = (text: string) => {
-    const top = stack[stack.length - 1];
     if (top) top.text += text;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
-    const frame = stack.pop()!;
+    const frame = top!;
     const json = render(frame);
-    const parent = stack[stack.length - 1];
-    if (parent) commit(parent, frame, json);
+    top = frame.parent;
+    depth--;
+    if (top) commit(top, frame, json);
     else {
       if (!frame.entries) throw new TxmlError(`The root element <${frame.name}> has no child elements; eventName and an event element are expected`);
       result = json;
@@ -87,44 +92,49 @@ export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
 }
 
 function openChild(parent: Frame, name: string, nil: boolean): Frame {
-  const frame: Frame = { name, role: 'field', key: name, shape: GENERIC_OBJECT, path: '', text: '', nil };
+  const frame: Frame = {
+    parent, name, role: 'field', key: name, keyJson: '', index: 0, shape: GENERIC_OBJECT, text: '', nil, entries: undefined, items: undefined, itemName: undefined,
+  };
   if (parent.role === 'wrapper') {
-    const list = parent.shape as ArrayShape;
     if (parent.itemName !== undefined && parent.itemName !== name) {
-      throw new TxmlError(`unknown array shape: ${parent.path} holds both <${parent.itemName}> and <${name}> elements; a list holds one kind of element`);
+      throw new TxmlError(`unknown array shape: ${pathOf(parent)} holds both <${parent.itemName}> and <${name}> elements; a list holds one kind of element`);
     }
     parent.itemName = name;
     parent.items ??= [];
     frame.role = 'wrapper-item';
-    frame.shape = list.item;
-    frame.path = `${parent.path}[${parent.items.length}]`;
+    frame.shape = (parent.shape as ArrayShape).item;
+    frame.index = parent.items.length;
     return frame;
   }
-  const child = childOf(objectShape(parent.shape), name);
+  const child = childOf(parent.shape.kind === 'object' ? parent.shape : GENERIC_OBJECT, name);
   frame.role = child.role;
   frame.key = child.key;
+  frame.keyJson = child.keyJson;
   frame.shape = child.shape;
   const entry = parent.entries?.get(child.key);
-  const base = parent.path ? `${parent.path}.${child.key}` : child.key;
   if (child.role === 'item') {
-    if (entry && entry.kind !== 'items') throw new TxmlError(`unknown array shape: ${base} is given both as <${child.key}> and as <${name}> elements`);
-    frame.path = `${base}[${entry ? entry.items.length : 0}]`;
-  } else {
-    if (entry) {
-      throw new TxmlError(
-        entry.kind === 'items'
-          ? `unknown array shape: ${base} is given both as <${name}> and as its items`
-          : `unknown array shape: <${name}> appears more than once in ${parent.path || `<${parent.name}>`}, and ${base} is not a list`,
-      );
+    if (entry && !entry.list) {
+      const listPath = pathOf(parent) ? `${pathOf(parent)}.${child.key}` : child.key;
+      throw new TxmlError(`unknown array shape: ${listPath} is given both as <${child.key}> and as <${name}> elements`);
     }
-    frame.path = base;
+    frame.index = entry && entry.list ? entry.items.length : 0;
+  } else if (entry) {
+    throw new TxmlError(
+      entry.list
+        ? `unknown array shape: ${pathOf(frame)} is given both as <${name}> and as its items`
+        : `unknown array shape: <${name}> appears more than once in ${pathOf(parent) || `<${parent.name}>`}, and ${pathOf(frame)} is not a list`,
+    );
   }
   return frame;
 }
 
-/** The object schema children of this element are read with (an element the schema calls text or a number but that has children is read as an unknown object: validation then names it). */
-function objectShape(shape: Shape): ObjectShape {
-  return shape.kind === 'object' ? shape : GENERIC_OBJECT;
+/** The JSON path of an element (`orderEvent.lines[2].buyerLine`), built only for a message. */
+function pathOf(frame: Frame): string {
+  if (!frame.parent) return '';
+  const parent = pathOf(frame.parent);
+  if (frame.role === 'wrapper-item') return `${parent}[${frame.index}]`;
+  const base = parent ? `${parent}.${frame.key}` : frame.key;
+  return frame.role === 'item' ? `${base}[${frame.index}]` : base;
 }
 
 function commit(parent: Frame, frame: Frame, json: string): void {
@@ -132,38 +142,34 @@ function commit(parent: Frame, frame: Frame, json: string): void {
     parent.items!.push(json);
     return;
   }
-  parent.entries ??= new Map();
+  const entries = (parent.entries ??= new Map());
   if (frame.role === 'item') {
-    const entry = parent.entries.get(frame.key);
+    const entry = entries.get(frame.key);
     if (entry) (entry as { items: string[] }).items.push(json);
-    else parent.entries.set(frame.key, { kind: 'items', items: [json] });
+    else entries.set(frame.key, { list: true, keyJson: frame.keyJson, items: [json] });
   } else {
-    parent.entries.set(frame.key, { kind: 'value', json });
+    entries.set(frame.key, { list: false, keyJson: frame.keyJson, json });
   }
 }
 
 function render(frame: Frame): string {
   if (frame.nil) return 'null';
-  const hasText = !WHITESPACE.test(frame.text);
+  const { shape, text } = frame;
+  const hasText = text.length > 0 && !WHITESPACE.test(text);
   if (frame.role === 'wrapper') {
-    if (hasText) throw new TxmlError(`unknown array shape: ${frame.path} is a list, but <${frame.name}> holds text`);
-    return `[${(frame.items ?? []).join(',')}]`;
+    if (hasText) throw new TxmlError(`unknown array shape: ${pathOf(frame)} is a list, but <${frame.name}> holds text`);
+    return frame.items ? `[${frame.items.join(',')}]` : '[]';
   }
-  const required = frame.shape.kind === 'object' ? frame.shape.requiredLists : undefined;
+  const required = shape.kind === 'object' ? shape.requiredLists : undefined;
   if (required && (frame.entries || !hasText)) {
-    for (const list of required) if (!frame.entries?.has(list)) (frame.entries ??= new Map()).set(list, { kind: 'items', items: [] });
+    for (const list of required) if (!frame.entries?.has(list)) (frame.entries ??= new Map()).set(list, { list: true, keyJson: JSON.stringify(list), items: [] });
   }
   if (frame.entries) {
-    if (hasText) throw new TxmlError(`${frame.path || `<${frame.name}>`} mixes text with child elements`);
-    let json = '{';
-    let first = true;
-    for (const [key, entry] of frame.entries) {
-      json += `${first ? '' : ','}${JSON.stringify(key)}:${entry.kind === 'value' ? entry.json : `[${entry.items.join(',')}]`}`;
-      first = false;
-    }
-    return `${json}}`;
+    if (hasText) throw new TxmlError(`${pathOf(frame) || `<${frame.name}>`} mixes text with child elements`);
+    const members: string[] = [];
+    for (const entry of frame.entries.values()) members.push(`${entry.keyJson}:${entry.list ? `[${entry.items.join(',')}]` : entry.json}`);
+    return `{${members.join(',')}}`;
   }
-  const { shape, text } = frame;
   if (shape.kind === 'number') {
     const trimmed = text.trim();
     // Not a number: kept as text, and validation says "must be a number" with the path.
@@ -185,6 +191,6 @@ function localName(name: string): string {
 }
 
 function isNil(attributes: Record<string, string>): boolean {
-  for (const [name, value] of Object.entries(attributes)) if (localName(name) === 'nil' && value.trim() === 'true') return true;
+  for (const name in attributes) if (localName(name) === 'nil' && attributes[name].trim() === 'true') return true;
   return false;
 }
