@@ -155,7 +155,8 @@ describe('compiled validator: same messages as class-validator', () => {
       }),
       { seed: SEED, numRuns: 700 },
     );
-  });
+    // 700 runs take about 3 s on a quiet machine (the first case also warms the JIT): a loaded one needs more than the 5 s default.
+  }, 30_000);
 
   it('every sample against every DTO, mutated', async () => {
     const dtos = [...new Set(CASES.map((c) => c.dto))];
