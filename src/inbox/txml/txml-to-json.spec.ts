@@ -44,6 +44,21 @@ describe('tXML → JSON', () => {
     }
   });
 
+  it('writes and reads back text that needs escaping, whitespace, null and exact numbers', () => {
+    const body = parseExact(
+      '{"eventName":"E","orderEvent":{"orderId":"x","reason":"  a < b && c > d\\r\\n ]]> \\"q\\"  ","portalUrl":null,"version":4,' +
+        '"lines":[{"deliverySchedule":[{"quantity":123456789012345.678,"position":"0010"}]}]}}',
+    ) as Record<string, unknown>;
+    const xml = jsonToTxml(body, OrderWebhookBodyDto);
+    expect(xml).toContain('<portalUrl xsi:nil="true"/>');
+    expect(canonical(parseExact(txmlToJson(xml, shape())))).toBe(canonical(body));
+  });
+
+  it('refuses to write what tXML cannot carry', () => {
+    expect(() => jsonToTxml({ eventName: 'E', orderEvent: { futureList: [1, 2] } }, OrderWebhookBodyDto)).toThrow('orderEvent.futureList: a list tXML does not know');
+    expect(() => jsonToTxml({ eventName: 'E\u0001' }, OrderWebhookBodyDto)).toThrow('eventName: contains a character XML cannot carry');
+  });
+
   it('reads lists from singular elements, one element as a one-item list, and accepts the plural wrapper form', () => {
     const body = convert(`<anyRoot>
       <eventName>OrderLinesConfirmedBySupplier</eventName>
