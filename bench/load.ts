@@ -170,7 +170,7 @@ export async function openLoop(target: Target, options: { rate: number; count: n
 }
 
 /** One POST, timed: status, answer body and milliseconds to the complete answer. */
-export function postOnce(target: Target, text: string, timeoutMs = 120_000): Promise<{ status: number; body: string; ms: number }> {
+export function postOnce(target: Target, text: string, timeoutMs = 120_000, contentType = 'application/json'): Promise<{ status: number; body: string; ms: number }> {
   assertLoopback(target.url);
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -179,7 +179,7 @@ export function postOnce(target: Target, text: string, timeoutMs = 120_000): Pro
       {
         method: 'POST',
         timeout: timeoutMs,
-        headers: { authorization: target.authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        headers: { authorization: target.authorization, 'content-type': contentType, 'content-length': Buffer.byteLength(text) },
       },
       (response) => {
         let answer = '';

@@ -26,7 +26,7 @@ const HELP = `Usage: tradecloud <command> [options]   (npm run tradecloud -- <co
                                   (backfill; continues from the stored cursor; needs TRADECLOUD_API_USERNAME/PASSWORD)
   simulate <scenario> [--url http://localhost:3000] [--auth basic|bearer|oauth|none]
            [--username u --password p] [--token t] [--token-url u --client-id c --client-secret s --scope s]
-           [--count n] [--concurrency n] [--seed n] [--ca file.pem]
+           [--count n] [--concurrency n] [--seed n] [--ca file.pem] [--format json|txml]
                                   send realistic Tradecloud webhooks to a receiver and print each answer
   help
 
@@ -50,7 +50,7 @@ const FILTERS: Options = {
   limit: { type: 'string' },
 };
 const SIMULATE: Options = Object.fromEntries(
-  ['url', 'auth', 'username', 'password', 'token', 'token-url', 'client-id', 'client-secret', 'scope', 'count', 'concurrency', 'seed', 'ca'].map((name) => [
+  ['url', 'auth', 'username', 'password', 'token', 'token-url', 'client-id', 'client-secret', 'scope', 'count', 'concurrency', 'seed', 'ca', 'format'].map((name) => [
     name,
     { type: 'string' },
   ]),
@@ -89,6 +89,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       concurrency: text('concurrency'),
       seed: text('seed'),
       ca: text('ca'),
+      format: text('format'),
       json: v.json === true,
     });
   }

@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
 import { readJsonBody, UnusableBodyError } from './request-body';
+import { formatProblem, isXmlContentType, readTxmlBody } from './txml/txml-request-body';
+import { txmlShapeOf } from './txml/txml-schema';
 import { validateBody } from './validation-messages';
 import { isBodyDataError, WebhookIntake } from './webhook-intake.service';
 
@@ -20,6 +22,8 @@ export interface JsonWebhookSpec<T extends object> {
   dto: new () => T;
   /** Checks beyond the DTO (problems), or the identity of a valid body. */
   identify(body: Record<string, unknown>): { problems: string[] } | EventIdentity;
+  /** Also accepts tXML (Content-Type application/xml, text/xml, +xml), converted to JSON by the DTO's schema. */
+  txml?: boolean;
 }
 
 /**
@@ -38,13 +42,20 @@ export class JsonWebhookReceiver {
     const { endpoint } = spec;
     let text: string;
     let json: unknown;
+    // A tXML request: `text` is its JSON conversion (stored in `body`), `original` the XML (kept in `raw_body`).
+    let original: string | undefined;
     try {
-      ({ text, json } = await readJsonBody(request, this.options.webhooks.bodyLimitBytes));
+      if (spec.txml && isXmlContentType(request.headers['content-type'])) {
+        ({ text, json, original } = await readTxmlBody(request, this.options.webhooks.bodyLimitBytes, txmlShapeOf(spec.dto)));
+      } else {
+        ({ text, json } = await readJsonBody(request, this.options.webhooks.bodyLimitBytes));
+      }
     } catch (error) {
       if (!(error instanceof UnusableBodyError)) throw error;
-      const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [error.problem] });
+      const problem = formatProblem(error.problem, error.rawText, !!spec.txml);
+      const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [problem] });
       response.locals.tradecloud = { endpoint, eventId } satisfies WebhookRequestFacts;
-      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [error.problem], eventId });
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
     }
 
     const body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
@@ -55,7 +66,7 @@ export class JsonWebhookReceiver {
     const identity = problems.length ? undefined : spec.identify(body);
     if (identity && 'problems' in identity) problems = identity.problems;
     if (problems.length || !identity || 'problems' in identity) {
-      const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: true, eventName, problems });
+      const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: true, eventName, problems, originalBody: original });
       facts.eventId = eventId;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: problems, eventId });
     }
@@ -63,12 +74,12 @@ export class JsonWebhookReceiver {
     facts.entityId = identity.entityId;
     let result;
     try {
-      result = await this.intake.accept({ endpoint, eventName, rawText: text, ...identity });
+      result = await this.intake.accept({ endpoint, eventName, rawText: text, originalBody: original, ...identity });
     } catch (error) {
       // Content PostgreSQL cannot store (jsonb's limits) is the body's fault: refuse it, never 503 it.
       if (!isBodyDataError(error)) throw error;
       const problem = `The body cannot be stored: ${(error as Error).message}`;
-      const eventId = await this.intake.reject({ endpoint, rawText: text, isJson: false, eventName, problems: [problem] });
+      const eventId = await this.intake.reject({ endpoint, rawText: original ?? text, isJson: false, eventName, problems: [problem] });
       facts.eventId = eventId;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
     }

@@ -80,6 +80,20 @@ export function unstorableContent(json: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The body's bytes, read as {@link readJsonBody} reads them (the declared length refused above the
+ * limit, a host parser's result used when the stream is already consumed), and whether they are
+ * UTF-8. For readers of other formats (tXML, `txml/txml-request-body.ts`).
+ */
+export async function readBodyBytes(request: IncomingMessage & { body?: unknown }, limitBytes: number): Promise<{ text: string; utf8: boolean }> {
+  const alreadyParsed = request.body !== undefined && request.readableEnded;
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
+  const bytes = alreadyParsed ? bodyFromHostParser(request.body) : await readStream(request, limitBytes);
+  if (typeof bytes === 'string') return { text: bytes, utf8: true };
+  return { text: bytes.toString('utf8'), utf8: isUtf8(bytes) };
+}
+
 function isUtf8(bytes: Buffer): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);

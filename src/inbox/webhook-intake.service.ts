@@ -18,6 +18,8 @@ export interface IncomingEvent {
   rawText: string;
   /** Overrides the default idempotency key (messageId, else a hash of the body). */
   dedupeKey?: string;
+  /** The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body` and hashed for the idempotency key. */
+  originalBody?: string;
 }
 
 export interface RejectedRequest {
@@ -27,6 +29,8 @@ export interface RejectedRequest {
   isJson: boolean;
   eventName: string | null;
   problems: string[];
+  /** The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body`. */
+  originalBody?: string;
 }
 
 export interface IntakeResult {
@@ -47,15 +51,15 @@ export class WebhookIntake {
   ) {}
 
   async accept(event: IncomingEvent): Promise<IntakeResult> {
-    const dedupeKey = event.dedupeKey || webhookDedupeKey(event.endpoint, event.messageId, event.rawText);
+    const dedupeKey = event.dedupeKey || webhookDedupeKey(event.endpoint, event.messageId, event.originalBody ?? event.rawText);
     const table = this.database.table('webhook_events');
     const result = await this.database.transaction(async (client) => {
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id`,
-        [event.endpoint, event.payloadKind, event.eventName, event.entityId, event.messageId, dedupeKey, event.rawText],
+        [event.endpoint, event.payloadKind, event.eventName, event.entityId, event.messageId, dedupeKey, event.rawText, event.originalBody ?? null],
       );
       if (inserted.rows[0]) {
         const eventId = String(inserted.rows[0].id);
@@ -84,7 +88,7 @@ export class WebhookIntake {
           `rejected:${randomUUID()}`,
           textColumn(request.problems.join('\n')),
           asJson ? request.rawText : null,
-          asJson ? null : textColumn(request.rawText),
+          asJson ? (request.originalBody ?? null) : textColumn(request.originalBody ?? request.rawText),
         ],
       );
     let result;

@@ -7,6 +7,7 @@ import { DocumentStore } from '../documents/document.store';
 import { ApplyResult, EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
 import { OrderApplyOutcome, OrderStore } from './order.store';
 import { arr, lineDocuments, obj, OrderSnapshotMapper } from './order-snapshot.mapper';
+import { orderPayloadOf } from './dto/order-events.dto';
 import { mapDocumentReferences, OwnedDocument } from '../documents/document-reference.mapper';
 
 /** Applies `orderEvent`, `singleDeliveryOrderEvent` and `orderDocumentsEvent` bodies. */
@@ -29,7 +30,7 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
 
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
-    const payload = obj(event.body[event.payloadKind]);
+    const payload = obj(orderPayloadOf(event.body, event.payloadKind));
     if (event.payloadKind === 'orderDocumentsEvent') {
       return (client) => this.applyDocumentsEvent(client, payload, context);
     }

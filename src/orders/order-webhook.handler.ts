@@ -1,22 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { firstMessageId, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
-import { ORDER_PAYLOAD_KINDS, OrderWebhookBodyDto } from './dto/order-events.dto';
+import { ORDER_PAYLOAD_ALIASES, ORDER_PAYLOAD_KINDS, OrderWebhookBodyDto } from './dto/order-events.dto';
 
 const spec = (endpoint: 'orders' | 'order-documents'): JsonWebhookSpec<OrderWebhookBodyDto> => ({
   endpoint,
   dto: OrderWebhookBodyDto,
+  txml: true,
   identify: (body) => {
-    const present = ORDER_PAYLOAD_KINDS.filter((kind) => body[kind] !== undefined && body[kind] !== null);
+    const present = [...ORDER_PAYLOAD_KINDS, ...Object.keys(ORDER_PAYLOAD_ALIASES)].filter((key) => body[key] !== undefined && body[key] !== null);
     if (present.length !== 1) {
       return {
         problems: [`body must contain exactly one of ${ORDER_PAYLOAD_KINDS.join(', ')} (found ${present.length ? present.join(', ') : 'none'})`],
       };
     }
     const payload = body[present[0]] as { orderId: string; meta?: unknown };
+    // `simpleOrderEvent` is stored as it came and processed (and counted) as a single-delivery event.
+    const payloadKind = ORDER_PAYLOAD_ALIASES[present[0]] ?? present[0];
     // The message id sits at the top level on the documented webhook body, inside the event in
     // Tradecloud's reference connector (REFERENCE §a.2): accept either.
-    return { payloadKind: present[0], entityId: payload.orderId, messageId: firstMessageId(body.meta, payload.meta) };
+    return { payloadKind, entityId: payload.orderId, messageId: firstMessageId(body.meta, payload.meta) };
   },
 });
 

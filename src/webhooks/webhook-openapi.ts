@@ -1,5 +1,5 @@
 import { applyDecorators, INestApplication } from '@nestjs/common';
-import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FIELD_LIMITS } from '../inbox/field-limits';
 
 /** What each answer means to Tradecloud, which retries only statuses above 500. */
@@ -41,9 +41,13 @@ export const ApiOrderWebhook = (documentsOnly: boolean) =>
     ApiTags('webhooks'),
     ApiOperation({
       summary: documentsOnly ? 'Order documents webhook (orderDocumentsEvent)' : 'Order webhook (orderEvent or singleDeliveryOrderEvent)',
-      description: 'Exactly one event object per body. Unknown fields and event names are accepted and kept.',
+      description:
+        'Exactly one event object per body (`simpleOrderEvent` is accepted as the older name of `singleDeliveryOrderEvent`). ' +
+        'Unknown fields and event names are accepted and kept. Also accepts Tradecloud\'s tXML (application/xml, text/xml, +xml): ' +
+        'any root element holding the same fields as elements, lists as repeated singular elements (`<line>`); converted to this JSON, the XML kept.',
     }),
-    ApiBody(ENVELOPE(['orderEvent', 'singleDeliveryOrderEvent', 'orderDocumentsEvent'], 'Tradecloud order webhook body')),
+    ApiConsumes('application/json', 'application/xml', 'text/xml'),
+    ApiBody(ENVELOPE(['orderEvent', 'singleDeliveryOrderEvent', 'orderDocumentsEvent', 'simpleOrderEvent'], 'Tradecloud order webhook body (JSON, or the same as tXML)')),
     ...SECURITY(true),
     ...ANSWERS(['accepted', 'duplicate', 'invalid', 'unauthorized', 'tooLarge', 'unavailable']),
   );

@@ -92,6 +92,25 @@ describe('tradecloud simulate', () => {
     expect(documents.rowCount).toBeGreaterThanOrEqual(3); // header + two lines (order documents event)
   });
 
+  it('lifecycle --format txml: order and order-document webhooks go as tXML (the XML kept), shipments as JSON, all land in the tables', async () => {
+    const run = await runCliJson<SimulateJson>(['simulate', 'lifecycle', '--seed', '18', '--format', 'txml', ...basicArgs()]);
+    expect(run.summary).toEqual({ accepted: 6 });
+    const statuses = await waitProcessed(eventIds(run));
+    expect([...statuses.values()].every((status) => status === 'processed' || status === 'stale')).toBe(true);
+    const stored = await sql.query(`SELECT endpoint, raw_body IS NOT NULL AS xml FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [eventIds(run)]);
+    expect(stored.rows.map((row) => `${row.endpoint} ${row.xml}`)).toEqual([
+      'orders true', 'orders true', 'orders true', 'order-documents true', 'shipments false', 'shipments false',
+    ]);
+    const { orderId, purchaseOrderNumber } = run.results[0];
+    const [order] = (await sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
+    expect(order).toEqual({ purchase_order_number: purchaseOrderNumber, process_status: 'Confirmed' });
+    expect((await sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId])).rowCount).toBeGreaterThanOrEqual(3);
+
+    const wrong = await runCli(['simulate', 'new-order', '--format', 'yaml', ...basicArgs()]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('--format must be json or txml, got "yaml"');
+  });
+
   it('prints each answer (Bearer), and OAuth tokens from a token endpoint are accepted', async () => {
     const text = await runCli(['simulate', 'new-order', '--seed', '12', '--url', receiver.url, '--auth', 'bearer', '--token', BEARER]);
     expect(text.code).toBe(0);

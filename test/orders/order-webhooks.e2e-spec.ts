@@ -343,10 +343,17 @@ describe('POST order webhooks', () => {
         raw_body: '{"eventName": "OrderIssuedByBuyer", "orderEvent": {',
       });
 
+      const text = await receiver.post('/orders', '<orderEvent/>', { 'content-type': 'text/plain' });
+      expect(text.status).toBe(400);
+      const textBody = (await text.json()) as { message: string[]; eventId: string };
+      expect(textBody.message).toEqual(['Content-Type must be application/json or application/xml (tXML), got "text/plain"']);
+      expect((await rejectedRow(textBody.eventId)).raw_body).toBe('<orderEvent/>');
+
+      // XML is tXML on the order routes (test/orders/txml-webhooks.e2e-spec.ts); this root holds no fields.
       const xml = await receiver.post('/orders', '<orderEvent/>', { 'content-type': 'application/xml' });
       expect(xml.status).toBe(400);
       const xmlBody = (await xml.json()) as { message: string[]; eventId: string };
-      expect(xmlBody.message).toEqual(['Content-Type must be application/json, got "application/xml"']);
+      expect(xmlBody.message).toEqual(['The root element <orderEvent> has no child elements; eventName and an event element are expected']);
       expect((await rejectedRow(xmlBody.eventId)).raw_body).toBe('<orderEvent/>');
     });
 

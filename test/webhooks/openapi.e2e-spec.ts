@@ -59,6 +59,13 @@ describe('OpenAPI document of the webhook routes', () => {
     }
   });
 
+  it('lists application/xml (tXML) for the order routes, JSON only for shipments', () => {
+    const mediaTypes = (path: string) => Object.keys((document.paths[path].post as unknown as { requestBody: { content: Record<string, unknown> } }).requestBody.content).sort();
+    expect(mediaTypes('/tradecloud/webhooks/orders')).toEqual(['application/json', 'application/xml', 'text/xml']);
+    expect(mediaTypes('/tradecloud/webhooks/order-documents')).toEqual(['application/json', 'application/xml', 'text/xml']);
+    expect(mediaTypes('/tradecloud/webhooks/shipments')).toEqual(['application/json']);
+  });
+
   it('states what the GET webhooks accept as an id (the same bound as the fetched-entity checks)', () => {
     const parameter = (path: string, name: string) =>
       (document.paths[path].get as unknown as { parameters: Array<{ name: string; in: string; schema: unknown }> }).parameters.find((p) => p.name === name);

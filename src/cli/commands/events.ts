@@ -33,6 +33,7 @@ export interface EventSummary {
 const UUID = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'`;
 /** The purchase order number as the body carries it, for events whose order was never stored (rejected, pending, dead). */
 const BODY_PO = `coalesce(e.body #>> '{orderEvent,buyerOrder,purchaseOrderNumber}', e.body #>> '{singleDeliveryOrderEvent,buyerOrder,purchaseOrderNumber}',
+  e.body #>> '{simpleOrderEvent,buyerOrder,purchaseOrderNumber}',
   e.body #>> '{orderDocumentsEvent,buyerOrder,purchaseOrderNumber}')`;
 
 function listOf(name: string, value: string | undefined, allowed: readonly string[]): string[] | undefined {

@@ -37,6 +37,8 @@ interface Candidate {
   /** Set when retention removed the body: nothing is left to process. */
   body_pruned_at: Date | null;
   payload_kind: string | null;
+  /** The XML of a tXML request (with its conversion in `body`); the text of a body that was not JSON. */
+  raw_body: string | null;
 }
 
 /**
@@ -100,7 +102,7 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   const events = db.table('webhook_events');
   if (ids.length) {
     if (options.status) throw usageError('give event ids or --status, not both');
-    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text, body_pruned_at, payload_kind FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
+    const rows = await db.query<Candidate>(`SELECT id::text, endpoint, status, body::text AS body_text, body_pruned_at, payload_kind, raw_body FROM ${events} e WHERE id = ANY($1::bigint[]) ORDER BY id`, [parseEventIds(ids)]);
     const missing = ids.filter((id) => !rows.some((row) => row.id === String(BigInt(id))));
     if (missing.length) throw usageError(`no event ${missing.join(', ')}`);
     return rows;
@@ -109,7 +111,7 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   for (const status of options.status.split(',')) if (!REPLAYABLE.includes(status.trim())) throw usageError(`--status must be dead, failed or rejected, got "${options.status}"`);
   const { where, values } = eventConditions(db, { status: options.status, since: options.since, until: options.until, kind: options.kind });
   const limit = parseCount('limit', options.limit, 10_000, 1_000_000);
-  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at, e.payload_kind FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
+  return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at, e.payload_kind, e.raw_body FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
 }
 
 async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
@@ -128,7 +130,7 @@ async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Can
 
 async function replayRejected(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
   const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
-  const check = await revalidateRejected(event.endpoint, event.body_text, event.payload_kind);
+  const check = await revalidateRejected(event.endpoint, event.body_text, event.payload_kind, event.raw_body);
   const table = database.table('webhook_events');
   if (!check.valid) {
     await database.query(`UPDATE ${table} SET last_error = $2 WHERE id = $1 AND status = 'rejected'`, [event.id, check.problems.join('\n')]);
@@ -139,9 +141,10 @@ async function replayRejected(database: TradecloudDatabase, queue: JobQueue, eve
   try {
     await database.transaction(async (client) => {
       await client.query(
-        `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL
+        `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL,
+                body = coalesce($7::jsonb, body)
           WHERE id = $1 AND status = 'rejected' AND body_pruned_at IS NULL`,
-        [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey],
+        [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey, check.bodyText ?? null],
       );
       await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);
     });

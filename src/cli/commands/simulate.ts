@@ -9,6 +9,8 @@ export interface SimulateOptions extends AuthSettings {
   concurrency?: string;
   seed?: string;
   ca?: string;
+  /** `json` (default) or `txml`: order and order-document webhooks as Tradecloud's XML (shipments stay JSON, as at Tradecloud). */
+  format?: string;
   json: boolean;
 }
 
@@ -54,16 +56,18 @@ export async function simulateCommand(io: CliIo, scenarioName: string | undefine
   const concurrency = parseCount('concurrency', options.concurrency, 10, 500);
   const base = webhookBase(options.url ?? DEFAULT_URL);
   const ca = options.ca ? readFileSync(options.ca) : undefined;
+  const format = options.format ?? 'json';
+  if (format !== 'json' && format !== 'txml') throw usageError(`--format must be json or txml, got "${format}"`);
   const auth = await resolveAuth(options);
   // Started a minute ago, so the events' lastUpdatedAt are in the past like real ones.
   const plan = scenario.plan({ seed, count, startedAt: Date.now() - 60_000 });
-  if (!options.json) io.out(`Scenario ${scenarioName} (seed ${seed}): ${plan.deliveries.length} webhook(s) to ${base} with ${auth.description}`);
+  if (!options.json) io.out(`Scenario ${scenarioName} (seed ${seed}): ${plan.deliveries.length} webhook(s) to ${base} with ${auth.description}${format === 'txml' ? ', orders as tXML' : ''}`);
 
   const results: SimulatedResult[] = new Array(plan.deliveries.length);
   const progress = plan.concurrent ? startProgress(io, plan.deliveries.length, 'Sending', options.json) : undefined;
   const quiet = progress !== undefined && io.interactive && !options.json;
   const send = async (delivery: SimulatedDelivery, index: number) => {
-    const answer = await postWebhook(`${base}/${delivery.route}`, delivery.body, auth.authorization, ca);
+    const answer = await postWebhook(`${base}/${delivery.route}`, delivery.body, auth.authorization, ca, undefined, format === 'txml' && delivery.route !== 'shipments' ? 'txml' : 'json');
     results[index] = toResult(delivery, index, answer);
     progress?.tick();
     if (!options.json && !quiet) io.out(describe(results[index]));

@@ -2,16 +2,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, usageError } from '../cli-output';
 import { HttpAnswer, httpExchange } from './http-exchange';
+import { orderBodyAsTxml } from './txml-body';
 
 export type WebhookAnswer = HttpAnswer;
 
-/** POSTs one webhook body as Tradecloud does: JSON, one Authorization header, its own user agent. */
-export function postWebhook(url: string, body: unknown, authorization: string | undefined, ca?: Buffer, timeoutMs = 30_000): Promise<WebhookAnswer> {
-  const payload = Buffer.from(JSON.stringify(body));
+/**
+ * POSTs one webhook body as Tradecloud does: JSON (or, for an order body with `format` `txml`,
+ * Tradecloud's XML), one Authorization header, its own user agent.
+ */
+export function postWebhook(url: string, body: unknown, authorization: string | undefined, ca?: Buffer, timeoutMs = 30_000, format: 'json' | 'txml' = 'json'): Promise<WebhookAnswer> {
+  const payload = Buffer.from(format === 'txml' ? orderBodyAsTxml(body) : JSON.stringify(body));
   const headers: Record<string, string | number> = {
     'User-Agent': 'Tradecloud-Webhook-Simulator (tradecloud simulate)',
     Accept: 'application/json',
-    'Content-Type': 'application/json',
+    'Content-Type': format === 'txml' ? 'application/xml' : 'application/json',
     'Content-Length': payload.length,
   };
   if (authorization) headers.Authorization = authorization;

@@ -70,7 +70,19 @@ export class OrderWebhookBodyDto {
   @IsOptional() @IsObject() @ValidateNested() @Type(() => SingleDeliveryOrderEventDto) singleDeliveryOrderEvent?: SingleDeliveryOrderEventDto;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => OrderDocumentsEventDto) orderDocumentsEvent?: OrderDocumentsEventDto;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => MessageMetaDto) meta?: MessageMetaDto;
+  /** The earlier name of `singleDeliveryOrderEvent` (Tradecloud's setup page, its Business Central connector): the same event. */
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SingleDeliveryOrderEventDto) simpleOrderEvent?: SingleDeliveryOrderEventDto;
 }
 
 export const ORDER_PAYLOAD_KINDS = ['orderEvent', 'singleDeliveryOrderEvent', 'orderDocumentsEvent'] as const;
 export type OrderPayloadKind = (typeof ORDER_PAYLOAD_KINDS)[number];
+
+/** Older body keys of an event object, and the payload kind they are stored, processed and counted as. */
+export const ORDER_PAYLOAD_ALIASES: Readonly<Record<string, OrderPayloadKind>> = { simpleOrderEvent: 'singleDeliveryOrderEvent' };
+
+/** The event object of a stored order body of this payload kind, under its name or an older one. */
+export function orderPayloadOf(body: Record<string, unknown>, kind: string): unknown {
+  if (body[kind] !== undefined && body[kind] !== null) return body[kind];
+  for (const [alias, aliased] of Object.entries(ORDER_PAYLOAD_ALIASES)) if (aliased === kind && body[alias] != null) return body[alias];
+  return body[kind];
+}

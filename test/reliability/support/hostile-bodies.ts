@@ -5,6 +5,7 @@ import {
   buildShipmentEvent,
   buildSingleDeliveryOrderEvent,
 } from '../../support/tradecloud-simulator';
+import { orderBodyAsTxml } from '../../../src/cli/simulate/txml-body';
 
 /** One hostile request: what to send, and which category of the generator made it. */
 export interface HostileRequest {
@@ -240,6 +241,27 @@ const wrongRoute = shapeAndSeed.map(([shape, seed]) => {
 });
 
 /** The generator: every request it makes must be refused with 400, 413 or 415. */
+/** A valid order body as tXML, broken in one of the ways XML can be hostile or malformed (issue 17). */
+const TXML_ATTACKS: Array<[string, (xml: string, at: number) => string | Buffer]> = [
+  ['entity-expansion bomb', (xml) => xml.replace('?>', '?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>').replace('<eventName>', '<eventName>&c;')],
+  ['external entity', (xml) => xml.replace('?>', '?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>').replace('<eventName>', '<eventName>&x;')],
+  ['parameter entity', (xml) => xml.replace('?>', '?><!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>')],
+  ['undeclared entity', (xml) => xml.replace('<eventName>', '<eventName>&xxe;')],
+  ['truncated', (xml, at) => xml.slice(0, 1 + (at % xml.lastIndexOf('</')))],
+  ['other encoding', (xml) => xml.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')],
+  ['invalid UTF-8', (xml, at) => { const bytes = Buffer.from(xml); const i = 40 + (at % (bytes.length - 80)); return Buffer.concat([bytes.subarray(0, i), Buffer.from([0xff]), bytes.subarray(i)]); }],
+  ['event element twice', (xml) => xml.replace(/(<(orderEvent|singleDeliveryOrderEvent|orderDocumentsEvent)>[\s\S]*<\/\2>)/, '$1$1')],
+  ['list given both ways', (xml) => xml.replace('<line>', '<lines><line/></lines><line>')],
+  ['mixed text and elements', (xml) => xml.replace('<eventName>', 'text<eventName>')],
+  ['JSON declared as XML', () => '{"eventName":"OrderIssuedByBuyer"}'],
+];
+const hostileTxml = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 1_000_000 }), fc.nat(TXML_ATTACKS.length - 1), fc.nat()).map(([shape, seed, attack, at]) => {
+  const { path, body } = validBody(shape, seed);
+  const [name, breakIt] = TXML_ATTACKS[attack];
+  const broken = breakIt(orderBodyAsTxml(body), at);
+  return { category: `tXML: ${name}`, path, body: Buffer.isBuffer(broken) ? broken : Buffer.from(broken), contentType: 'application/xml' } as HostileRequest;
+});
+
 export const hostileRequests: fc.Arbitrary<HostileRequest> = fc.oneof(
   { arbitrary: brokenFields, weight: 40 },
   { arbitrary: pollutionKeys, weight: 10 },
@@ -250,6 +272,7 @@ export const hostileRequests: fc.Arbitrary<HostileRequest> = fc.oneof(
   { arbitrary: randomJson, weight: 10 },
   { arbitrary: deepNesting, weight: 4 },
   { arbitrary: wrongRoute, weight: 6 },
+  { arbitrary: hostileTxml, weight: 8 },
 );
 
 export { validBody, toText, RAW };
