@@ -1,8 +1,8 @@
-import { BadRequestException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
-import { readJsonBody, UnusableBodyError } from './request-body';
+import { ExactBodyUnavailableError, readJsonBody, UnusableBodyError } from './request-body';
 import { validateBody } from './validation-messages';
 import { isBodyDataError, WebhookIntake } from './webhook-intake.service';
 
@@ -29,6 +29,8 @@ export interface JsonWebhookSpec<T extends object> {
  */
 @Injectable()
 export class JsonWebhookReceiver {
+  private readonly logger = new Logger('TradecloudWebhook');
+
   constructor(
     private readonly intake: WebhookIntake,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
@@ -41,6 +43,7 @@ export class JsonWebhookReceiver {
     try {
       ({ text, json } = await readJsonBody(request, this.options.webhooks.bodyLimitBytes));
     } catch (error) {
+      if (error instanceof ExactBodyUnavailableError) this.logger.error(`${endpoint}: ${ExactBodyUnavailableError.explanation}`);
       if (!(error instanceof UnusableBodyError)) throw error;
       const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [error.problem] });
       response.locals.tradecloud = { endpoint, eventId } satisfies WebhookRequestFacts;
