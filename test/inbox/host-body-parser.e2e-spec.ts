@@ -48,7 +48,7 @@ describe('webhook bodies under the host application body parser', () => {
     try {
       const response = await receiver.post('/orders', exactOrder);
       expect(response.status).toBe(202);
-      await storedExactly(receiver, (await response.json()).eventId);
+      await storedExactly(receiver, ((await response.json()) as { eventId: string }).eventId);
     } finally {
       await receiver.close();
     }
@@ -64,7 +64,7 @@ describe('webhook bodies under the host application body parser', () => {
     try {
       const response = await receiver.post('/orders', exactOrder);
       expect(response.status).toBe(202);
-      await storedExactly(receiver, (await response.json()).eventId);
+      await storedExactly(receiver, ((await response.json()) as { eventId: string }).eventId);
       // The host's other routes still see a parsed body; a redelivery is recognised (same hash).
       expect((await receiver.post('/orders', exactOrder)).status).toBe(200);
     } finally {

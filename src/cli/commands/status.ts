@@ -10,6 +10,8 @@ export interface StatusReport {
   dead: { count: number; latest: Array<{ id: string; kind: string; eventName: string | null; entityId: string | null; attempts: number; receivedAt: string; error: string | null }> };
   queues: Array<{ queue: string; waiting: number; active: number; oldestWaitingSeconds: number | null }>;
   documents: Record<string, number>;
+  /** Domain-event deliveries kept in `dead_event_deliveries` (handler gone, or failed every attempt). */
+  deadDeliveries: { count: number; latest: Array<{ id: string; handlerId: string; eventType: string; eventId: string; attempts: number; diedAt: string; reason: string }> };
 }
 
 /** `tradecloud status`: what an operator checks first. Every number is read from the database, so it covers all instances. */
@@ -40,6 +42,15 @@ export async function statusCommand(db: CliDatabase, io: CliIo, options: { json:
   }
   const documents = Object.entries(report.documents).map(([status, count]) => `${status} ${count}`);
   io.out(`\nDocuments: ${documents.length ? documents.join(', ') : 'none'}`);
+  if (report.deadDeliveries.count) {
+    io.out(`\nDead domain-event deliveries: ${report.deadDeliveries.count} (table dead_event_deliveries)`);
+    io.out(
+      formatTable(
+        ['ID', 'HANDLER', 'EVENT', 'ATTEMPTS', 'DIED', 'REASON'],
+        report.deadDeliveries.latest.map((row) => [row.id, row.handlerId, `${row.eventType} ${row.eventId}`, row.attempts, formatTime(row.diedAt), row.reason]),
+      ),
+    );
+  }
   return 0;
 }
 
@@ -79,6 +90,12 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
   const documentRows = await db.query<{ status: string; count: number }>(
     `SELECT content_status AS status, count(*)::int AS count FROM ${db.table('documents')} GROUP BY content_status ORDER BY content_status`,
   );
+  const deadDeliveries = (await db.hasTable('dead_event_deliveries'))
+    ? await db.query<{ id: string; handler_id: string; event_type: string; event_id: string; attempts: number; died_at: Date; reason: string; total: number }>(
+        `SELECT id::text, handler_id, event_type, event_id, attempts, died_at, reason, count(*) OVER ()::int AS total
+           FROM ${db.table('dead_event_deliveries')} ORDER BY died_at DESC, id DESC LIMIT 10`,
+      )
+    : [];
   return {
     database: { source: db.target.source, schema: db.target.schema },
     events: { byStatus, byKind, total: byKind.reduce((sum, row) => sum + row.count, 0) },
@@ -100,5 +117,17 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     },
     queues: queues.map((row) => ({ queue: row.queue, waiting: row.waiting, active: row.active, oldestWaitingSeconds: row.oldest })),
     documents: Object.fromEntries(documentRows.map((row) => [row.status, row.count])),
+    deadDeliveries: {
+      count: deadDeliveries[0]?.total ?? 0,
+      latest: deadDeliveries.map((row) => ({
+        id: row.id,
+        handlerId: row.handler_id,
+        eventType: row.event_type,
+        eventId: row.event_id,
+        attempts: row.attempts,
+        diedAt: row.died_at.toISOString(),
+        reason: row.reason,
+      })),
+    },
   };
 }
