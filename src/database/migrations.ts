@@ -5,6 +5,7 @@ import { CreateShipments1764300003000 } from '../../migrations/1764300003000-Cre
 import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
 import { CreateViews1764300005000 } from '../../migrations/1764300005000-CreateViews';
 import { CreateDeadEventDeliveries1765000016000 } from '../../migrations/1765000016000-CreateDeadEventDeliveries';
+import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateDocumentContents1764300004000,
   CreateViews1764300005000,
   CreateDeadEventDeliveries1765000016000,
+  MoveJobQueueToOwnSchema1765000016001,
 ];

@@ -79,12 +79,12 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     `SELECT id::text, endpoint AS kind, event_name, entity_id, attempts, received_at, last_error
        FROM ${events} WHERE status = 'dead' ORDER BY received_at DESC, id DESC LIMIT 10`,
   );
-  const queues = (await db.hasTable('job'))
+  const queues = (await db.hasTable('job', db.target.queueSchema))
     ? await db.query<{ queue: string; waiting: number; active: number; oldest: number | null }>(
         `SELECT name AS queue, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS waiting,
                 count(*) FILTER (WHERE state = 'active')::int AS active,
                 extract(epoch FROM now() - min(created_on) FILTER (WHERE state IN ('created', 'retry')))::float8 AS oldest
-           FROM ${db.table('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name ORDER BY name`,
+           FROM ${db.queueTable('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name ORDER BY name`,
       )
     : [];
   const documentRows = await db.query<{ status: string; count: number }>(
