@@ -1,4 +1,4 @@
-import { ArgumentsHost, CallHandler, Catch, ExceptionFilter, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ArgumentsHost, CallHandler, Catch, ConsoleLogger, ExceptionFilter, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OnTradecloudEvent, OrderCreatedEvent, TradecloudDomainEvent } from '../../src';
@@ -57,7 +57,20 @@ class AlwaysFailing {
   }
 }
 
+/** Warnings the app logged, to see the start-up advice for handlers without an id. */
+class RecordingLogger extends ConsoleLogger {
+  readonly warnings: string[] = [];
+  override warn(message: unknown): void {
+    this.warnings.push(String(message));
+  }
+
+  override error(): void {
+    // The dead deliveries below log errors on purpose; the test reads the table instead.
+  }
+}
+
 describe('domain-event handler ids and execution context', () => {
+  const logger = new RecordingLogger();
   let database: TestDatabase;
   let receiver: ReceiverApp;
   let env: Record<string, string>;
@@ -68,6 +81,7 @@ describe('domain-event handler ids and execution context', () => {
       databaseUrl: database.url,
       options: { queue: { attempts: 1 } },
       providers: [ErpOrders, LegacyHandler, AlwaysFailing],
+      appOptions: { logger },
       beforeListen: (app) => {
         app.useGlobalInterceptors(new HostInterceptor());
         app.useGlobalFilters(new HostFilter());
@@ -78,6 +92,13 @@ describe('domain-event handler ids and execution context', () => {
   afterAll(async () => {
     await receiver?.close();
     await database?.drop();
+  });
+
+  it('warns at start about a handler without an id, and only about that one', () => {
+    const advice = logger.warnings.filter((line) => line.includes('has no stable id'));
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toContain('LegacyHandler.record has no stable id');
+    expect(advice[0]).toContain("@OnTradecloudEvent('order.created', { id: '…' })");
   });
 
   it("runs each handler once, by its id, through the host's global interceptor and exception filter", async () => {
