@@ -82,4 +82,17 @@ describe('moving the job queue to its own schema', () => {
     expect(await tablesIn(database.url, 'tradecloud')).toEqual(listed.sort());
     expect(await tablesIn(database.url, 'tradecloud_queue')).toEqual(expect.arrayContaining(['archive', 'job', 'queue', 'schedule', 'subscription', 'version']));
   });
+
+  it('starts on a receiver schema created again beside the kept queue schema (the new, empty queue is dropped)', async () => {
+    await withClient(database.url, (client) => client.query('DROP SCHEMA tradecloud CASCADE'));
+    const receiver = await startReceiverApp({ databaseUrl: database.url });
+    try {
+      const response = await receiver.post('/orders', sample('post-order-event'));
+      expect(response.status).toBe(202);
+      await receiver.waitForEvents([((await response.json()) as { eventId: string }).eventId], ['processed']);
+    } finally {
+      await receiver.close();
+    }
+    expect(await tablesIn(database.url, 'tradecloud')).not.toContain('job');
+  });
 });
