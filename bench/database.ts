@@ -85,7 +85,7 @@ export class BenchDatabase {
   }
 
   async dropSchema(schema: string): Promise<void> {
-    await this.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await this.pool.query(`DROP SCHEMA IF EXISTS "${schema}", "${schema}_queue" CASCADE`);
     this.schemas.delete(schema);
   }
 

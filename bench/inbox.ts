@@ -98,7 +98,7 @@ export class Inbox {
       last = id;
       await sleep(2000);
     }
-    const jobs = `"${this.schema}".job`;
+    const jobs = `"${this.schema}_queue".job`;
     const result = await this.pool.query(`DELETE FROM ${jobs} WHERE name = 'tradecloud-process-event' AND state < 'active'`);
     for (let waited = 0; waited < 30_000; waited += 250) {
       const active = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${jobs} WHERE name = 'tradecloud-process-event' AND state = 'active'`);

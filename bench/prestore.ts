@@ -63,13 +63,13 @@ export async function enqueueJobs(pool: Pool, schema: string, ids: string[]): Pr
   const hex = (value: number, width: number) => value.toString(16).padStart(width, '0');
   const jobs = ids.map((eventId, index) => ({ id: `${hex(load, 8)}-0000-4000-8000-${hex(index, 12)}`, event_id: eventId }));
   await pool.query(
-    `INSERT INTO "${schema}".job (id, name, data, retry_limit, retry_delay, retry_backoff, expire_in, keep_until, policy)
+    `INSERT INTO "${schema}_queue".job (id, name, data, retry_limit, retry_delay, retry_backoff, expire_in, keep_until, policy)
      SELECT x.id, q.name, jsonb_build_object('eventId', x.event_id), coalesce(q.retry_limit, 2),
             CASE WHEN q.retry_backoff THEN greatest(coalesce(q.retry_delay, 0), 1) ELSE coalesce(q.retry_delay, 0) END,
             coalesce(q.retry_backoff, false), coalesce(q.expire_seconds * interval '1 second', interval '15 minutes'),
             now() + coalesce(q.retention_minutes * interval '1 minute', interval '14 days'), q.policy
        FROM json_to_recordset($1::json) AS x(id uuid, event_id text)
-       JOIN "${schema}".queue q ON q.name = $2`,
+       JOIN "${schema}_queue".queue q ON q.name = $2`,
     [JSON.stringify(jobs), PROCESS_EVENT_QUEUE],
   );
 }

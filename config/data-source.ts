@@ -25,6 +25,7 @@ const dataSource = new TradecloudDataSource(
   tradecloudDataSourceOptions({
     url: environment.databaseUrl ?? embeddedDatabaseUrl(),
     schema: environment.databaseSchema,
+    queueSchema: environment.databaseQueueSchema,
     applicationName: 'tradecloud-migrations',
   }),
 );

@@ -1,8 +1,9 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { EnvironmentError, readEnvironment, StandaloneEnvironment } from './standalone/environment';
-import { startStandaloneServer, StandaloneServer } from './standalone/standalone-server';
-import { createStandaloneLogging } from './standalone/start-up-logger';
+import { missingStandalonePackages, missingStandalonePackagesMessage } from './standalone/standalone-packages';
+import type { StandaloneServer } from './standalone/standalone-server';
 
 /** Past the request drain, the queue's wait for running jobs (20 s) and the database's stop: something hangs. */
 const HARD_STOP_MARGIN_MS = 45_000;
@@ -20,6 +21,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const missing = missingStandalonePackages();
+  if (missing.length) {
+    console.error(missingStandalonePackagesMessage(missing));
+    process.exit(1);
+  }
+  // Loaded only now: these modules import the standalone-only packages checked above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startStandaloneServer } = require('./standalone/standalone-server') as typeof import('./standalone/standalone-server');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createStandaloneLogging } = require('./standalone/start-up-logger') as typeof import('./standalone/start-up-logger');
   const logging = createStandaloneLogging({ level: environment.logLevel });
   Logger.overrideLogger(logging.nestLogger);
   const logger = new Logger('Tradecloud');

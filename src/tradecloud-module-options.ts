@@ -77,6 +77,12 @@ export interface TradecloudDatabaseOptions {
   /** Postgres schema that holds every table of the module. Default `'tradecloud'`. */
   schema?: string;
   /**
+   * Postgres schema of the job queue's tables (pg-boss), kept apart so that `schema` holds only
+   * the receiver's tables, views and its `migrations` table. Default `'<schema>_queue'`
+   * (`'tradecloud_queue'`).
+   */
+  queueSchema?: string;
+  /**
    * Run pending migrations at start-up, under an advisory lock so that several instances can
    * start together. Set `false` when your deployment pipeline runs them
    * (`npm run migration:run`). Default `true`.

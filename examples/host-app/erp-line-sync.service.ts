@@ -12,7 +12,8 @@ export class ErpLineSync {
     private readonly orders: TradecloudOrders,
   ) {}
 
-  @OnTradecloudEvent('order.lines.changed')
+  // The id addresses queued deliveries: keep it when renaming the class or method.
+  @OnTradecloudEvent('order.lines.changed', { id: 'erp-line-sync.lines-changed' })
   async linesChanged(event: OrderLinesChangedEvent): Promise<void> {
     const order = await this.orders.findById(event.orderId); // committed data, with current schedules
     if (!order) return;

@@ -8,6 +8,8 @@ import { CliError } from './cli-output';
 export interface CliDatabaseTarget {
   url: string;
   schema: string;
+  /** The job queue's schema (DATABASE_QUEUE_SCHEMA, default `<schema>_queue`). */
+  queueSchema: string;
   /** `embedded`: the embedded PostgreSQL of a running `npm start`, found through its state file. */
   source: 'DATABASE_URL' | 'embedded';
 }
@@ -19,8 +21,10 @@ export interface CliDatabaseTarget {
 export function resolveCliDatabase(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CliDatabaseTarget {
   const schema = env.DATABASE_SCHEMA?.trim() || 'tradecloud';
   if (!SCHEMA_NAME_PATTERN.test(schema)) throw new CliError(`DATABASE_SCHEMA must be a lower-case Postgres identifier (letters, digits, _), got "${schema}"`);
+  const queueSchema = env.DATABASE_QUEUE_SCHEMA?.trim() || `${schema}_queue`;
+  if (!SCHEMA_NAME_PATTERN.test(queueSchema)) throw new CliError(`DATABASE_QUEUE_SCHEMA must be a lower-case Postgres identifier (letters, digits, _), got "${queueSchema}"`);
   const url = env.DATABASE_URL?.trim();
-  if (url) return { url, schema, source: 'DATABASE_URL' };
+  if (url) return { url, schema, queueSchema, source: 'DATABASE_URL' };
   const dataDir = path.resolve(cwd, env.DATA_DIR?.trim() || '.data');
   const embeddedUrl = runningEmbeddedPostgresUrl(dataDir);
   if (!embeddedUrl) {
@@ -29,7 +33,7 @@ export function resolveCliDatabase(env: NodeJS.ProcessEnv = process.env, cwd = p
         'set DATABASE_URL (and DATABASE_SCHEMA), or start the receiver with "npm start" in another terminal.',
     );
   }
-  return { url: embeddedUrl, schema, source: 'embedded' };
+  return { url: embeddedUrl, schema, queueSchema, source: 'embedded' };
 }
 
 /** A small pool for one CLI command, with `table()` for the configured schema. */
@@ -53,9 +57,14 @@ export class CliDatabase {
     }
   }
 
-  async hasTable(name: string): Promise<boolean> {
-    const rows = await this.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [this.target.schema, name]);
+  async hasTable(name: string, schema = this.target.schema): Promise<boolean> {
+    const rows = await this.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, name]);
     return rows.length > 0;
+  }
+
+  /** A table of the job queue (pg-boss), in its own schema. */
+  queueTable(name: string): string {
+    return `${quoteIdentifier(this.target.queueSchema)}.${quoteIdentifier(name)}`;
   }
 
   async hasColumn(table: string, column: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { Presets, SingleBar } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 
 /** A failure the operator can fix, printed as one line without a stack trace (exit code 1, or 2 for usage). */
 export class CliError extends Error {
@@ -92,6 +92,15 @@ export function parseEventIds(values: string[]): string[] {
 /** A progress bar on stderr for long operations, only when a person watches a terminal (never with --json). */
 export function startProgress(io: CliIo, total: number, label: string, json: boolean): { tick(): void; stop(): void } {
   if (!io.interactive || json || total < 2) return { tick: () => undefined, stop: () => undefined };
+  // cli-progress is a development dependency only (a host that installs the library does not
+  // get it): without it the CLI works the same, only without the bar.
+  let progress: typeof CliProgress;
+  try {
+    progress = require('cli-progress') as typeof CliProgress;
+  } catch {
+    return { tick: () => undefined, stop: () => undefined };
+  }
+  const { Presets, SingleBar } = progress;
   const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {percentage}% {duration}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
   bar.start(total, 0);
   return { tick: () => bar.increment(), stop: () => bar.stop() };

@@ -17,10 +17,10 @@ export const tradecloudDataSourceProvider: Provider = {
     const dataSource =
       database.dataSource ??
       new TradecloudDataSource(
-        tradecloudDataSourceOptions({ url: database.url!, schema: database.schema, poolSize: database.poolSize }),
+        tradecloudDataSourceOptions({ url: database.url!, schema: database.schema, queueSchema: database.queueSchema, poolSize: database.poolSize }),
       );
     if (!dataSource.isInitialized) await connectWithRetry(dataSource, database.connectAttempts, database.connectRetryDelayMs);
-    if (database.migrationsRun) await runTradecloudMigrations(dataSource, database.schema);
+    if (database.migrationsRun) await runTradecloudMigrations(dataSource, database.schema, database.queueSchema);
     return dataSource;
   },
 };

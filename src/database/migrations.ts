@@ -4,8 +4,10 @@ import { CreateJobQueue1764300002000 } from '../../migrations/1764300002000-Crea
 import { CreateShipments1764300003000 } from '../../migrations/1764300003000-CreateShipments';
 import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
 import { CreateViews1764300005000 } from '../../migrations/1764300005000-CreateViews';
-import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
 import { CreateReconcileState1765000014000 } from '../../migrations/1765000014000-CreateReconcileState';
+import { CreateDeadEventDeliveries1765000016000 } from '../../migrations/1765000016000-CreateDeadEventDeliveries';
+import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
+import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -16,5 +18,7 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateDocumentContents1764300004000,
   CreateViews1764300005000,
   CreateReconcileState1765000014000,
+  CreateDeadEventDeliveries1765000016000,
+  MoveJobQueueToOwnSchema1765000016001,
   DataLifecycle1765000019000,
 ];

@@ -15,15 +15,17 @@ const logger = new Logger('TradecloudMigrations');
  * same connection settings: that keeps our `migrations` table and our tables in our schema,
  * whatever the host's own default schema and migration list are.
  */
-export async function runTradecloudMigrations(dataSource: DataSource, schema: string): Promise<void> {
-  const options = dataSource.options as { schema?: string; migrations?: unknown };
-  const isOurDataSource = options.schema === schema && options.migrations === TRADECLOUD_MIGRATIONS;
+export async function runTradecloudMigrations(dataSource: DataSource, schema: string, queueSchema = `${schema}_queue`): Promise<void> {
+  const options = dataSource.options as { schema?: string; migrations?: unknown; tradecloudQueueSchema?: string };
+  const isOurDataSource =
+    options.schema === schema && options.migrations === TRADECLOUD_MIGRATIONS && (options.tradecloudQueueSchema ?? `${schema}_queue`) === queueSchema;
   const runner: DataSource = isOurDataSource
     ? dataSource
     : await new TradecloudDataSource({
         ...(dataSource.options as object),
         name: undefined,
         schema,
+        tradecloudQueueSchema: queueSchema,
         entities: [],
         subscribers: [],
         migrations: TRADECLOUD_MIGRATIONS,

@@ -7,6 +7,8 @@ import { quoteIdentifier } from './sql';
 export interface TradecloudDataSourceSettings {
   url: string;
   schema: string;
+  /** The job queue's schema; default `<schema>_queue`. */
+  queueSchema?: string;
   poolSize?: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
@@ -17,6 +19,8 @@ export function tradecloudDataSourceOptions(settings: TradecloudDataSourceSettin
     type: 'postgres',
     url: settings.url,
     schema: settings.schema,
+    // Read by the migrations (migration-schema.ts): where the job queue's tables go.
+    ...({ tradecloudQueueSchema: settings.queueSchema ?? `${settings.schema}_queue` } as object),
     entities: [WebhookEventEntity, ...tradecloudEntities(settings.schema)],
     migrations: TRADECLOUD_MIGRATIONS,
     migrationsTableName: 'migrations',

@@ -16,6 +16,8 @@ export type SqlClient = Pick<PoolClient, 'query'>;
 @Injectable()
 export class TradecloudDatabase {
   readonly schema: string;
+  /** The job queue's schema (pg-boss), apart from the receiver's tables. */
+  readonly queueSchema: string;
   private readonly quotedSchema: string;
 
   constructor(
@@ -23,6 +25,7 @@ export class TradecloudDatabase {
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions,
   ) {
     this.schema = options.database.schema;
+    this.queueSchema = options.database.queueSchema;
     this.quotedSchema = quoteIdentifier(this.schema);
     guardConnections(this.pool);
   }
@@ -30,6 +33,11 @@ export class TradecloudDatabase {
   /** `"<schema>"."<table>"`, for SQL text. */
   table(name: string): string {
     return `${this.quotedSchema}.${quoteIdentifier(name)}`;
+  }
+
+  /** `"<queue schema>"."<table>"`: a table of the job queue (pg-boss), for SQL text. */
+  queueTable(name: string): string {
+    return `${quoteIdentifier(this.queueSchema)}.${quoteIdentifier(name)}`;
   }
 
   get pool(): Pool {

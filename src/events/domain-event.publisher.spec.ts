@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { ChangeRow } from '../changes/change-recorder';
 import { parseExact } from '../changes/lossless-json';
+import type { TradecloudDatabase } from '../database/tradecloud-database.service';
 import type { JobQueue } from '../queue/job-queue.service';
 import type { DomainEventHandlers } from './domain-event-handlers';
 import { DOMAIN_EVENTS_QUEUE, DomainEventPublisher } from './domain-event.publisher';
@@ -19,7 +20,7 @@ function publisherWith(subscriptions: Record<string, TradecloudDomainEventType[]
     any: () => Object.keys(subscriptions).length > 0,
     subscribersOf: (type: TradecloudDomainEventType) => Object.keys(subscriptions).filter((id) => subscriptions[id].includes(type)),
   } as unknown as DomainEventHandlers;
-  return { publisher: new DomainEventPublisher(queue, handlers), sent, woken };
+  return { publisher: new DomainEventPublisher(queue, handlers, {} as TradecloudDatabase), sent, woken };
 }
 
 const client = () => ({}) as PoolClient;

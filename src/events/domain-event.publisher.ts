@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { ChangeRow } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
 import { DomainEventHandlers } from './domain-event-handlers';
 import type { ChangedOrderLine, TradecloudDomainEvent } from './domain-events';
@@ -28,6 +29,7 @@ export class DomainEventPublisher implements OnApplicationBootstrap {
   constructor(
     private readonly queue: JobQueue,
     private readonly handlers: DomainEventHandlers,
+    private readonly database: TradecloudDatabase,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,23 +82,45 @@ export class DomainEventPublisher implements OnApplicationBootstrap {
     this.queue.wake(DOMAIN_EVENTS_QUEUE);
   }
 
+  /**
+   * Runs one delivery. A delivery whose handler id is not in this application is retried like a
+   * failure (during a rolling deployment another instance may still have it); after its last
+   * attempt it is kept, as is a delivery whose handler failed every attempt, in
+   * `dead_event_deliveries` with the reason (`tradecloud status` shows them): never dropped.
+   */
   private async deliver(job: QueueJob<DomainEventDelivery>): Promise<void> {
     const { handlerId, event } = job.data;
+    const final = job.retryCount >= job.retryLimit;
+    const attempt = `attempt ${job.retryCount + 1}/${job.retryLimit + 1}`;
     const handler = this.handlers.get(handlerId);
     if (!handler) {
-      this.logger.warn(`No handler ${handlerId} in this application any more: delivery of ${event.type} ${event.id} dropped`);
-      return;
+      const reason = `No handler with id "${handlerId}" in this application (renamed or removed?)`;
+      if (final) return this.bury(job, reason);
+      this.logger.warn(`${reason}: delivery of ${event.type} ${event.id} will be retried (${attempt})`);
+      throw new Error(reason);
     }
     try {
       await handler.invoke(event);
     } catch (error) {
-      const final = job.retryCount >= job.retryLimit;
-      this.logger.warn(
-        `${handlerId} failed on ${event.type} ${event.id} (attempt ${job.retryCount + 1}/${job.retryLimit + 1}` +
-          `${final ? ', giving up' : ', will retry'}): ${(error as Error)?.message ?? error}`,
-      );
+      const message = (error as Error)?.message ?? String(error);
+      this.logger.warn(`${handlerId} failed on ${event.type} ${event.id} (${attempt}${final ? ', giving up' : ', will retry'}): ${message}`);
+      if (final) return this.bury(job, `The handler failed on every attempt; last error: ${message}`);
       throw error;
     }
+  }
+
+  /** Keeps a delivery that will not be retried, and completes its job, in one transaction. */
+  private async bury(job: QueueJob<DomainEventDelivery>, reason: string): Promise<void> {
+    const { handlerId, event } = job.data;
+    await this.database.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO ${this.database.table('dead_event_deliveries')} (handler_id, event_type, event_id, event, attempts, reason)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [handlerId, event.type, event.id, JSON.stringify(event), job.retryCount + 1, reason],
+      );
+      await job.completeWithin(client);
+    });
+    this.logger.error(`Delivery of ${event.type} ${event.id} to ${handlerId} is dead (kept in dead_event_deliveries): ${reason}`);
   }
 }
 

@@ -1,8 +1,8 @@
-import { BadRequestException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
-import { readJsonBody, UnusableBodyError } from './request-body';
+import { ExactBodyUnavailableError, readJsonBody, UnusableBodyError } from './request-body';
 import { formatProblem, isXmlContentType, readTxmlBody } from './txml/txml-request-body';
 import { txmlShapeOf } from './txml/txml-schema';
 import { validateBody } from './validation-messages';
@@ -33,6 +33,8 @@ export interface JsonWebhookSpec<T extends object> {
  */
 @Injectable()
 export class JsonWebhookReceiver {
+  private readonly logger = new Logger('TradecloudWebhook');
+
   constructor(
     private readonly intake: WebhookIntake,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
@@ -51,6 +53,7 @@ export class JsonWebhookReceiver {
         ({ text, json } = await readJsonBody(request, this.options.webhooks.bodyLimitBytes));
       }
     } catch (error) {
+      if (error instanceof ExactBodyUnavailableError) this.logger.error(`${endpoint}: ${ExactBodyUnavailableError.explanation}`);
       if (!(error instanceof UnusableBodyError)) throw error;
       const problem = formatProblem(error.problem, error.rawText, !!spec.txml);
       const eventId = await this.intake.reject({ endpoint, rawText: error.rawText, isJson: false, eventName: null, problems: [problem] });

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
+import { HttpException, HttpStatus, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 
 /** A request body that is not usable JSON; the raw text is kept so the request can be recorded as rejected. */
@@ -11,6 +11,27 @@ export class UnusableBodyError extends HttpException {
   }
 }
 
+/**
+ * The host application's JSON body parser consumed the body and kept no raw bytes: the exact
+ * text (numbers such as `12345678901234.56789` or `0.10`, the dedupe hash) cannot be had, and a
+ * body rebuilt from the parsed object would silently differ. Answered 503, so Tradecloud
+ * delivers again once the host is configured with `rawBody: true` or `bodyParser: false`.
+ */
+export class ExactBodyUnavailableError extends ServiceUnavailableException {
+  static readonly explanation =
+    "The host application's JSON body parser consumed the webhook body without keeping the raw bytes, so its exact " +
+    'numbers cannot be stored: create the Nest application with NestFactory.create(AppModule, { rawBody: true }) ' +
+    '(or { bodyParser: false }). Answering 503 so Tradecloud delivers again.';
+
+  constructor() {
+    super({
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      error: 'Service Unavailable',
+      message: 'The receiver cannot read the exact body (host configuration); please deliver again later.',
+    });
+  }
+}
+
 export interface ReceivedBody {
   text: string;
   json: unknown;
@@ -20,20 +41,17 @@ export interface ReceivedBody {
  * Reads a webhook body after authentication: the standalone service registers no body parser,
  * so nothing has been buffered before the credentials were checked. A declared length above
  * the limit is refused before reading anything; a stream that grows past it is cut off.
- * When a host application's own body parser already consumed the stream, its result is used.
+ * When a host application's own body parser already consumed the stream, the raw bytes it kept
+ * (Nest's `rawBody: true`) are used; a parsed object alone is never turned back into text
+ * ({@link ExactBodyUnavailableError}).
  */
-export async function readJsonBody(request: IncomingMessage & { body?: unknown }, limitBytes: number): Promise<ReceivedBody> {
+export async function readJsonBody(request: IncomingMessage & { body?: unknown; rawBody?: unknown }, limitBytes: number): Promise<ReceivedBody> {
   const contentType = String(request.headers['content-type'] ?? '');
-  const alreadyParsed = request.body !== undefined && request.readableEnded;
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-
-  const bytes = alreadyParsed ? bodyFromHostParser(request.body) : await readStream(request, limitBytes);
-  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const { text, utf8 } = await readBodyBytes(request, limitBytes);
   if (!/^application\/([a-z0-9.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new UnusableBodyError(`Content-Type must be application/json, got "${contentType || 'none'}"`, text);
   }
-  if (typeof bytes !== 'string' && !isUtf8(bytes)) throw new UnusableBodyError('The body is not valid UTF-8 (JSON must be UTF-8)', text);
+  if (!utf8) throw new UnusableBodyError('The body is not valid UTF-8 (JSON must be UTF-8)', text);
   if (!text.trim()) throw new UnusableBodyError('The body is empty; a JSON object is expected', text);
   let json: unknown;
   try {
@@ -85,11 +103,12 @@ export function unstorableContent(json: unknown): string | undefined {
  * limit, a host parser's result used when the stream is already consumed), and whether they are
  * UTF-8. For readers of other formats (tXML, `txml/txml-request-body.ts`).
  */
-export async function readBodyBytes(request: IncomingMessage & { body?: unknown }, limitBytes: number): Promise<{ text: string; utf8: boolean }> {
+export async function readBodyBytes(request: IncomingMessage & { body?: unknown; rawBody?: unknown }, limitBytes: number): Promise<{ text: string; utf8: boolean }> {
   const alreadyParsed = request.body !== undefined && request.readableEnded;
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-  const bytes = alreadyParsed ? bodyFromHostParser(request.body) : await readStream(request, limitBytes);
+  const bytes = alreadyParsed ? bodyFromHostParser(request) : await readStream(request, limitBytes);
+  if (bytes.length > limitBytes) throw tooLarge(limitBytes);
   if (typeof bytes === 'string') return { text: bytes, utf8: true };
   return { text: bytes.toString('utf8'), utf8: isUtf8(bytes) };
 }
@@ -103,10 +122,12 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
-function bodyFromHostParser(body: unknown): Buffer | string {
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === 'string') return body;
-  return JSON.stringify(body);
+/** The exact body a host's parser kept: Nest's `req.rawBody`, or a raw/text parser's result. */
+function bodyFromHostParser(request: { body?: unknown; rawBody?: unknown }): Buffer | string {
+  if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
+  if (Buffer.isBuffer(request.body)) return request.body;
+  if (typeof request.body === 'string') return request.body;
+  throw new ExactBodyUnavailableError();
 }
 
 function readStream(request: IncomingMessage, limitBytes: number): Promise<Buffer> {

@@ -8,11 +8,17 @@ describe('resolveTradecloudOptions', () => {
       url: 'postgres://localhost/x',
       dataSource: undefined,
       schema: 'tradecloud',
+      queueSchema: 'tradecloud_queue',
       migrationsRun: true,
       poolSize: 10,
       connectAttempts: 30,
       connectRetryDelayMs: 2000,
     });
+  });
+
+  it('keeps the queue beside the schema by default, or where it is told', () => {
+    expect(resolveTradecloudOptions({ database: { url: 'postgres://localhost/x', schema: 'erp' } }).database.queueSchema).toBe('erp_queue');
+    expect(resolveTradecloudOptions({ database: { url: 'postgres://localhost/x', queueSchema: 'jobs' } }).database.queueSchema).toBe('jobs');
   });
 
   it.each([
@@ -24,6 +30,8 @@ describe('resolveTradecloudOptions', () => {
     ],
     [{ database: { url: 'http://localhost/x' } }, /"database.url" must be a postgres:\/\//],
     [{ database: { url: 'postgres://localhost/x', schema: 'Drop Table' } }, /"database.schema" must be a lower-case Postgres identifier/],
+    [{ database: { url: 'postgres://localhost/x', queueSchema: 'Queue' } }, /"database.queueSchema" must be a lower-case Postgres identifier/],
+    [{ database: { url: 'postgres://localhost/x', schema: 'tc', queueSchema: 'tc' } }, /"database.queueSchema" must differ from "database.schema"/],
     [{ database: { url: 'postgres://localhost/x', poolSize: 0 } }, /"database.poolSize" must be a positive integer, got 0/],
   ])('fails fast on %o', (options, message) => {
     expect(() => resolveTradecloudOptions(options as never)).toThrowError(TradecloudConfigurationError);

@@ -20,6 +20,8 @@ export interface ResolvedTradecloudOptions {
     url?: string;
     dataSource?: DataSource;
     schema: string;
+    /** The job queue's schema (pg-boss). */
+    queueSchema: string;
     migrationsRun: boolean;
     poolSize: number;
     connectAttempts: number;
@@ -58,6 +60,12 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   if (!SCHEMA_NAME_PATTERN.test(schema)) {
     problems.push(`"database.schema" must be a lower-case Postgres identifier (letters, digits, _), got "${schema}"`);
   }
+  const queueSchema = database.queueSchema ?? `${schema}_queue`;
+  if (!SCHEMA_NAME_PATTERN.test(queueSchema)) {
+    problems.push(`"database.queueSchema" must be a lower-case Postgres identifier (letters, digits, _), got "${queueSchema}"`);
+  } else if (queueSchema === schema) {
+    problems.push(`"database.queueSchema" must differ from "database.schema" ("${schema}"): the queue's tables are kept apart`);
+  }
   const poolSize = positiveInteger(database.poolSize, 10, 'database.poolSize', problems);
   const connectAttempts = positiveInteger(database.connectAttempts, 30, 'database.connectAttempts', problems);
   const connectRetryDelayMs = positiveInteger(database.connectRetryDelayMs, 2000, 'database.connectRetryDelayMs', problems);
@@ -77,6 +85,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
       url: database.url,
       dataSource: database.dataSource,
       schema,
+      queueSchema,
       migrationsRun: database.migrationsRun ?? true,
       poolSize,
       connectAttempts,

@@ -36,7 +36,8 @@ function byQueueOrder(a: PgBoss.JobWithMetadata<object>, b: PgBoss.JobWithMetada
 const MAX_FETCH_BATCH = 8;
 
 /**
- * The durable job queue: pg-boss, in the module's own schema, on the module's own pool. Jobs
+ * The durable job queue: pg-boss, in its own schema (`database.queueSchema`, default
+ * `<schema>_queue`, so that the receiver's schema holds only its own tables), on the module's pool. Jobs
  * are sent inside the transaction that stores what they refer to, so an event is never stored
  * without its job nor a job sent for an event that was rolled back.
  */
@@ -59,7 +60,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
     const pool = this.database.pool;
     const boss = new PgBoss({
       db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
-      schema: this.database.schema,
+      schema: this.database.queueSchema,
       schedule: false,
       supervise: true,
       // Maintenance hands out again jobs whose worker is gone; see queue.jobTimeoutSeconds.
@@ -74,7 +75,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
       const message = (error as Error).message;
       if (/not installed|requires migrations/.test(message)) {
         throw new Error(
-          `The job queue tables in schema "${this.database.schema}" are missing or out of date (${message}): ` +
+          `The job queue tables in schema "${this.database.queueSchema}" are missing or out of date (${message}): ` +
             'run the migrations (npm run migration:run), or let the receiver run them (DATABASE_MIGRATIONS_RUN=true).',
         );
       }
@@ -212,7 +213,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
   private async release(name: string, jobIds: string[]): Promise<void> {
     await this.database
       .query(
-        `UPDATE ${this.database.table('job')} SET state = 'created', started_on = NULL, start_after = now()
+        `UPDATE ${this.database.queueTable('job')} SET state = 'created', started_on = NULL, start_after = now()
           WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
         [name, jobIds],
       )

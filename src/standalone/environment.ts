@@ -17,6 +17,8 @@ export interface StandaloneEnvironment {
   /** Unset: an embedded PostgreSQL is started with its data in `<dataDir>/postgres`. */
   databaseUrl?: string;
   databaseSchema: string;
+  /** The job queue's schema; unset: `<databaseSchema>_queue`. */
+  databaseQueueSchema?: string;
   databaseMigrationsRun: boolean;
   databasePoolSize: number;
   databaseConnectAttempts: number;
@@ -76,6 +78,9 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
       isPostgresUrl(value) ? undefined : 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:password@localhost:5432/db',
     ),
     databaseSchema: read.string('DATABASE_SCHEMA', 'tradecloud', (value) =>
+      SCHEMA_NAME_PATTERN.test(value) ? undefined : 'must be a lower-case Postgres identifier (letters, digits, _)',
+    ),
+    databaseQueueSchema: read.optional('DATABASE_QUEUE_SCHEMA', (value) =>
       SCHEMA_NAME_PATTERN.test(value) ? undefined : 'must be a lower-case Postgres identifier (letters, digits, _)',
     ),
     databaseMigrationsRun: read.boolean('DATABASE_MIGRATIONS_RUN', true),

@@ -49,6 +49,7 @@ export class StandaloneAppModule {
           database: {
             url: databaseUrl,
             schema: environment.databaseSchema,
+            queueSchema: environment.databaseQueueSchema,
             migrationsRun: environment.databaseMigrationsRun,
             poolSize: environment.databasePoolSize,
             connectAttempts: environment.databaseConnectAttempts,

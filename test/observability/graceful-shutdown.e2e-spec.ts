@@ -69,7 +69,7 @@ describe('graceful shutdown', () => {
     // Every 2xx answer was committed before it was sent; running jobs were let finish.
     const stored = await sql.query(`SELECT count(*)::int AS n FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[])`, [accepted]);
     expect(stored.rows[0].n).toBe(new Set(accepted).size);
-    const active = await sql.query(`SELECT count(*)::int AS n FROM tradecloud.job WHERE state = 'active'`);
+    const active = await sql.query(`SELECT count(*)::int AS n FROM tradecloud_queue.job WHERE state = 'active'`);
     expect(active.rows[0].n).toBe(0);
 
     second = await startStandaloneProcess(env());

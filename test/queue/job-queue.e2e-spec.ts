@@ -33,7 +33,7 @@ describe('job queue workers', () => {
     }
   }
   const states = async (name: string) =>
-    (await receiver.sql.query(`SELECT state, count(*)::int AS n FROM tradecloud.job WHERE name = $1 GROUP BY state ORDER BY state`, [name])).rows;
+    (await receiver.sql.query(`SELECT state, count(*)::int AS n FROM tradecloud_queue.job WHERE name = $1 GROUP BY state ORDER BY state`, [name])).rows;
 
   it('runs a backlog of 200 jobs exactly once each, taking several per fetch', async () => {
     const name = 'test-backlog';
@@ -49,7 +49,7 @@ describe('job queue workers', () => {
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
     expect(await states(name)).toEqual([{ state: 'completed', n: 200 }]);
     // Jobs taken by one fetch share its transaction's start time: far fewer fetches than jobs.
-    const fetches = (await receiver.sql.query(`SELECT count(DISTINCT started_on)::int AS n FROM tradecloud.job WHERE name = $1`, [name])).rows[0].n;
+    const fetches = (await receiver.sql.query(`SELECT count(DISTINCT started_on)::int AS n FROM tradecloud_queue.job WHERE name = $1`, [name])).rows[0].n;
     expect(fetches).toBeLessThanOrEqual(60);
   });
 
@@ -77,7 +77,7 @@ describe('job queue workers', () => {
     ]);
     expect(seen.filter((call) => call.key === 'commits')).toEqual([{ key: 'commits', retryCount: 0 }]);
     expect(seen.filter((call) => call.key === 'rolls-back-once').map((call) => call.retryCount)).toEqual([0, 1]);
-    const jobs = (await receiver.sql.query(`SELECT data->>'key' AS key, retry_count FROM tradecloud.job WHERE name = $1 ORDER BY 1`, [name])).rows;
+    const jobs = (await receiver.sql.query(`SELECT data->>'key' AS key, retry_count FROM tradecloud_queue.job WHERE name = $1 ORDER BY 1`, [name])).rows;
     expect(jobs).toEqual([
       { key: 'commits', retry_count: 0 },
       { key: 'rolls-back-once', retry_count: 1 },

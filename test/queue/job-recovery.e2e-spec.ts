@@ -66,7 +66,7 @@ describe('job queue recovery after losing the database', () => {
   }
 
   async function jobState(key: string): Promise<{ state: string; retry_count: number }> {
-    const { rows } = await receiver.sql.query(`SELECT state, retry_count FROM tradecloud.job WHERE name = $1 AND data->>'key' = $2`, [QUEUE, key]);
+    const { rows } = await receiver.sql.query(`SELECT state, retry_count FROM tradecloud_queue.job WHERE name = $1 AND data->>'key' = $2`, [QUEUE, key]);
     expect(rows).toHaveLength(1);
     return rows[0];
   }
@@ -130,7 +130,7 @@ describe('job queue recovery after losing the database', () => {
     }
     const waitedMs = started.get(1)! - started.get(0)!;
     expect(waitedMs).toBeGreaterThanOrEqual(timeoutSeconds * 1000);
-    const { rows } = await receiver.sql.query(`SELECT state FROM tradecloud.job WHERE name = $1`, [shortQueue]);
+    const { rows } = await receiver.sql.query(`SELECT state FROM tradecloud_queue.job WHERE name = $1`, [shortQueue]);
     hung.forEach((resolve) => resolve());
     expect(rows.map((row) => row.state)).toEqual(expect.arrayContaining(['completed']));
   });

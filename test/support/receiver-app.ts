@@ -1,4 +1,4 @@
-import { INestApplication, Type } from '@nestjs/common';
+import { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Pool } from 'pg';
 import { TradecloudModule, TradecloudModuleOptions } from '../../src';
@@ -30,6 +30,8 @@ export interface ReceiverAppOptions {
   schema?: string;
   options?: Partial<TradecloudModuleOptions>;
   extras?: Partial<TradecloudModuleExtras>;
+  /** Options of the Nest application (default `{ bodyParser: false }`), e.g. `{ bodyParser: true, rawBody: true }` for a host keeping its JSON parser. */
+  appOptions?: NestApplicationOptions;
   /** Runs after the app is created and before it listens (e.g. to mount OpenAPI). */
   beforeListen?: (app: INestApplication) => void;
   /** Providers of the host application (e.g. domain event handlers). */
@@ -61,7 +63,11 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
   });
   for (const override of setup.overrides ?? []) builder.overrideProvider(override.provide).useValue(override.useValue);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: process.env.TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn'] });
+  const app = moduleRef.createNestApplication({
+    bodyParser: false,
+    logger: process.env.TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn'],
+    ...setup.appOptions,
+  });
   setup.beforeListen?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };

@@ -16,6 +16,8 @@ export interface StatusReport {
   storage: StorageStatus;
   /** Per kind: last reconciliation pass and cursor. */
   reconcile: ReconcileStatus[];
+  /** Domain-event deliveries kept in `dead_event_deliveries` (handler gone, or failed every attempt). */
+  deadDeliveries: { count: number; latest: Array<{ id: string; handlerId: string; eventType: string; eventId: string; attempts: number; diedAt: string; reason: string }> };
 }
 
 /** `tradecloud status`: what an operator checks first. Every number is read from the database, so it covers all instances. */
@@ -48,6 +50,15 @@ export async function statusCommand(db: CliDatabase, io: CliIo, options: { json:
   io.out(`\nDocuments: ${documents.length ? documents.join(', ') : 'none'}`);
   io.out(`\n${formatReconcileStatus(report.reconcile)}`);
   printStorageStatus((line) => io.out(line), report.storage);
+  if (report.deadDeliveries.count) {
+    io.out(`\nDead domain-event deliveries: ${report.deadDeliveries.count} (table dead_event_deliveries)`);
+    io.out(
+      formatTable(
+        ['ID', 'HANDLER', 'EVENT', 'ATTEMPTS', 'DIED', 'REASON'],
+        report.deadDeliveries.latest.map((row) => [row.id, row.handlerId, `${row.eventType} ${row.eventId}`, row.attempts, formatTime(row.diedAt), row.reason]),
+      ),
+    );
+  }
   return 0;
 }
 
@@ -76,17 +87,23 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     `SELECT id::text, endpoint AS kind, event_name, entity_id, attempts, received_at, last_error
        FROM ${events} WHERE status = 'dead' ORDER BY received_at DESC, id DESC LIMIT 10`,
   );
-  const queues = (await db.hasTable('job'))
+  const queues = (await db.hasTable('job', db.target.queueSchema))
     ? await db.query<{ queue: string; waiting: number; active: number; oldest: number | null }>(
         `SELECT name AS queue, count(*) FILTER (WHERE state IN ('created', 'retry'))::int AS waiting,
                 count(*) FILTER (WHERE state = 'active')::int AS active,
                 extract(epoch FROM now() - min(created_on) FILTER (WHERE state IN ('created', 'retry')))::float8 AS oldest
-           FROM ${db.table('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name ORDER BY name`,
+           FROM ${db.queueTable('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name ORDER BY name`,
       )
     : [];
   const documentRows = await db.query<{ status: string; count: number }>(
     `SELECT content_status AS status, count(*)::int AS count FROM ${db.table('documents')} GROUP BY content_status ORDER BY content_status`,
   );
+  const deadDeliveries = (await db.hasTable('dead_event_deliveries'))
+    ? await db.query<{ id: string; handler_id: string; event_type: string; event_id: string; attempts: number; died_at: Date; reason: string; total: number }>(
+        `SELECT id::text, handler_id, event_type, event_id, attempts, died_at, reason, count(*) OVER ()::int AS total
+           FROM ${db.table('dead_event_deliveries')} ORDER BY died_at DESC, id DESC LIMIT 10`,
+      )
+    : [];
   return {
     database: { source: db.target.source, schema: db.target.schema },
     events: { byStatus, byKind, total: byKind.reduce((sum, row) => sum + row.count, 0) },
@@ -110,5 +127,17 @@ export async function readStatus(db: CliDatabase): Promise<StatusReport> {
     documents: Object.fromEntries(documentRows.map((row) => [row.status, row.count])),
     storage: await readStorageStatus(db),
     reconcile: await readReconcileStatus(db),
+    deadDeliveries: {
+      count: deadDeliveries[0]?.total ?? 0,
+      latest: deadDeliveries.map((row) => ({
+        id: row.id,
+        handlerId: row.handler_id,
+        eventType: row.event_type,
+        eventId: row.event_id,
+        attempts: row.attempts,
+        diedAt: row.died_at.toISOString(),
+        reason: row.reason,
+      })),
+    },
   };
 }

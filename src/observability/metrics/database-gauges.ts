@@ -107,7 +107,7 @@ export class DatabaseGauges {
     const jobs = await database.query<{ queue: string; state: string; count: number; oldest_seconds: number | null }>(
       `SELECT name AS queue, state::text AS state, count(*)::int AS count,
               extract(epoch FROM now() - min(created_on))::float8 AS oldest_seconds
-         FROM ${database.table('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name, state`,
+         FROM ${database.queueTable('job')} WHERE state IN ('created', 'retry', 'active') GROUP BY name, state`,
     );
     if (this.sizeColumn !== true) this.sizeColumn = await hasColumn(database, 'documents', 'size_bytes');
     const documents = await database.query<{ status: string; count: number; bytes: string | null }>(

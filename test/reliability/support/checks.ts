@@ -176,7 +176,7 @@ export async function parkedEvents(sql: Pool, schema: string): Promise<number> {
   const { rows } = await sql.query(
     `SELECT count(*)::int AS n FROM ${s}.webhook_events e
       WHERE e.status IN ('pending', 'failed')
-        AND EXISTS (SELECT 1 FROM ${s}.job j WHERE j.name = 'tradecloud-process-event' AND j.state = 'active' AND j.data->>'eventId' = e.id::text)`,
+        AND EXISTS (SELECT 1 FROM ${q(`${schema}_queue`)}.job j WHERE j.name = 'tradecloud-process-event' AND j.state = 'active' AND j.data->>'eventId' = e.id::text)`,
   );
   return rows[0].n;
 }
