@@ -4,6 +4,7 @@ import { CreateJobQueue1764300002000 } from '../../migrations/1764300002000-Crea
 import { CreateShipments1764300003000 } from '../../migrations/1764300003000-CreateShipments';
 import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
 import { CreateViews1764300005000 } from '../../migrations/1764300005000-CreateViews';
+import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateShipments1764300003000,
   CreateDocumentContents1764300004000,
   CreateViews1764300005000,
+  SqlModel1765000021000,
 ];

@@ -18,6 +18,11 @@ export interface IncomingEvent {
   rawText: string;
   /** Overrides the default idempotency key (messageId, else a hash of the body). */
   dedupeKey?: string;
+  /** Kept in columns so failed and dead events can be found by the number a user knows. */
+  purchaseOrderNumber?: string | null;
+  shipmentNumber?: string | null;
+  /** `meta.source.companyId`. */
+  actingCompanyId?: string | null;
 }
 
 export interface RejectedRequest {
@@ -51,11 +56,23 @@ export class WebhookIntake {
     const table = this.database.table('webhook_events');
     const result = await this.database.transaction(async (client) => {
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body,
+                               purchase_order_number, shipment_number, acting_company_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id`,
-        [event.endpoint, event.payloadKind, event.eventName, event.entityId, event.messageId, dedupeKey, event.rawText],
+        [
+          event.endpoint,
+          event.payloadKind,
+          event.eventName,
+          event.entityId,
+          event.messageId,
+          dedupeKey,
+          event.rawText,
+          event.purchaseOrderNumber ?? null,
+          event.shipmentNumber ?? null,
+          event.actingCompanyId ?? null,
+        ],
       );
       if (inserted.rows[0]) {
         const eventId = String(inserted.rows[0].id);

@@ -49,7 +49,8 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
     // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
     await checkShape(OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, 'deliverySchedule');
-    return async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context));
+    const fetched = { body: stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
+    return async (client) => ({ ...summarize(await this.orders.applySnapshot(client, snapshot, context)), fetched });
   }
 }
 
@@ -74,6 +75,7 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
     const shipment = await this.api.getShipment(String(event.body.shipmentId));
     await checkShape(ShipmentDto, shipment, 'shipment');
     const snapshot = this.mapper.map(shipment as Record<string, unknown>);
-    return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
+    const fetched = { body: stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
+    return async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched });
   }
 }
