@@ -378,7 +378,7 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE FUNCTION ${s}.order_as_at(p_purchase_order_number text, p_at timestamptz)
       RETURNS TABLE (order_id uuid, purchase_order_number text, order_last_updated_at timestamptz,
-                     order_process_status text, line_id uuid, position text, process_status text,
+                     order_process_status text, line_id uuid, line_position text, process_status text,
                      net_price numeric, currency text, quantity numeric, first_delivery_date date,
                      line_last_updated_at timestamptz, event_id bigint, line jsonb)
       LANGUAGE sql STABLE AS $$
