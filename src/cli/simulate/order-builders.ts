@@ -141,6 +141,11 @@ function orderHeader(options: OrderBuildOptions, resolved: Resolved): Record<str
   };
 }
 
+/** The company whose action caused the event (`meta.source.companyId`): the buyer for `…ByBuyer` events, else the supplier. */
+function actingCompany(eventName: string, resolved: Resolved): string {
+  return /ByBuyer$/.test(eventName) ? resolved.buyerCompanyId : resolved.supplierCompanyId;
+}
+
 /** The order-level status and overdue flag, aggregated from its lines as Tradecloud does. */
 function aggregate(header: Record<string, unknown>, lines: Array<Record<string, any>>): Record<string, unknown> {
   const statuses = lines.map((line) => line.status?.processStatus as string).filter(Boolean);
@@ -180,7 +185,7 @@ export function buildOrderEvent(options: OrderEventBuildOptions = {}): { eventNa
     orderEvent: {
       orderId: resolved.orderId,
       ...aggregate(orderHeader(options, resolved), lines),
-      meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, resolved.supplierCompanyId, options.messageId),
+      meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, actingCompany(eventName, resolved), options.messageId),
       lastUpdatedAt: resolved.lastUpdatedAt,
       lines,
     },
@@ -224,7 +229,7 @@ export function buildSingleDeliveryOrderEvent(
       orderId: resolved.orderId,
       ...header,
       portalUrl: `https://portal.accp.tradecloud1.com/order/${resolved.orderId}`,
-      meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, resolved.supplierCompanyId, options.messageId),
+      meta: messageMeta([resolved.orderId, eventName, resolved.lastUpdatedAt, resolved.seed], resolved.lastUpdatedAt, actingCompany(eventName, resolved), options.messageId),
       lastUpdatedAt: resolved.lastUpdatedAt,
       lines,
     },
