@@ -26,6 +26,8 @@ export interface BenchProfile {
   documents: { count: number; sizeBytes: number; timeoutS: number; noProgressS: number };
   /** The profiled pass (CPU profile + SQL round trips); 0 skips it. */
   profile: { drainEvents: number; ingestS: number };
+  /** README SQL cookbook queries on `orders` generated orders (3 lines, 24 delivery rows each), each timed `runs` times. */
+  sqlCookbook: { orders: number; runs: number };
 }
 
 const FULL: BenchProfile = {
@@ -38,6 +40,7 @@ const FULL: BenchProfile = {
   largeOrder: { lines: 5_000, scheduleEntries: 3, timeoutS: 120 },
   documents: { count: 200, sizeBytes: 1024 * 1024, timeoutS: 180, noProgressS: 20 },
   profile: { drainEvents: 4_000, ingestS: 10 },
+  sqlCookbook: { orders: 50_000, runs: 5 },
 };
 
 const QUICK: BenchProfile = {
@@ -50,6 +53,7 @@ const QUICK: BenchProfile = {
   largeOrder: { lines: 1_000, scheduleEntries: 3, timeoutS: 20 },
   documents: { count: 20, sizeBytes: 1024 * 1024, timeoutS: 20, noProgressS: 8 },
   profile: { drainEvents: 200, ingestS: 2 },
+  sqlCookbook: { orders: 5_000, runs: 3 },
 };
 
 const SMOKE: BenchProfile = {
@@ -62,6 +66,7 @@ const SMOKE: BenchProfile = {
   largeOrder: { lines: 100, scheduleEntries: 3, timeoutS: 15 },
   documents: { count: 0, sizeBytes: 0, timeoutS: 0, noProgressS: 0 },
   profile: { drainEvents: 0, ingestS: 0 },
+  sqlCookbook: { orders: 500, runs: 1 },
 };
 
 export function benchProfile(mode: BenchMode): BenchProfile {
@@ -78,7 +83,7 @@ export interface BenchArgs {
   renderOnly: boolean;
 }
 
-export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile'] as const;
+export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'sql-cookbook'] as const;
 
 /** `--quick`, `--smoke`, `--out FILE`, `--only a,b`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
 export function parseArgs(argv: string[]): BenchArgs {

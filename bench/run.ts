@@ -14,6 +14,7 @@ import { runLag } from './scenarios/lag';
 import { runLargeOrder } from './scenarios/large-order';
 import { runProcessing } from './scenarios/processing';
 import { profileMarkdown, runProfile } from './scenarios/profile';
+import { runSqlCookbook } from './scenarios/sql-cookbook';
 import { warmUp } from './warmup';
 
 export interface RunOptions {
@@ -133,6 +134,11 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
         figures.documents = result.figures;
       });
     }
+    await attempt('sql-cookbook', async () => {
+      const result = await runSqlCookbook(ctx);
+      scenarios.push(result.report);
+      figures.sqlCookbook = result.figures;
+    });
     if (profile.profile.drainEvents > 0) {
       await attempt('profile', async () => {
         profileLines = profileMarkdown(await runProfile(ctx));

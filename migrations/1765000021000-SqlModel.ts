@@ -109,6 +109,16 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX shipments_eta_start_idx ON ${s}.shipments (eta_start)`);
     // "Unconfirmed lines N days after issue": orders issued before a date.
     await queryRunner.query(`CREATE INDEX orders_issued_at_idx ON ${s}.orders (issued_at)`);
+    // "Received against scheduled": lines with a receipt in the last days.
+    await queryRunner.query(`CREATE INDEX delivery_history_date_idx ON ${s}.delivery_history (date)`);
+    // "Open order value per supplier and currency" reads every open delivery and its line's price:
+    // these two let it do so from the indexes alone, without reading the wide rows (jsonb).
+    await queryRunner.query(`
+      CREATE INDEX delivery_lines_open_current_idx ON ${s}.delivery_lines (order_id, line_id) INCLUDE (quantity, date)
+        WHERE schedule = 'current' AND status IS DISTINCT FROM 'Delivered'`);
+    await queryRunner.query(`
+      CREATE INDEX order_lines_price_idx ON ${s}.order_lines (order_id, line_id)
+        INCLUDE (process_status, net_price, currency, price_unit_quantity)`);
 
     await this.createViews(queryRunner, s);
   }
@@ -345,31 +355,26 @@ export class SqlModel1765000021000 implements MigrationInterface {
     // One row per delivery entry of every line, the four schedules side by side. Entries are
     // matched by their delivery position, by their place in the schedule where a schedule has
     // none (single delivery, a supplier split). "current_date" would be the SQL keyword, so the
-    // current schedule's date is current_delivery_date. Per line (LATERAL), so a filter on the
-    // order or the line is applied before any schedule is read.
+    // current schedule's date is current_delivery_date. Every column that is not an aggregate is
+    // a grouping column, so a filter on the order, supplier or line is applied before grouping.
     await queryRunner.query(`
       CREATE VIEW ${s}.delivery_schedule_comparison AS
-      SELECT o.order_id, l.line_id, o.purchase_order_number, l.position, d.delivery_position,
-             d.requested_date, d.requested_quantity, d.confirmed_date, d.confirmed_quantity,
-             d.proposed_date, d.proposed_quantity, d.current_delivery_date, d.current_quantity,
-             d.current_delivery_date - d.requested_date AS days_late,
+      SELECT o.order_id, l.line_id, o.purchase_order_number, l.position, min(d.position) AS delivery_position,
+             min(d.date)     FILTER (WHERE d.schedule = 'requested')             AS requested_date,
+             sum(d.quantity) FILTER (WHERE d.schedule = 'requested')             AS requested_quantity,
+             min(d.date)     FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_date,
+             sum(d.quantity) FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_quantity,
+             min(d.date)     FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_date,
+             sum(d.quantity) FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_quantity,
+             min(d.date)     FILTER (WHERE d.schedule = 'current')               AS current_delivery_date,
+             sum(d.quantity) FILTER (WHERE d.schedule = 'current')               AS current_quantity,
+             min(d.date) FILTER (WHERE d.schedule = 'current') - min(d.date) FILTER (WHERE d.schedule = 'requested') AS days_late,
              o.supplier_company_id, l.process_status, l.item_number
         FROM ${s}.orders o
         JOIN ${s}.order_lines l ON l.order_id = o.order_id
-       CROSS JOIN LATERAL (
-          SELECT min(dl.position) AS delivery_position,
-                 min(dl.date)     FILTER (WHERE dl.schedule = 'requested')             AS requested_date,
-                 sum(dl.quantity) FILTER (WHERE dl.schedule = 'requested')             AS requested_quantity,
-                 min(dl.date)     FILTER (WHERE dl.schedule = 'confirmed')             AS confirmed_date,
-                 sum(dl.quantity) FILTER (WHERE dl.schedule = 'confirmed')             AS confirmed_quantity,
-                 min(dl.date)     FILTER (WHERE dl.schedule = 'current_incl_requests') AS proposed_date,
-                 sum(dl.quantity) FILTER (WHERE dl.schedule = 'current_incl_requests') AS proposed_quantity,
-                 min(dl.date)     FILTER (WHERE dl.schedule = 'current')               AS current_delivery_date,
-                 sum(dl.quantity) FILTER (WHERE dl.schedule = 'current')               AS current_quantity
-            FROM ${s}.delivery_lines dl
-           WHERE dl.order_id = l.order_id AND dl.line_id = l.line_id
-           GROUP BY coalesce(dl.position, '#' || dl.seq)
-       ) d`);
+        JOIN ${s}.delivery_lines d ON d.order_id = l.order_id AND d.line_id = l.line_id
+       GROUP BY o.order_id, l.line_id, o.purchase_order_number, l.position, o.supplier_company_id, l.process_status, l.item_number,
+                coalesce(d.position, '#' || d.seq)`);
 
     // A purchase order as it was at a time: per line the newest version with lastUpdatedAt at or
     // before that time, among the stored event bodies (POST events' own lines, the whole order
@@ -433,6 +438,8 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`DROP VIEW ${s}.open_delivery_lines`);
     await queryRunner.query(`DROP VIEW ${s}.order_lines_current`);
     await new CreateViews1764300005000().up(queryRunner);
+    await queryRunner.query(`DROP INDEX ${s}.order_lines_price_idx`);
+    await queryRunner.query(`DROP INDEX ${s}.delivery_lines_open_current_idx`);
     await queryRunner.query(`DROP INDEX ${s}.orders_issued_at_idx`);
     await queryRunner.query(`DROP INDEX ${s}.shipments_eta_start_idx`);
     await queryRunner.query(`DROP INDEX ${s}.webhook_events_purchase_order_number_idx`);
