@@ -55,7 +55,8 @@ export class SqlModel1765000021000 implements MigrationInterface {
         ADD COLUMN cancelled                    boolean,
         ADD COLUMN no_delivery_expected         boolean,
         ADD COLUMN delivery_overdue             boolean,
-        ADD COLUMN proposal_reason              text`);
+        ADD COLUMN proposal_reason              text,
+        ADD COLUMN open_quantity                numeric`);
     await queryRunner.query(`
       CREATE TABLE ${s}.delivery_history (
         order_id uuid    NOT NULL,
@@ -111,14 +112,12 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX orders_issued_at_idx ON ${s}.orders (issued_at)`);
     // "Received against scheduled": lines with a receipt in the last days.
     await queryRunner.query(`CREATE INDEX delivery_history_date_idx ON ${s}.delivery_history (date)`);
-    // "Open order value per supplier and currency" reads every open delivery and its line's price:
-    // these two let it do so from the indexes alone, without reading the wide rows (jsonb).
+    // "Open order value per supplier and currency" reads every open line's open quantity and
+    // price: from this index alone, without reading the wide rows (jsonb).
     await queryRunner.query(`
-      CREATE INDEX delivery_lines_open_current_idx ON ${s}.delivery_lines (order_id, line_id) INCLUDE (quantity, date)
-        WHERE schedule = 'current' AND status IS DISTINCT FROM 'Delivered'`);
-    await queryRunner.query(`
-      CREATE INDEX order_lines_price_idx ON ${s}.order_lines (order_id, line_id)
-        INCLUDE (process_status, net_price, currency, price_unit_quantity)`);
+      CREATE INDEX order_lines_open_value_idx ON ${s}.order_lines (order_id)
+        INCLUDE (currency, net_price, price_unit_quantity, open_quantity)
+        WHERE open_quantity > 0 AND process_status NOT IN ('Cancelled', 'Completed', 'Rejected')`);
 
     await this.createViews(queryRunner, s);
   }
@@ -227,6 +226,15 @@ export class SqlModel1765000021000 implements MigrationInterface {
        WHERE jsonb_typeof(l.line -> 'statusLine') = 'object'
           ON CONFLICT (order_id, line_id, schedule, seq) DO NOTHING`);
 
+    // The open quantity of every line: its current entries not delivered (single-delivery lines included).
+    await queryRunner.query(`
+      UPDATE ${s}.order_lines l
+         SET open_quantity = d.open_quantity
+        FROM (SELECT order_id, line_id, sum(quantity) AS open_quantity FROM ${s}.delivery_lines
+               WHERE schedule = 'current' AND status IS DISTINCT FROM 'Delivered' AND quantity IS NOT NULL
+               GROUP BY order_id, line_id) d
+       WHERE d.order_id = l.order_id AND d.line_id = l.line_id`);
+
     await queryRunner.query(`
       UPDATE ${s}.shipments
          SET etd                     = pg_temp.tc_date(pg_temp.tc_text(shipment #> '{locations,departure,etdDate}')),
@@ -301,7 +309,7 @@ export class SqlModel1765000021000 implements MigrationInterface {
              l.buyer_net_price, l.confirmed_net_price, l.proposed_net_price, l.gross_price, l.discount_percentage,
              l.price_unit_of_measure, l.purchase_unit_of_measure,
              l.supplier_sales_order_number, l.supplier_sales_order_position, l.proposal_reason,
-             l.delivered, l.shipped, l.completed, l.cancelled, l.no_delivery_expected, l.delivery_overdue
+             l.delivered, l.shipped, l.completed, l.cancelled, l.no_delivery_expected, l.delivery_overdue, l.open_quantity
         FROM ${s}.orders o
         JOIN ${s}.order_lines l ON l.order_id = o.order_id
         LEFT JOIN LATERAL (
@@ -438,8 +446,8 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`DROP VIEW ${s}.open_delivery_lines`);
     await queryRunner.query(`DROP VIEW ${s}.order_lines_current`);
     await new CreateViews1764300005000().up(queryRunner);
-    await queryRunner.query(`DROP INDEX ${s}.order_lines_price_idx`);
-    await queryRunner.query(`DROP INDEX ${s}.delivery_lines_open_current_idx`);
+    await queryRunner.query(`DROP INDEX ${s}.order_lines_open_value_idx`);
+    await queryRunner.query(`DROP INDEX ${s}.delivery_history_date_idx`);
     await queryRunner.query(`DROP INDEX ${s}.orders_issued_at_idx`);
     await queryRunner.query(`DROP INDEX ${s}.shipments_eta_start_idx`);
     await queryRunner.query(`DROP INDEX ${s}.webhook_events_purchase_order_number_idx`);
@@ -457,7 +465,7 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE ${s}.delivery_history`);
     await queryRunner.query(`
       ALTER TABLE ${s}.order_lines
-        DROP COLUMN proposal_reason, DROP COLUMN delivery_overdue, DROP COLUMN no_delivery_expected, DROP COLUMN cancelled,
+        DROP COLUMN open_quantity, DROP COLUMN proposal_reason, DROP COLUMN delivery_overdue, DROP COLUMN no_delivery_expected, DROP COLUMN cancelled,
         DROP COLUMN completed, DROP COLUMN shipped, DROP COLUMN delivered, DROP COLUMN supplier_sales_order_position,
         DROP COLUMN supplier_sales_order_number, DROP COLUMN purchase_unit_of_measure, DROP COLUMN price_unit_of_measure,
         DROP COLUMN discount_percentage, DROP COLUMN gross_price, DROP COLUMN proposed_net_price,

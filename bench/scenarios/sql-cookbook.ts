@@ -96,6 +96,12 @@ export async function generateCookbookData(dataSource: TradecloudDataSource, s: 
                                  (1 + abs(hashtext(l.line_id::text || e)) % 500)::numeric AS quantity) base`,
   );
   await dataSource.query(
+    `UPDATE ${s}.order_lines l SET open_quantity = d.open_quantity
+       FROM (SELECT order_id, line_id, sum(quantity) AS open_quantity FROM ${s}.delivery_lines
+              WHERE schedule = 'current' AND status IS DISTINCT FROM 'Delivered' GROUP BY order_id, line_id) d
+      WHERE d.order_id = l.order_id AND d.line_id = l.line_id`,
+  );
+  await dataSource.query(
     `INSERT INTO ${s}.delivery_history (order_id, line_id, seq, position, date, quantity)
      SELECT d.order_id, d.line_id, r - 1, d.position, current_date - abs(hashtext(d.line_id::text)) % 120 - 7 * (2 - r), d.quantity / 2
        FROM ${s}.delivery_lines d

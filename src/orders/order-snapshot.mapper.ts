@@ -87,6 +87,8 @@ export interface OrderLineRow {
   deliveryOverdue: boolean | null;
   /** `supplierLine.requests.proposal.reason` (the latest proposal, whatever its status). */
   proposalReason: string | null;
+  /** Sum of the current schedule's entries not `Delivered` (what open value is counted on), exact decimal text. */
+  openQuantity: string | null;
   lastUpdatedAt: string;
   /** The line as received, unknown fields included. */
   line: Json;
@@ -175,6 +177,7 @@ export class OrderSnapshotMapper {
     const buyerIndicators = obj(buyerLine.indicators);
     const flag = (value: unknown) => (typeof value === 'boolean' ? value : null);
     return {
+      openQuantity: null,
       lineId: String(line.id),
       position: textValue(buyerLine.position) || null,
       originalPosition: textValue(buyerLine.originalPosition),
@@ -211,7 +214,7 @@ export class OrderSnapshotMapper {
 
   /** Delivery-schedule mode: the line's four schedules, `current` being the one to plan on. */
   private scheduleLine(line: Json): OrderLineRow {
-    return {
+    return withOpenQuantity({
       ...this.baseLine(line, obj(line.prices), obj(line.pricesIncludingRequests)),
       deliveryLines: [
         ...schedule('current', line.deliverySchedule),
@@ -220,7 +223,7 @@ export class OrderSnapshotMapper {
         ...schedule('confirmed', obj(line.confirmedLine).deliverySchedule),
       ],
       deliveryHistory: history(obj(line.buyerLine).deliveryHistory),
-    };
+    });
   }
 
   /**
@@ -239,7 +242,7 @@ export class OrderSnapshotMapper {
     const single = (name: ScheduleName, value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? schedule(name, [value]) : []);
     const confirmed = single('confirmed', confirmedLine.scheduledDelivery);
     const actual = buyerLine.actualDelivery;
-    return {
+    return withOpenQuantity({
       ...this.baseLine(line, obj(statusLine.prices), obj(statusLine.pricesInclRequests)),
       deliveryLines: [
         ...single('current', statusLine.scheduledDelivery),
@@ -250,7 +253,7 @@ export class OrderSnapshotMapper {
       deliveryHistory: Array.isArray(buyerLine.deliveryHistory)
         ? history(buyerLine.deliveryHistory)
         : history(actual && typeof actual === 'object' ? [actual] : []),
-    };
+    });
   }
 }
 
@@ -277,6 +280,37 @@ function schedule(name: ScheduleName, entries: unknown): DeliveryLineRow[] {
       transportMode: textValue(e.transportMode),
     };
   });
+}
+
+/** Sets `openQuantity` from the current schedule (null when no open entry has a quantity). */
+function withOpenQuantity(row: OrderLineRow): OrderLineRow {
+  const open = row.deliveryLines.filter((entry) => entry.schedule === 'current' && entry.status !== 'Delivered' && entry.quantity !== null);
+  return { ...row, openQuantity: open.length ? sumDecimals(open.map((entry) => entry.quantity as string)) : null };
+}
+
+/** Exact sum of decimal texts (no binary floating point): scaled to the longest fraction as bigint. */
+export function sumDecimals(values: string[]): string {
+  const parse = (text: string) => {
+    const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+    if (!match) return null;
+    const [, sign, whole, fraction = '', exponent = '0'] = match;
+    return { sign, digits: whole + fraction, scale: fraction.length - Number(exponent) };
+  };
+  const parsed = values.map(parse);
+  if (parsed.some((value) => value === null)) return String(values.reduce((sum, value) => sum + Number(value), 0));
+  const scale = Math.max(0, ...parsed.map((value) => value!.scale));
+  let total = 0n;
+  for (const value of parsed) {
+    const { sign, digits, scale: own } = value!;
+    const scaled = BigInt(digits) * 10n ** BigInt(scale - own);
+    total += sign === '-' ? -scaled : scaled;
+  }
+  const negative = total < 0n;
+  const text = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  const whole = text.slice(0, text.length - scale);
+  // The scale of the longest fraction, as PostgreSQL's sum(numeric) keeps it.
+  const fraction = scale ? text.slice(text.length - scale) : '';
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 function history(entries: unknown): DeliveryHistoryRow[] {

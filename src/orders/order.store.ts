@@ -239,6 +239,7 @@ export class OrderStore {
       no_delivery_expected: line.noDeliveryExpected,
       delivery_overdue: line.deliveryOverdue,
       proposal_reason: line.proposalReason,
+      open_quantity: line.openQuantity,
       last_updated_at: line.lastUpdatedAt,
       line: line.line,
     }));
@@ -248,12 +249,13 @@ export class OrderStore {
           in_progress_status, logistics_status, net_price, currency, price_unit_quantity, last_updated_at, line, last_event_id,
           buyer_net_price, confirmed_net_price, proposed_net_price, gross_price, discount_percentage, price_unit_of_measure,
           purchase_unit_of_measure, supplier_sales_order_number, supplier_sales_order_position, delivered, shipped, completed,
-          cancelled, no_delivery_expected, delivery_overdue, proposal_reason)
+          cancelled, no_delivery_expected, delivery_overdue, proposal_reason, open_quantity)
        SELECT $1::uuid, x.line_id, x.position, x.original_position, x.line_type, x.item_number, x.description, x.process_status,
               x.in_progress_status, x.logistics_status, x.net_price, x.currency, x.price_unit_quantity, x.last_updated_at, x.line, $3,
               x.buyer_net_price, x.confirmed_net_price, x.proposed_net_price, x.gross_price, x.discount_percentage,
               x.price_unit_of_measure, x.purchase_unit_of_measure, x.supplier_sales_order_number, x.supplier_sales_order_position,
-              x.delivered, x.shipped, x.completed, x.cancelled, x.no_delivery_expected, x.delivery_overdue, x.proposal_reason
+              x.delivered, x.shipped, x.completed, x.cancelled, x.no_delivery_expected, x.delivery_overdue, x.proposal_reason,
+              x.open_quantity
          FROM jsonb_to_recordset($2::jsonb) AS x(
               line_id uuid, position text, original_position text, line_type text, item_number text, description text,
               process_status text, in_progress_status text, logistics_status text, net_price numeric, currency text,
@@ -261,7 +263,8 @@ export class OrderStore {
               buyer_net_price numeric, confirmed_net_price numeric, proposed_net_price numeric, gross_price numeric,
               discount_percentage numeric, price_unit_of_measure text, purchase_unit_of_measure text,
               supplier_sales_order_number text, supplier_sales_order_position text, delivered boolean, shipped boolean,
-              completed boolean, cancelled boolean, no_delivery_expected boolean, delivery_overdue boolean, proposal_reason text)
+              completed boolean, cancelled boolean, no_delivery_expected boolean, delivery_overdue boolean, proposal_reason text,
+              open_quantity numeric)
        ON CONFLICT (order_id, line_id) DO UPDATE SET
          position = EXCLUDED.position, original_position = EXCLUDED.original_position, line_type = EXCLUDED.line_type,
          item_number = EXCLUDED.item_number, description = EXCLUDED.description, process_status = EXCLUDED.process_status,
@@ -277,7 +280,7 @@ export class OrderStore {
          delivered = EXCLUDED.delivered, shipped = EXCLUDED.shipped, completed = EXCLUDED.completed,
          cancelled = EXCLUDED.cancelled, no_delivery_expected = EXCLUDED.no_delivery_expected,
          delivery_overdue = EXCLUDED.delivery_overdue, proposal_reason = EXCLUDED.proposal_reason,
-         updated_at = now()
+         open_quantity = EXCLUDED.open_quantity, updated_at = now()
        WHERE l.last_updated_at < EXCLUDED.last_updated_at`,
       [orderId, stringifyExact(rows), context.eventId],
     );
