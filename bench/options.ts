@@ -30,6 +30,8 @@ export interface BenchProfile {
   maintenance: { storedEvents: number; rate: number; durationS: number; orderEvents: number; orders: number; timeoutS: number };
   /** `tradecloud sync` of `orders` orders of `lines` lines from the Tradecloud simulator; 0 skips the scenario. */
   backfill: { orders: number; lines: number; timeoutS: number };
+  /** README SQL cookbook queries on `orders` generated orders (3 lines, 24 delivery rows each), each timed `runs` times. */
+  sqlCookbook: { orders: number; runs: number };
 }
 
 const FULL: BenchProfile = {
@@ -44,6 +46,7 @@ const FULL: BenchProfile = {
   profile: { drainEvents: 4_000, ingestS: 10 },
   maintenance: { storedEvents: 200_000, rate: 200, durationS: 30, orderEvents: 2_000, orders: 200, timeoutS: 180 },
   backfill: { orders: 10_000, lines: 10, timeoutS: 300 },
+  sqlCookbook: { orders: 50_000, runs: 5 },
 };
 
 const QUICK: BenchProfile = {
@@ -58,6 +61,7 @@ const QUICK: BenchProfile = {
   profile: { drainEvents: 200, ingestS: 2 },
   maintenance: { storedEvents: 20_000, rate: 200, durationS: 5, orderEvents: 400, orders: 40, timeoutS: 30 },
   backfill: { orders: 1_000, lines: 10, timeoutS: 120 },
+  sqlCookbook: { orders: 5_000, runs: 3 },
 };
 
 const SMOKE: BenchProfile = {
@@ -72,6 +76,7 @@ const SMOKE: BenchProfile = {
   profile: { drainEvents: 0, ingestS: 0 },
   maintenance: { storedEvents: 1_000, rate: 40, durationS: 1, orderEvents: 60, orders: 10, timeoutS: 15 },
   backfill: { orders: 0, lines: 0, timeoutS: 0 },
+  sqlCookbook: { orders: 500, runs: 1 },
 };
 
 export function benchProfile(mode: BenchMode): BenchProfile {
@@ -88,7 +93,7 @@ export interface BenchArgs {
   renderOnly: boolean;
 }
 
-export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance', 'backfill'] as const;
+export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance', 'backfill', 'sql-cookbook'] as const;
 
 /** `--quick`, `--smoke`, `--out FILE`, `--only a,b`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
 export function parseArgs(argv: string[]): BenchArgs {

@@ -16,6 +16,7 @@ import { runLargeOrder } from './scenarios/large-order';
 import { runMaintenance } from './scenarios/maintenance';
 import { runProcessing } from './scenarios/processing';
 import { profileMarkdown, runProfile } from './scenarios/profile';
+import { runSqlCookbook } from './scenarios/sql-cookbook';
 import { warmUp } from './warmup';
 
 export interface RunOptions {
@@ -147,6 +148,11 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
         figures.backfill = result.figures;
       });
     }
+    await attempt('sql-cookbook', async () => {
+      const result = await runSqlCookbook(ctx);
+      scenarios.push(result.report);
+      figures.sqlCookbook = result.figures;
+    });
     if (profile.profile.drainEvents > 0) {
       await attempt('profile', async () => {
         profileLines = profileMarkdown(await runProfile(ctx));

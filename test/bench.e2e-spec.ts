@@ -7,6 +7,7 @@ import type { DrainFigures } from '../bench/scenarios/processing';
 import type { LagFigures } from '../bench/scenarios/lag';
 import type { LargeOrderFigures } from '../bench/scenarios/large-order';
 import type { MaintenanceFigures } from '../bench/scenarios/maintenance';
+import { readmeCookbook, SqlCookbookFigures } from '../bench/scenarios/sql-cookbook';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /**
@@ -36,7 +37,15 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
 
   it('runs every smoke scenario without failure', () => {
     expect(info.failures).toEqual({});
-    expect(info.scenarios.map((scenario) => scenario.id)).toEqual(['ingest', 'processing', 'lag', 'large-order', 'maintenance']);
+    expect(info.scenarios.map((scenario) => scenario.id)).toEqual(['ingest', 'processing', 'lag', 'large-order', 'maintenance', 'sql-cookbook']);
+  });
+
+  it('runs every README cookbook query on the generated data set', () => {
+    const cookbook = info.figures.sqlCookbook as SqlCookbookFigures;
+    expect(cookbook.queries.map((query) => query.title)).toEqual(readmeCookbook().map((query) => query.title));
+    expect(cookbook.queries.length).toBeGreaterThanOrEqual(12);
+    expect(cookbook).toMatchObject({ orders: 500, lines: 1_500, deliveryRows: 12_000 });
+    expect(cookbook.queries.every((query) => Number.isFinite(query.medianMs))).toBe(true);
   });
 
   it('gets only 202 answers from the baseline and from the receiver, with Basic auth', () => {

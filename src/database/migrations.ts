@@ -8,6 +8,7 @@ import { CreateReconcileState1765000014000 } from '../../migrations/176500001400
 import { CreateDeadEventDeliveries1765000016000 } from '../../migrations/1765000016000-CreateDeadEventDeliveries';
 import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
 import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
+import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const TRADECLOUD_MIGRATIONS = [
   CreateDeadEventDeliveries1765000016000,
   MoveJobQueueToOwnSchema1765000016001,
   DataLifecycle1765000019000,
+  SqlModel1765000021000,
 ];

@@ -148,8 +148,15 @@ export class DocumentDownloadRepository {
     await this.database.transaction(async (client) => {
       await this.lock(client, scope);
       await this.endLease(client, scope, jobId, message);
-      if (!final) return;
       const { where, value } = this.scopeFilter(scope);
+      if (!final) {
+        // While the download is retried, the document shows the latest error too (cleared when stored).
+        await client.query(`UPDATE ${this.database.table('documents')} SET last_error = $2 WHERE ${where} AND content_status = 'pending'`, [
+          value,
+          message,
+        ]);
+        return;
+      }
       await client.query(
         `UPDATE ${this.database.table('documents')} SET content_status = 'failed', last_error = $2
           WHERE ${where} AND content_status = 'pending'`,

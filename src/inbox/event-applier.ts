@@ -18,6 +18,12 @@ export interface ApplyResult {
   stale: boolean;
   /** What was applied and skipped, kept in `webhook_events.outcome`. */
   outcome: Record<string, unknown>;
+  /**
+   * For an event that only named what to fetch (GET webhooks, polling): the fetched order or
+   * shipment as exact JSON text (`webhook_events.fetched_body`, read by `order_as_at`), and its
+   * business number.
+   */
+  fetched?: { body: string; purchaseOrderNumber?: string | null; shipmentNumber?: string | null };
 }
 
 /** Writes the event's data; runs inside the processing transaction, which also records the event's status. */

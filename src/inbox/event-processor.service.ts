@@ -49,9 +49,19 @@ export class EventProcessor implements OnApplicationBootstrap {
         const applied = await write(client);
         await client.query(
           `UPDATE ${this.database.table('webhook_events')}
-              SET status = $2, outcome = $3::jsonb, attempts = attempts + 1, processed_at = now(), last_error = NULL
+              SET status = $2, outcome = $3::jsonb, attempts = attempts + 1, processed_at = now(), last_error = NULL,
+                  fetched_body = coalesce($4::jsonb, fetched_body),
+                  purchase_order_number = coalesce(purchase_order_number, $5),
+                  shipment_number = coalesce(shipment_number, $6)
             WHERE id = $1`,
-          [event.id, applied.stale ? 'stale' : 'processed', stringifyExact(applied.outcome)],
+          [
+            event.id,
+            applied.stale ? 'stale' : 'processed',
+            stringifyExact(applied.outcome),
+            applied.fetched?.body ?? null,
+            applied.fetched?.purchaseOrderNumber ?? null,
+            applied.fetched?.shipmentNumber ?? null,
+          ],
         );
         // The job is completed in this transaction: the event's rows, its status and the job's
         // completion commit together, and no statement is left to run after the commit.

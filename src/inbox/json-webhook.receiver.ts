@@ -13,6 +13,11 @@ export interface EventIdentity {
   payloadKind: string;
   entityId: string;
   messageId: string | null;
+  /** The business numbers a user knows the event by (`webhook_events.purchase_order_number`, `shipment_number`). */
+  purchaseOrderNumber?: string | null;
+  shipmentNumber?: string | null;
+  /** `meta.source.companyId`: the company whose action caused the event. */
+  actingCompanyId?: string | null;
 }
 
 /** How one POST webhook route reads its body. */
@@ -92,6 +97,15 @@ export class JsonWebhookReceiver {
       eventId: result.eventId,
     });
   }
+}
+
+/** The first `meta.source.companyId` among the given meta objects (a text of at most 100 characters). */
+export function firstActingCompanyId(...metas: unknown[]): string | null {
+  for (const meta of metas) {
+    const id = (meta as { source?: { companyId?: unknown } } | undefined)?.source?.companyId;
+    if (typeof id === 'string' && id.length > 0 && id.length <= 100) return id;
+  }
+  return null;
 }
 
 /** The first non-empty `messageId` among the given meta objects. */

@@ -20,6 +20,11 @@ export interface IncomingEvent {
   dedupeKey?: string;
   /** The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body` and hashed for the idempotency key. */
   originalBody?: string;
+  /** Kept in columns so failed and dead events can be found by the number a user knows. */
+  purchaseOrderNumber?: string | null;
+  shipmentNumber?: string | null;
+  /** `meta.source.companyId`. */
+  actingCompanyId?: string | null;
 }
 
 export interface RejectedRequest {
@@ -55,11 +60,24 @@ export class WebhookIntake {
     const table = this.database.table('webhook_events');
     const result = await this.database.transaction(async (client) => {
       const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body,
+                               purchase_order_number, shipment_number, acting_company_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id`,
-        [event.endpoint, event.payloadKind, event.eventName, event.entityId, event.messageId, dedupeKey, event.rawText, event.originalBody ?? null],
+        [
+          event.endpoint,
+          event.payloadKind,
+          event.eventName,
+          event.entityId,
+          event.messageId,
+          dedupeKey,
+          event.rawText,
+          event.originalBody ?? null,
+          event.purchaseOrderNumber ?? null,
+          event.shipmentNumber ?? null,
+          event.actingCompanyId ?? null,
+        ],
       );
       if (inserted.rows[0]) {
         const eventId = String(inserted.rows[0].id);

@@ -74,7 +74,7 @@ export async function runRetentionPass(database: MaintenanceDatabase, options: R
       // processed_at: an event replayed long after receipt keeps its body for the full retention.
       count: `SELECT count(*)::int AS n FROM ${events}
                WHERE status IN ('processed', 'stale') AND body IS NOT NULL AND received_at < $1 AND processed_at < $1`,
-      step: `UPDATE ${events} SET body = NULL, raw_body = NULL, body_pruned_at = now()
+      step: `UPDATE ${events} SET body = NULL, raw_body = NULL, fetched_body = NULL, body_pruned_at = now()
               WHERE id IN (SELECT id FROM ${events}
                             WHERE status IN ('processed', 'stale') AND body IS NOT NULL AND received_at < $1 AND processed_at < $1
                             ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -85,7 +85,7 @@ export async function runRetentionPass(database: MaintenanceDatabase, options: R
       cutoff: cutoff(options.failedEventBodiesSeconds),
       count: `SELECT count(*)::int AS n FROM ${events}
                WHERE status IN ('dead', 'rejected') AND (body IS NOT NULL OR raw_body IS NOT NULL) AND received_at < $1`,
-      step: `UPDATE ${events} SET body = NULL, raw_body = NULL, body_pruned_at = now()
+      step: `UPDATE ${events} SET body = NULL, raw_body = NULL, fetched_body = NULL, body_pruned_at = now()
               WHERE id IN (SELECT id FROM ${events}
                             WHERE status IN ('dead', 'rejected') AND (body IS NOT NULL OR raw_body IS NOT NULL) AND received_at < $1
                             ORDER BY status, received_at LIMIT $2 FOR UPDATE SKIP LOCKED)

@@ -66,6 +66,7 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
     }
     const added = await this.documents.addOrderDocuments(client, orderId, documents, context);
     await this.changes.record(client, added.map((document) => this.changes.documentAdded(orderId, document, context)));
+    if (added.length) await this.orders.touchOrder(client, orderId, context);
     return { stale: false, outcome: { orderId, documents: { received: documents.length, added: added.length } } };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { firstMessageId, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
+import { firstActingCompanyId, firstMessageId, JsonWebhookReceiver, JsonWebhookSpec } from '../inbox/json-webhook.receiver';
 import { ORDER_PAYLOAD_ALIASES, ORDER_PAYLOAD_KINDS, OrderWebhookBodyDto } from './dto/order-events.dto';
 
 const spec = (endpoint: 'orders' | 'order-documents'): JsonWebhookSpec<OrderWebhookBodyDto> => ({
@@ -14,12 +14,18 @@ const spec = (endpoint: 'orders' | 'order-documents'): JsonWebhookSpec<OrderWebh
         problems: [`body must contain exactly one of ${ORDER_PAYLOAD_KINDS.join(', ')} (found ${present.length ? present.join(', ') : 'none'})`],
       };
     }
-    const payload = body[present[0]] as { orderId: string; meta?: unknown };
-    // `simpleOrderEvent` is stored as it came and processed (and counted) as a single-delivery event.
-    const payloadKind = ORDER_PAYLOAD_ALIASES[present[0]] ?? present[0];
+    const payload = body[present[0]] as { orderId: string; meta?: unknown; buyerOrder?: { purchaseOrderNumber?: unknown } };
+    const purchaseOrderNumber = payload.buyerOrder?.purchaseOrderNumber;
     // The message id sits at the top level on the documented webhook body, inside the event in
     // Tradecloud's reference connector (REFERENCE §a.2): accept either.
-    return { payloadKind, entityId: payload.orderId, messageId: firstMessageId(body.meta, payload.meta) };
+    return {
+      // `simpleOrderEvent` is stored as it came and processed (and counted) as a single-delivery event.
+      payloadKind: ORDER_PAYLOAD_ALIASES[present[0]] ?? present[0],
+      entityId: payload.orderId,
+      messageId: firstMessageId(body.meta, payload.meta),
+      purchaseOrderNumber: typeof purchaseOrderNumber === 'string' ? purchaseOrderNumber : null,
+      actingCompanyId: firstActingCompanyId(body.meta, payload.meta),
+    };
   },
 });
 

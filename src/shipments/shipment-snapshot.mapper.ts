@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decimalText, textValue } from '../changes/lossless-json';
 import { mapDocumentReferences, OwnedDocument } from '../documents/document-reference.mapper';
-import { arr, obj } from '../orders/order-snapshot.mapper';
+import { arr, localDate, obj } from '../orders/order-snapshot.mapper';
 
 type Json = Record<string, unknown>;
 
@@ -13,6 +13,19 @@ export interface ShipmentHeaderRow {
   processStatus: string | null;
   processStatusReason: string | null;
   transportMode: string | null;
+  /** `locations.departure.etdDate` / `atdDate`. */
+  etd: string | null;
+  atd: string | null;
+  /** Of the first destination (`locations.destinations[0]`): `etaStartDate`, `etaEndDate`, `ataDate`. */
+  etaStart: string | null;
+  etaEnd: string | null;
+  ata: string | null;
+  departureLocationId: string | null;
+  destinationLocationId: string | null;
+  billOfLadingNumber: string | null;
+  trackingNumber: string | null;
+  carrierShipmentNumber: string | null;
+  invoiceNumbers: string[] | null;
   lastUpdatedAt: string;
   /** The shipment as received, all lines and unknown fields included. */
   shipment: Json;
@@ -28,7 +41,9 @@ export interface ShipmentLineRow {
   despatchQuantity: string | null;
   backorderQuantity: string | null;
   containerNumber: string | null;
+  containerSizeAndType: string | null;
   packageSscc: string | null;
+  packageType: string | null;
   lastUpdatedAt: string;
   line: Json;
 }
@@ -50,6 +65,10 @@ export class ShipmentSnapshotMapper {
     const supplier = obj(shipment.supplierShipment);
     const buyer = obj(shipment.buyerShipment);
     const status = obj(shipment.status);
+    const locations = obj(shipment.locations);
+    const departure = obj(locations.departure);
+    const destination = obj(arr(locations.destinations)[0]);
+    const identifiers = obj(shipment.identifiers);
     const lastUpdatedAt = String(obj(shipment.meta).lastUpdatedAt);
     const lines: ShipmentLineRow[] = [
       ...arr(shipment.lines).map((line) => this.line(obj(line), null, lastUpdatedAt)),
@@ -70,6 +89,19 @@ export class ShipmentSnapshotMapper {
         processStatus: textValue(status.processStatus),
         processStatusReason: textValue(status.processStatusReason),
         transportMode: textValue(shipment.transportMode),
+        etd: localDate(departure.etdDate),
+        atd: localDate(departure.atdDate),
+        etaStart: localDate(destination.etaStartDate),
+        etaEnd: localDate(destination.etaEndDate),
+        ata: localDate(destination.ataDate),
+        departureLocationId: textValue(obj(departure.location).id),
+        destinationLocationId: textValue(obj(destination.location).id),
+        billOfLadingNumber: textValue(identifiers.billOfLadingNumber),
+        trackingNumber: textValue(identifiers.trackingNumber),
+        carrierShipmentNumber: textValue(identifiers.carrierShipmentNumber),
+        invoiceNumbers: Array.isArray(supplier.invoiceNumbers)
+          ? supplier.invoiceNumbers.filter((number): number is string => typeof number === 'string')
+          : null,
         lastUpdatedAt,
         shipment,
       },
@@ -90,7 +122,9 @@ export class ShipmentSnapshotMapper {
       despatchQuantity: decimalText(supplierLine.despatchQuantity),
       backorderQuantity: decimalText(supplierLine.backorderQuantity),
       containerNumber: carrier ? textValue(carrier.containerNumber) : null,
+      containerSizeAndType: carrier ? textValue(carrier.containerSizeAndType) : null,
       packageSscc: carrier ? textValue(carrier.packageSSCC) : null,
+      packageType: carrier ? textValue(carrier.packageType) : null,
       lastUpdatedAt: textValue(obj(line.meta).lastUpdatedAt) ?? shipmentLastUpdatedAt,
       line,
     };

@@ -160,14 +160,21 @@ export class ShipmentStore {
     await client.query(
       `INSERT INTO ${this.database.table('shipments')} AS s
          (shipment_id, shipment_number, supplier_company_id, buyer_company_id, process_status, process_status_reason,
-          transport_mode, last_updated_at, shipment, last_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+          transport_mode, last_updated_at, shipment, last_event_id, etd, atd, eta_start, eta_end, ata,
+          departure_location_id, destination_location_id, bill_of_lading_number, tracking_number,
+          carrier_shipment_number, invoice_numbers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
        ON CONFLICT (shipment_id) DO UPDATE SET
          shipment_number = EXCLUDED.shipment_number, supplier_company_id = EXCLUDED.supplier_company_id,
          buyer_company_id = EXCLUDED.buyer_company_id, process_status = EXCLUDED.process_status,
          process_status_reason = EXCLUDED.process_status_reason, transport_mode = EXCLUDED.transport_mode,
          last_updated_at = EXCLUDED.last_updated_at, shipment = EXCLUDED.shipment,
-         last_event_id = EXCLUDED.last_event_id, updated_at = now()
+         last_event_id = EXCLUDED.last_event_id, etd = EXCLUDED.etd, atd = EXCLUDED.atd,
+         eta_start = EXCLUDED.eta_start, eta_end = EXCLUDED.eta_end, ata = EXCLUDED.ata,
+         departure_location_id = EXCLUDED.departure_location_id, destination_location_id = EXCLUDED.destination_location_id,
+         bill_of_lading_number = EXCLUDED.bill_of_lading_number, tracking_number = EXCLUDED.tracking_number,
+         carrier_shipment_number = EXCLUDED.carrier_shipment_number, invoice_numbers = EXCLUDED.invoice_numbers,
+         updated_at = now()
        WHERE s.last_updated_at < EXCLUDED.last_updated_at`,
       [
         header.shipmentId,
@@ -180,6 +187,17 @@ export class ShipmentStore {
         header.lastUpdatedAt,
         stringifyExact(header.shipment),
         context.eventId,
+        header.etd,
+        header.atd,
+        header.etaStart,
+        header.etaEnd,
+        header.ata,
+        header.departureLocationId,
+        header.destinationLocationId,
+        header.billOfLadingNumber,
+        header.trackingNumber,
+        header.carrierShipmentNumber,
+        header.invoiceNumbers,
       ],
     );
   }
@@ -197,6 +215,8 @@ export class ShipmentStore {
       backorder_quantity: line.backorderQuantity,
       container_number: line.containerNumber,
       package_sscc: line.packageSscc,
+      container_size_and_type: line.containerSizeAndType,
+      package_type: line.packageType,
       last_updated_at: line.lastUpdatedAt,
       line: line.line,
     }));
@@ -204,22 +224,24 @@ export class ShipmentStore {
       `INSERT INTO ${this.database.table('shipment_lines')} AS l
          (shipment_id, despatch_advice_number, despatch_advice_line_position, purchase_order_number,
           purchase_order_line_position, delivery_schedule_position, item_number, despatch_quantity, backorder_quantity,
-          container_number, package_sscc, last_updated_at, line, last_event_id, removed_at)
+          container_number, package_sscc, last_updated_at, line, last_event_id, removed_at,
+          container_size_and_type, package_type)
        SELECT $1, x.despatch_advice_number, x.despatch_advice_line_position, x.purchase_order_number,
               x.purchase_order_line_position, x.delivery_schedule_position, x.item_number, x.despatch_quantity,
               x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at, x.line, $3,
-              CASE WHEN $4::boolean THEN NULL ELSE now() END
+              CASE WHEN $4::boolean THEN NULL ELSE now() END, x.container_size_and_type, x.package_type
          FROM jsonb_to_recordset($2::jsonb) AS x(
               despatch_advice_number text, despatch_advice_line_position text, purchase_order_number text,
               purchase_order_line_position text, delivery_schedule_position text, item_number text,
               despatch_quantity numeric, backorder_quantity numeric, container_number text, package_sscc text,
-              last_updated_at timestamptz, line jsonb)
+              last_updated_at timestamptz, line jsonb, container_size_and_type text, package_type text)
        ON CONFLICT (shipment_id, despatch_advice_number, despatch_advice_line_position) DO UPDATE SET
          purchase_order_number = EXCLUDED.purchase_order_number,
          purchase_order_line_position = EXCLUDED.purchase_order_line_position,
          delivery_schedule_position = EXCLUDED.delivery_schedule_position, item_number = EXCLUDED.item_number,
          despatch_quantity = EXCLUDED.despatch_quantity, backorder_quantity = EXCLUDED.backorder_quantity,
          container_number = EXCLUDED.container_number, package_sscc = EXCLUDED.package_sscc,
+         container_size_and_type = EXCLUDED.container_size_and_type, package_type = EXCLUDED.package_type,
          last_updated_at = EXCLUDED.last_updated_at, line = EXCLUDED.line,
          removed_at = CASE WHEN $4::boolean THEN NULL ELSE l.removed_at END,
          order_id = CASE WHEN l.purchase_order_number = EXCLUDED.purchase_order_number

@@ -57,7 +57,8 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
     // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
     await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, mode);
-    return async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context));
+    const fetched = { body: stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
+    return async (client) => ({ ...summarize(await this.orders.applySnapshot(client, snapshot, context)), fetched });
   }
 }
 
@@ -86,7 +87,8 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
   /** Validates and maps a shipment as the Tradecloud API returns it (GET shipment, or a poll's `data[]` item). */
   async writerFor(shipment: Record<string, unknown>, context: EventContext): Promise<EventWriter> {
     await checkShape(ShipmentDto, shipment, 'shipment');
-    const snapshot = this.mapper.map(shipment);
-    return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
+    const snapshot = this.mapper.map(shipment as Record<string, unknown>);
+    const fetched = { body: stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
+    return async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched });
   }
 }

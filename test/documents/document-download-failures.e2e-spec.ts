@@ -73,7 +73,8 @@ describe('document downloads when things go wrong', () => {
       }, 'two failed attempts');
       expect(downloads.last_error).toMatch(/HTTP 503/);
       const waiting = (await q(`SELECT content_status, last_error FROM S.documents WHERE object_id = $1`, [objectId])).rows;
-      expect(waiting).toEqual([{ content_status: 'pending', last_error: null }]);
+      // Still waiting, and the document itself shows the latest error while it is retried.
+      expect(waiting).toEqual([{ content_status: 'pending', last_error: expect.stringMatching(/HTTP 503/) }]);
     } finally {
       outage.remove();
     }

@@ -21,6 +21,14 @@ export function processStatusFor(eventName: string): ProcessStatus {
   return 'Confirmed';
 }
 
+/** What the supplier answered: dates moved by `shiftDays`, and the net price it asks or agreed. */
+export interface SupplierAnswer {
+  shiftDays?: number;
+  netPrice?: number;
+  /** Proposals only. Default `Capacity`. */
+  reason?: string;
+}
+
 export interface LineContext {
   orderId: string;
   seed: number;
@@ -29,6 +37,16 @@ export interface LineContext {
   processStatus: ProcessStatus;
   lastUpdatedAt: string;
   salesOrderNumber: string;
+  /** The buyer's net price. Default: seeded. */
+  netPrice?: number;
+  /** Date of the first delivery entry. Default: 2025-07-01 plus 0–27 days by line number. */
+  firstDeliveryDate?: string;
+  /** A confirmed (or completed) line: the agreed dates and price. Default: seeded (0, 3, 7 or 9 days later; the price kept or raised). */
+  confirmation?: SupplierAnswer;
+  /** An in-progress line: the supplier's proposal. Default: 14 days later, same price, reason `Capacity`. */
+  proposal?: SupplierAnswer;
+  /** Receipts recorded by the buyer for the first delivery entry (its quantity split over them). Default 0 (Completed lines: 1). */
+  receipts?: number;
 }
 
 /** Values shared by the delivery-schedule and single-delivery shapes of one line. */
@@ -45,14 +63,15 @@ export function lineValues(context: LineContext): LineValues {
   const random = new SeededRandom(context.seed, context.orderId, context.lineNumber);
   const item = random.pick(ITEMS);
   const quantity = () => (item.unit === 'PCE' ? random.int(1, 500) : random.decimal(5, 900, 3));
-  const firstDate = addDays('2025-07-01', context.lineNumber % 28);
+  const firstDate = context.firstDeliveryDate ?? addDays('2025-07-01', context.lineNumber % 28);
   const schedule = Array.from({ length: context.scheduleEntries }, (_, index) => ({
     position: String(index + 1),
     date: addDays(firstDate, 14 * index),
     quantity: quantity(),
   }));
   const currencyIso = 'EUR';
-  const net = random.decimal(0.5, 250, random.pick([2, 2, 4]));
+  const seededNet = random.decimal(0.5, 250, random.pick([2, 2, 4]));
+  const net = context.netPrice ?? seededNet;
   const priceUnitQuantity = random.pick([1, 1, 1, 100]);
   const prices: Record<string, unknown> =
     random.next() < 0.3
@@ -67,6 +86,45 @@ export function lineValues(context: LineContext): LineValues {
   return { id: stableUuid('line', context.orderId, context.lineNumber), position: linePosition(context.lineNumber), item, schedule, prices, random };
 }
 
+/** `prices` with another net price (and no gross price/discount, which would no longer add up). */
+function withNetPrice(prices: Record<string, unknown>, netPrice: number | undefined): Record<string, unknown> {
+  if (netPrice === undefined) return prices;
+  const { grossPrice: _gross, discountPercentage: _discount, ...rest } = prices;
+  const currencyIso = (prices.netPrice as { priceInTransactionCurrency: { currencyIso: string } }).priceInTransactionCurrency.currencyIso;
+  return { ...rest, netPrice: { priceInTransactionCurrency: { value: netPrice, currencyIso } } };
+}
+
+/**
+ * What the supplier's answer changes. A confirmation by default moves the dates by 0, 3, 7 or
+ * 9 days and keeps the price or raises it a little (seeded, from a generator of its own so the
+ * other generated values stay what they were).
+ */
+function answer(context: LineContext, kind: 'confirmation' | 'proposal', netPrice: number): Required<Pick<SupplierAnswer, 'shiftDays'>> & SupplierAnswer {
+  const given = context[kind];
+  const random = new SeededRandom(context.seed, context.orderId, context.lineNumber, kind);
+  if (kind === 'proposal') return { shiftDays: given?.shiftDays ?? 14, netPrice: given?.netPrice, reason: given?.reason ?? 'Capacity' };
+  const shiftDays = given?.shiftDays ?? random.pick([0, 0, 3, 7, 9]);
+  const raised = random.next() < 0.3 ? Math.round(netPrice * 107) / 100 : undefined;
+  return { shiftDays, netPrice: given ? given.netPrice : raised };
+}
+
+/** The buyer's receipts of the first entry: its quantity split over `count` dates, a week apart from its date on. */
+function receiptsOf(context: LineContext, first: { date: string; quantity: number }): Array<{ position: string; date: string; quantity: number }> {
+  const count = context.receipts ?? (context.processStatus === 'Completed' ? 1 : 0);
+  if (count <= 0) return [];
+  const part = Math.floor(first.quantity / count);
+  return Array.from({ length: count }, (_, index) => ({
+    position: '1',
+    date: addDays(first.date, 7 * index),
+    quantity: index === count - 1 ? first.quantity - part * (count - 1) : part,
+  }));
+}
+
+/** Tradecloud flags a line overdue when an entry not delivered yet was due before today (here: before the event). */
+function overdue(entries: Array<{ date: string }>, delivered: boolean, lastUpdatedAt: string): boolean {
+  return !delivered && entries.some((entry) => entry.date < lastUpdatedAt.slice(0, 10));
+}
+
 function buyerItem(values: LineValues): Record<string, unknown> {
   const { item } = values;
   return {
@@ -78,24 +136,38 @@ function buyerItem(values: LineValues): Record<string, unknown> {
   };
 }
 
-function lineStatus(processStatus: ProcessStatus): Record<string, string> {
+function lineStatus(processStatus: ProcessStatus, logisticsStatus: string): Record<string, string> {
   return processStatus === 'InProgress'
-    ? { processStatus, inProgressStatus: 'OpenSupplierProposal', logisticsStatus: 'Open' }
-    : { processStatus, logisticsStatus: processStatus === 'Cancelled' ? 'Cancelled' : 'Open' };
+    ? { processStatus, inProgressStatus: 'OpenSupplierProposal', logisticsStatus }
+    : { processStatus, logisticsStatus };
 }
 
-/** One `lines[]` entry of an `orderEvent` or a GET order (delivery-schedule mode), shaped like line 0010 of the samples. */
+/**
+ * One `lines[]` entry of an `orderEvent` or a GET order (delivery-schedule mode), shaped like
+ * line 0010 of the samples. `buyerLine` keeps what the buyer asked; a confirmation moves the
+ * current schedule and prices to the agreed ones; a proposal shows in the schedule and prices
+ * including requests.
+ */
 export function deliveryScheduleLine(context: LineContext): Record<string, unknown> {
   const values = lineValues(context);
   const { schedule, prices, random, item } = values;
-  const current = schedule.map((entry, index) => ({
-    ...entry,
-    status: 'Open',
-    ...(index === 0 ? { etd: addDays(entry.date, -1), eta: entry.date } : {}),
-  }));
-  const proposed = schedule.map((entry) => ({ ...entry, date: addDays(entry.date, 14) }));
+  const buyerNet = netValue(prices);
   const inProgress = context.processStatus === 'InProgress';
   const confirmed = context.processStatus === 'Confirmed' || context.processStatus === 'Completed';
+  const agreed = confirmed ? answer(context, 'confirmation', buyerNet) : undefined;
+  const proposal = inProgress ? answer(context, 'proposal', buyerNet) : undefined;
+  const agreedSchedule = agreed ? schedule.map((entry) => ({ ...entry, date: addDays(entry.date, agreed.shiftDays) })) : schedule;
+  const agreedPrices = agreed ? withNetPrice(prices, agreed.netPrice) : prices;
+  const receipts = receiptsOf(context, agreedSchedule[0]);
+  const delivered = context.processStatus === 'Completed';
+  const logistics = context.processStatus === 'Cancelled' ? 'Cancelled' : delivered ? 'Delivered' : 'Open';
+  const current = agreedSchedule.map((entry, index) => ({
+    ...entry,
+    status: delivered ? 'Delivered' : 'Open',
+    ...(index === 0 ? { etd: addDays(entry.date, -1), eta: entry.date } : {}),
+  }));
+  const proposed = proposal ? schedule.map((entry) => ({ ...entry, date: addDays(entry.date, proposal.shiftDays) })) : schedule;
+  const proposedPrices = proposal ? withNetPrice(prices, proposal.netPrice) : agreedPrices;
   return {
     id: values.id,
     lineType: 'Item',
@@ -104,8 +176,9 @@ export function deliveryScheduleLine(context: LineContext): Record<string, unkno
       description: item.name,
       item: buyerItem(values),
       deliverySchedule: schedule,
+      ...(receipts.length ? { deliveryHistory: receipts } : {}),
       prices,
-      indicators: { noDeliveryExpected: false, delivered: false },
+      indicators: { noDeliveryExpected: false, delivered, ...(context.processStatus === 'Cancelled' ? { cancelled: true } : {}) },
       properties: [],
       notes: [],
       labels: [],
@@ -115,18 +188,18 @@ export function deliveryScheduleLine(context: LineContext): Record<string, unkno
       salesOrderNumber: context.salesOrderNumber,
       salesOrderPosition: String(context.lineNumber),
       description: 'Made to stock',
-      ...(inProgress ? { requests: { proposal: { deliverySchedule: proposed, prices, reason: 'Capacity', status: 'Open' } } } : {}),
+      ...(proposal ? { requests: { proposal: { deliverySchedule: proposed, prices: proposedPrices, reason: proposal.reason, status: 'Open' } } } : {}),
       properties: [],
       notes: [],
       documents: [],
     },
-    ...(confirmed ? { confirmedLine: { deliverySchedule: schedule, prices } } : {}),
+    ...(agreed ? { confirmedLine: { deliverySchedule: agreedSchedule, prices: agreedPrices } } : {}),
     deliverySchedule: current,
-    deliveryScheduleIncludingRequests: inProgress ? proposed.map((entry) => ({ ...entry, status: 'Open' })) : current,
-    prices,
-    pricesIncludingRequests: prices,
-    indicators: { deliveryOverdue: false },
-    status: lineStatus(context.processStatus),
+    deliveryScheduleIncludingRequests: proposal ? proposed.map((entry) => ({ ...entry, status: 'Open' })) : current,
+    prices: agreedPrices,
+    pricesIncludingRequests: proposedPrices,
+    indicators: { deliveryOverdue: context.processStatus !== 'Cancelled' && overdue(current, delivered, context.lastUpdatedAt) },
+    status: lineStatus(context.processStatus, logistics),
     mergedItemDetails: {
       countryOfOriginCodeIso2: random.pick(['DE', 'NL', 'CZ', 'IT']),
       combinedNomenclatureCode: '4009 42 00',
@@ -137,6 +210,10 @@ export function deliveryScheduleLine(context: LineContext): Record<string, unkno
   };
 }
 
+function netValue(prices: Record<string, unknown>): number {
+  return (prices.netPrice as { priceInTransactionCurrency: { value: number } }).priceInTransactionCurrency.value;
+}
+
 /**
  * One `lines[]` entry of a `singleDeliveryOrderEvent`, shaped like the single-delivery sample:
  * one `statusLine.scheduledDelivery`. `splitFrom` makes it a supplier split line (no `position`,
@@ -145,27 +222,52 @@ export function deliveryScheduleLine(context: LineContext): Record<string, unkno
 export function singleDeliveryLine(context: LineContext, splitFrom?: string): Record<string, unknown> {
   const values = lineValues({ ...context, scheduleEntries: 1 });
   const [delivery] = values.schedule;
+  const buyerNet = netValue(values.prices);
   const inProgress = context.processStatus === 'InProgress';
-  const requested = inProgress ? { date: addDays(delivery.date, 14), quantity: delivery.quantity } : { date: delivery.date, quantity: delivery.quantity };
+  const confirmed = context.processStatus === 'Confirmed' || context.processStatus === 'Completed';
+  const agreed = confirmed ? answer(context, 'confirmation', buyerNet) : undefined;
+  const proposal = inProgress ? answer(context, 'proposal', buyerNet) : undefined;
+  const agreedDelivery = agreed ? { date: addDays(delivery.date, agreed.shiftDays), quantity: delivery.quantity } : { date: delivery.date, quantity: delivery.quantity };
+  const agreedPrices = agreed ? withNetPrice(values.prices, agreed.netPrice) : values.prices;
+  const requested = proposal ? { date: addDays(delivery.date, proposal.shiftDays), quantity: delivery.quantity } : agreedDelivery;
+  const proposedPrices = proposal ? withNetPrice(values.prices, proposal.netPrice) : agreedPrices;
+  const receipts = receiptsOf(context, agreedDelivery);
+  const delivered = context.processStatus === 'Completed';
+  const logistics = context.processStatus === 'Cancelled' ? 'Cancelled' : delivered ? 'Delivered' : 'Open';
+  const current = { ...agreedDelivery, status: delivered ? 'Delivered' : 'Open', etd: addDays(agreedDelivery.date, -1), eta: agreedDelivery.date };
   const buyerLine: Record<string, unknown> = splitFrom ? { originalPosition: splitFrom } : { position: values.position };
   return {
     id: values.id,
     lineType: 'Item',
-    buyerLine: { ...buyerLine, item: { number: values.item.number, name: values.item.name, purchaseUnitOfMeasureIso: values.item.unit }, documents: [] },
+    buyerLine: {
+      ...buyerLine,
+      description: values.item.name,
+      item: buyerItem(values),
+      // The echo of the buyer's single delivery and prices (REFERENCE §c.2).
+      scheduledDelivery: { date: delivery.date, quantity: delivery.quantity },
+      // Single delivery has one actual delivery: the receipts so far, on the date of the last one.
+      ...(receipts.length
+        ? { actualDelivery: { date: receipts[receipts.length - 1].date, quantity: receipts.reduce((sum, receipt) => sum + receipt.quantity, 0) } }
+        : {}),
+      prices: values.prices,
+      indicators: { noDeliveryExpected: false, delivered, ...(context.processStatus === 'Cancelled' ? { cancelled: true } : {}) },
+      documents: [],
+    },
     supplierLine: {
       salesOrderNumber: context.salesOrderNumber,
       salesOrderPosition: String(context.lineNumber),
-      ...(inProgress ? { requests: { proposal: { deliverySchedule: [requested], prices: values.prices, reason: 'Capacity', status: 'Open' } } } : {}),
+      ...(proposal ? { requests: { proposal: { deliverySchedule: [requested], prices: proposedPrices, reason: proposal.reason, status: 'Open' } } } : {}),
       documents: [],
     },
+    ...(agreed ? { confirmedLine: { scheduledDelivery: agreedDelivery, prices: agreedPrices } } : {}),
     statusLine: {
-      scheduledDelivery: { date: delivery.date, quantity: delivery.quantity, status: 'Open' },
-      scheduledDeliveryInclRequests: { ...requested, status: 'Open' },
-      prices: values.prices,
-      pricesInclRequests: values.prices,
+      scheduledDelivery: current,
+      scheduledDeliveryInclRequests: proposal ? { ...requested, status: 'Open' } : current,
+      prices: agreedPrices,
+      pricesInclRequests: proposedPrices,
     },
-    indicators: { deliveryOverdue: false },
-    status: lineStatus(context.processStatus),
+    indicators: { deliveryOverdue: context.processStatus !== 'Cancelled' && overdue([current], delivered, context.lastUpdatedAt) },
+    status: lineStatus(context.processStatus, logistics),
     portalUrl: `https://portal.accp.tradecloud1.com/order/${context.orderId}`,
     lastUpdatedAt: context.lastUpdatedAt,
   };

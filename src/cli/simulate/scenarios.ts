@@ -1,6 +1,6 @@
 import { stableUuid } from './deterministic';
 import { buildOrderDocumentsEvent } from './document-builders';
-import { buildOrderEvent } from './order-builders';
+import { buildOrderEvent, SIMULATED_SUPPLIERS } from './order-builders';
 import { buildShipmentEvent } from './shipment-builders';
 
 export type WebhookRoute = 'orders' | 'order-documents' | 'shipments';
@@ -34,16 +34,18 @@ function orderStory(seed: number, startedAt: number) {
   const orderId = stableUuid('simulated-order', seed);
   const purchaseOrderNumber = `SIM-${orderId.slice(0, 8).toUpperCase()}`;
   const at = (index: number) => new Date(startedAt + index * 1000).toISOString();
+  // Orders go to several suppliers; each order's documents and shipments come from its own.
+  const supplierCompanyId = SIMULATED_SUPPLIERS[seed % SIMULATED_SUPPLIERS.length].companyId;
   const order = (eventName: string, index: number): SimulatedDelivery => ({
     route: 'orders',
     eventName,
     orderId,
     purchaseOrderNumber,
-    body: buildOrderEvent({ seed, orderId, purchaseOrderNumber, eventName, lastUpdatedAt: at(index), lineCount: 2 }),
+    body: buildOrderEvent({ seed, orderId, purchaseOrderNumber, supplierCompanyId, eventName, lastUpdatedAt: at(index), lineCount: 2 }),
   });
   const shipmentNumber = `SIM-SHP-${orderId.slice(0, 6).toUpperCase()}`;
   const shipment = (eventName: string, index: number): SimulatedDelivery => {
-    const body = buildShipmentEvent({ seed, shipmentNumber, purchaseOrderNumber, eventName, lastUpdatedAt: at(index), lineCount: 2, documentCount: 1 });
+    const body = buildShipmentEvent({ seed, shipmentNumber, purchaseOrderNumber, supplierCompanyId, eventName, lastUpdatedAt: at(index), lineCount: 2, documentCount: 1 });
     return { route: 'shipments', eventName, orderId, purchaseOrderNumber, shipmentId: body.shipment.id, body };
   };
   const steps: Record<Step, () => SimulatedDelivery> = {
@@ -55,7 +57,7 @@ function orderStory(seed: number, startedAt: number) {
       eventName: 'OrderDocumentsAttachedBySupplier',
       orderId,
       purchaseOrderNumber,
-      body: buildOrderDocumentsEvent({ seed, orderId, purchaseOrderNumber, lastUpdatedAt: at(3), lineNumbers: [1, 2] }),
+      body: buildOrderDocumentsEvent({ seed, orderId, purchaseOrderNumber, supplierCompanyId, lastUpdatedAt: at(3), lineNumbers: [1, 2] }),
     }),
     'shipment-issued': () => shipment('ShipmentIssuedBySupplier', 4),
     'shipment-approved': () => shipment('ShipmentApprovedByBuyer', 5),

@@ -35,6 +35,16 @@ export interface ShipmentBuildOptions {
   documentLastUpdatedAt?: string;
   /** Default: from the event name (`Issued`, `Approved`, `Rejected`). */
   processStatus?: string;
+  /** Load carriers are sea containers (`containerNumber`, `containerSizeAndType` 42G1) rather than pallets. Default false. */
+  containers?: boolean;
+  /** `locations.departure.etdDate`. Default 2025-06-30 plus 0–19 days by seed. */
+  etd?: string;
+  /** `locations.destinations[0].etaStartDate` (and `etaEndDate`). Default: the day after `etd` (by road). */
+  eta?: string;
+  /** `locations.destinations[0].ataDate`: the shipment arrived. Default none. */
+  ata?: string;
+  /** Default the sample's (`Road transport`); containers: `Maritime transport`. */
+  transportMode?: string;
 }
 
 export interface ShipmentEventBuildOptions extends ShipmentBuildOptions {
@@ -80,8 +90,9 @@ export function buildShipment(options: ShipmentBuildOptions & { eventName?: stri
   const carrierCount = Math.min(options.loadCarrierCount ?? (lineNumbers.length >= 2 ? 1 : 0), lineNumbers.length);
   const inCarriers = carrierCount > 0 ? Math.max(carrierCount, Math.ceil(lineNumbers.length / 2)) : 0;
   const loadCarriers = Array.from({ length: carrierCount }, (_, carrier) => ({
-    packageSSCC: `3871234500${String(seed % 1000).padStart(3, '0')}${String(carrier + 1).padStart(5, '0')}`.slice(0, 18),
-    packageType: 'PX',
+    ...(options.containers
+      ? { containerNumber: `MSKU${String(seed % 1_000_000).padStart(6, '0')}${carrier % 10}`, containerSizeAndType: '42G1' }
+      : { packageSSCC: `3871234500${String(seed % 1000).padStart(3, '0')}${String(carrier + 1).padStart(5, '0')}`.slice(0, 18), packageType: 'PX' }),
     lines: lineNumbers.slice(0, inCarriers).filter((_, index) => index % carrierCount === carrier).map(line),
   }));
 
@@ -89,10 +100,11 @@ export function buildShipment(options: ShipmentBuildOptions & { eventName?: stri
   const eventName = options.eventName ?? 'ShipmentIssuedBySupplier';
   const processStatus = options.processStatus ?? (/Approved/.test(eventName) ? 'Approved' : /Rejected/.test(eventName) ? 'Rejected' : 'Issued');
   const locations = sample.locations;
-  const departureDate = addDays('2025-06-30', seed % 20);
+  const departureDate = options.etd ?? addDays('2025-06-30', seed % 20);
   locations.departure.etdDate = departureDate;
-  locations.destinations[0].etaStartDate = addDays(departureDate, 1);
-  locations.destinations[0].etaEndDate = addDays(departureDate, 1);
+  locations.destinations[0].etaStartDate = options.eta ?? addDays(departureDate, 1);
+  locations.destinations[0].etaEndDate = options.eta ?? addDays(departureDate, 1);
+  if (options.ata) (locations.destinations[0] as Record<string, unknown>).ataDate = options.ata;
 
   const supplierShipment: Record<string, any> = sample.supplierShipment;
   supplierShipment.companyId = supplierCompanyId;
@@ -120,7 +132,7 @@ export function buildShipment(options: ShipmentBuildOptions & { eventName?: stri
   return {
     id: shipmentId,
     identifiers: { ...sample.identifiers, billOfLadingNumber: `RTM-BL-${shipmentNumber}` },
-    transportMode: sample.transportMode,
+    transportMode: options.transportMode ?? (options.containers ? 'Maritime transport' : sample.transportMode),
     supplierShipment,
     buyerShipment,
     loadCarriers,
