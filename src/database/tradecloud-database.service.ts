@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { TRADECLOUD_DATA_SOURCE } from './database.providers';
 import { quoteIdentifier } from './sql';
+import { inTransaction } from './transaction';
 
 /** Runs one piece of work on one connection. */
 export type SqlClient = Pick<PoolClient, 'query'>;
@@ -49,26 +50,8 @@ export class TradecloudDatabase {
   }
 
   /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */
-  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // A checked-out client has no pool listener: a connection lost between two statements (the
-    // database restarting) would be an 'error' event nobody handles, which ends the process.
-    // The next statement fails with it anyway; the broken connection is then dropped by the pool.
-    let lost: Error | undefined;
-    const onError = (error: Error) => (lost ??= error);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(lost);
-    }
+  transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }
 

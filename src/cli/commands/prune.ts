@@ -3,6 +3,7 @@ import path from 'node:path';
 import { hostname } from 'node:os';
 import type { QueryResultRow } from 'pg';
 import type { SqlClient } from '../../database/tradecloud-database.service';
+import { inTransaction } from '../../database/transaction';
 import { removeContentFile } from '../../documents/filesystem-content.store';
 import { MaintenanceLease } from '../../maintenance/maintenance-lease';
 import { describeCounts } from '../../maintenance/maintenance.service';
@@ -87,19 +88,6 @@ function maintenanceDatabase(db: CliDatabase): MaintenanceDatabase {
   return {
     table: (name) => db.table(name),
     query: <R extends QueryResultRow>(text: string, values?: unknown[]) => db.pool.query<R>(text, values),
-    transaction: async <T>(work: (client: SqlClient) => Promise<T>) => {
-      const client = await db.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    transaction: <T>(work: (client: SqlClient) => Promise<T>) => inTransaction(db.pool, work),
   };
 }
