@@ -101,7 +101,7 @@ export async function runBackfill(ctx: BenchContext): Promise<{ report: Scenario
     return {
       report: {
         id: 'backfill',
-        title: '6. Backfill',
+        title: '7. Backfill',
         setup:
           `${fmt(orders)} orders of ${lines} lines in the Tradecloud simulator on loopback; \`tradecloud sync --orders\` as a child process ` +
           'polls them 100 per page (the shared request budget: one slot per 120 ms) and applies each through the GET webhook pipeline. ' +

@@ -129,7 +129,7 @@ function report(ctx: BenchContext, f: MaintenanceFigures, count: number): Scenar
   ];
   return {
     id: 'maintenance',
-    title: 'Maintenance: pruning event bodies while webhooks arrive',
+    title: '6. Maintenance: pruning event bodies while webhooks arrive',
     setup:
       `${fmt(f.stored)} processed 10-line orderEvent events stored 31 days old (default EVENTS_BODY_RETENTION 30d); the same ${m.rate}/s open-loop load of ` +
       `10-line order events for ${m.durationS} s offered twice to one receiver: alone, then while \`tradecloud prune\` (the compiled CLI, batches of 1,000) ` +
