@@ -101,14 +101,20 @@ describe('reliability: hostile input', () => {
         const byCategory = new Map<string, { sent: number; wrong: number }>();
         const wrong: string[] = [];
         const wrongAll: string[] = [];
+        // Answer times of the hostile tXML bodies (entity bombs, external entities, …) and the
+        // process's RSS around the whole run: reported, not asserted (speed is the benchmark's job).
+        const txmlAnswerMs: number[] = [];
+        const rssBefore = process.memoryUsage().rss;
         let next = 0;
         await Promise.all(
           Array.from({ length: size.concurrency }, async () => {
             while (next < requests.length) {
               const request = requests[next++];
+              const sentAt = performance.now();
               const response = await sendWebhook(`${receiver.webhooks}${request.path}`, undefined, {
                 auth: TEST_AUTH, rawBody: request.body, contentType: request.contentType, timeoutMs: 60_000,
               });
+              if (request.category.startsWith('tXML: ')) txmlAnswerMs.push(performance.now() - sentAt);
               tally.add([response.status]);
               const entry = byCategory.get(request.category) ?? { sent: 0, wrong: 0 };
               entry.sent++;
@@ -133,6 +139,10 @@ describe('reliability: hostile input', () => {
         recorder.detail('answers', tally.describe());
         for (const [category, entry] of [...byCategory.entries()].sort()) recorder.detail(`${category}: sent / answered other than 400, 413, 415`, `${entry.sent} / ${entry.wrong}`);
         recorder.detail('chunked body over the limit', chunked ?? 'no answer');
+        const sortedTxml = [...txmlAnswerMs].sort((a, b) => a - b);
+        const at = (q: number) => sortedTxml[Math.min(sortedTxml.length - 1, Math.floor(q * sortedTxml.length))]?.toFixed(1) ?? '–';
+        recorder.detail(`hostile tXML bodies (${sortedTxml.length}): answer time p50 / p99 / max (ms, ${size.concurrency} concurrent clients)`, `${at(0.5)} / ${at(0.99)} / ${sortedTxml.at(-1)?.toFixed(1) ?? '–'}`);
+        recorder.detail('RSS of the process (receiver and senders) before / after the hostile bodies (MB)', `${(rssBefore / 2 ** 20).toFixed(0)} / ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
         recorder.detail('`rejected` events stored / 400 answers', `${rejected} / ${tally.count((status) => status === 400)}`);
         recorder.detail('rows written outside webhook_events', Object.entries(written).filter(([table]) => table !== 'webhook_events').reduce((n, [, rows]) => n + rows, 0));
         recorder.detail('prototype properties added', before.join() === after.join() ? 0 : 'yes');
