@@ -118,6 +118,12 @@ export class SqlModel1765000021000 implements MigrationInterface {
       CREATE INDEX order_lines_open_value_idx ON ${s}.order_lines (order_id)
         INCLUDE (currency, net_price, price_unit_quantity, open_quantity)
         WHERE open_quantity > 0 AND process_status NOT IN ('Cancelled', 'Completed', 'Rejected')`);
+    // "Late deliveries of one supplier" (delivery_schedule_comparison): the lines of the
+    // supplier's orders with the columns the view shows, from this index alone, not from the
+    // wide rows (jsonb).
+    await queryRunner.query(`
+      CREATE INDEX order_lines_order_summary_idx ON ${s}.order_lines (order_id)
+        INCLUDE (line_id, position, process_status, item_number)`);
 
     await this.createViews(queryRunner, s);
   }
@@ -363,26 +369,33 @@ export class SqlModel1765000021000 implements MigrationInterface {
     // One row per delivery entry of every line, the four schedules side by side. Entries are
     // matched by their delivery position, by their place in the schedule where a schedule has
     // none (single delivery, a supplier split). "current_date" would be the SQL keyword, so the
-    // current schedule's date is current_delivery_date. Every column that is not an aggregate is
-    // a grouping column, so a filter on the order, supplier or line is applied before grouping.
+    // current schedule's date is current_delivery_date. The entries are grouped per line (LATERAL)
+    // rather than all at once: a filter on the order, supplier or line selects the lines first,
+    // and each line's few entries are grouped on their own (a third less work than one sort and
+    // grouping of all the selected entries, README "SQL cookbook").
     await queryRunner.query(`
       CREATE VIEW ${s}.delivery_schedule_comparison AS
-      SELECT o.order_id, l.line_id, o.purchase_order_number, l.position, min(d.position) AS delivery_position,
-             min(d.date)     FILTER (WHERE d.schedule = 'requested')             AS requested_date,
-             sum(d.quantity) FILTER (WHERE d.schedule = 'requested')             AS requested_quantity,
-             min(d.date)     FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_date,
-             sum(d.quantity) FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_quantity,
-             min(d.date)     FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_date,
-             sum(d.quantity) FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_quantity,
-             min(d.date)     FILTER (WHERE d.schedule = 'current')               AS current_delivery_date,
-             sum(d.quantity) FILTER (WHERE d.schedule = 'current')               AS current_quantity,
-             min(d.date) FILTER (WHERE d.schedule = 'current') - min(d.date) FILTER (WHERE d.schedule = 'requested') AS days_late,
+      SELECT o.order_id, l.line_id, o.purchase_order_number, l.position, e.delivery_position,
+             e.requested_date, e.requested_quantity, e.confirmed_date, e.confirmed_quantity,
+             e.proposed_date, e.proposed_quantity, e.current_delivery_date, e.current_quantity, e.days_late,
              o.supplier_company_id, l.process_status, l.item_number
         FROM ${s}.orders o
         JOIN ${s}.order_lines l ON l.order_id = o.order_id
-        JOIN ${s}.delivery_lines d ON d.order_id = l.order_id AND d.line_id = l.line_id
-       GROUP BY o.order_id, l.line_id, o.purchase_order_number, l.position, o.supplier_company_id, l.process_status, l.item_number,
-                coalesce(d.position, '#' || d.seq)`);
+       CROSS JOIN LATERAL (
+          SELECT min(d.position) AS delivery_position,
+                 min(d.date)     FILTER (WHERE d.schedule = 'requested')             AS requested_date,
+                 sum(d.quantity) FILTER (WHERE d.schedule = 'requested')             AS requested_quantity,
+                 min(d.date)     FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_date,
+                 sum(d.quantity) FILTER (WHERE d.schedule = 'confirmed')             AS confirmed_quantity,
+                 min(d.date)     FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_date,
+                 sum(d.quantity) FILTER (WHERE d.schedule = 'current_incl_requests') AS proposed_quantity,
+                 min(d.date)     FILTER (WHERE d.schedule = 'current')               AS current_delivery_date,
+                 sum(d.quantity) FILTER (WHERE d.schedule = 'current')               AS current_quantity,
+                 min(d.date) FILTER (WHERE d.schedule = 'current') - min(d.date) FILTER (WHERE d.schedule = 'requested') AS days_late
+            FROM ${s}.delivery_lines d
+           WHERE d.order_id = l.order_id AND d.line_id = l.line_id
+           GROUP BY coalesce(d.position, '#' || d.seq)
+        ) e`);
 
     // A purchase order as it was at a time: per line the newest version with lastUpdatedAt at or
     // before that time, among the stored event bodies (POST events' own lines, the whole order
@@ -446,6 +459,7 @@ export class SqlModel1765000021000 implements MigrationInterface {
     await queryRunner.query(`DROP VIEW ${s}.open_delivery_lines`);
     await queryRunner.query(`DROP VIEW ${s}.order_lines_current`);
     await new CreateViews1764300005000().up(queryRunner);
+    await queryRunner.query(`DROP INDEX ${s}.order_lines_order_summary_idx`);
     await queryRunner.query(`DROP INDEX ${s}.order_lines_open_value_idx`);
     await queryRunner.query(`DROP INDEX ${s}.delivery_history_date_idx`);
     await queryRunner.query(`DROP INDEX ${s}.orders_issued_at_idx`);
