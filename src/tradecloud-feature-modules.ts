@@ -15,8 +15,8 @@ import { TradecloudApiModule } from './tradecloud-api/tradecloud-api.module';
 
 /** The feature modules TradecloudModule imports, and the ones it re-exports to the host. */
 export interface TradecloudFeatureModules {
-  imports: Array<DynamicModule | DynamicModule['module']>;
-  exports: Array<DynamicModule | DynamicModule['module']>;
+  imports: DynamicModule[];
+  exports: DynamicModule[];
 }
 
 /**
@@ -26,7 +26,7 @@ export interface TradecloudFeatureModules {
  * import graph: the database and queue start first and stop last.
  */
 export function createTradecloudFeatureModules(options: DynamicModule): TradecloudFeatureModules {
-  const observability = TradecloudObservabilityModule;
+  const observability = TradecloudObservabilityModule.register();
   const database = TradecloudDatabaseModule.register(options);
   const queue = TradecloudQueueModule.register(options, database);
   const events = TradecloudEventsModule.register(database, queue);

@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ChangeRecorder } from '../changes/change-recorder';
 import { OrderEventApplier } from '../orders/order-event.applier';
 import { OrderSnapshotMapper } from '../orders/order-snapshot.mapper';
@@ -15,7 +15,7 @@ export interface TradecloudProcessingModuleImports {
   queue: DynamicModule;
   events: DynamicModule;
   documents: DynamicModule;
-  observability: Type;
+  observability: DynamicModule;
   tradecloudApi: DynamicModule;
 }
 

@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { MaintenanceService } from './maintenance.service';
 import { TRADECLOUD_RETENTION_OPTIONS } from './retention-options';
@@ -6,7 +6,7 @@ import { TRADECLOUD_RETENTION_OPTIONS } from './retention-options';
 /** Retention passes (pruning old events, changes and fetched bodies) under a lease. */
 @Module({})
 export class TradecloudMaintenanceModule {
-  static register(options: DynamicModule, database: DynamicModule, documents: DynamicModule, observability: Type): DynamicModule {
+  static register(options: DynamicModule, database: DynamicModule, documents: DynamicModule, observability: DynamicModule): DynamicModule {
     return {
       module: TradecloudMaintenanceModule,
       imports: [options, database, documents, observability],

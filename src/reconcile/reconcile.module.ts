@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { RequestBudgetConnector } from '../tradecloud-api/request-budget.connector';
 import { PolledEntityApplier } from './polled-entity.applier';
 import { ReconcilePassService } from './reconcile-pass.service';
@@ -9,7 +9,7 @@ export interface TradecloudReconcileModuleImports {
   database: DynamicModule;
   events: DynamicModule;
   processing: DynamicModule;
-  observability: Type;
+  observability: DynamicModule;
   tradecloudApi: DynamicModule;
 }
 
