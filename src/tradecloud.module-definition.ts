@@ -1,4 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { TradecloudOptionsModule } from './options/tradecloud-options.module';
+import { createTradecloudFeatureModules } from './tradecloud-feature-modules';
 import { TradecloudModuleExtras, TradecloudModuleOptions } from './tradecloud-module-options';
 import { createWebhookControllers, DEFAULT_ROUTE_PREFIX } from './webhooks/webhook-controllers';
 
@@ -12,11 +14,20 @@ export const {
   .setFactoryMethodName('createTradecloudOptions')
   .setExtras<TradecloudModuleExtras>(
     { isGlobal: false, routePrefix: DEFAULT_ROUTE_PREFIX, controllers: true },
-    (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-      controllers: extras.controllers === false ? [] : createWebhookControllers(normalizePrefix(extras.routePrefix)),
-    }),
+    (definition, extras) => {
+      // The options (and the host's imports of forRootAsync) live in one options module that every
+      // feature module imports; TradecloudModule itself only hosts the controllers and re-exports.
+      const options = TradecloudOptionsModule.register(MODULE_OPTIONS_TOKEN, definition);
+      const features = createTradecloudFeatureModules(options);
+      return {
+        ...definition,
+        imports: features.imports,
+        providers: [],
+        exports: [...(definition.exports ?? []), ...features.exports],
+        global: extras.isGlobal,
+        controllers: extras.controllers === false ? [] : createWebhookControllers(normalizePrefix(extras.routePrefix)),
+      };
+    },
   )
   .build();
 

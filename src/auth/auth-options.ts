@@ -113,6 +113,9 @@ export interface ResolvedKindAuth {
   schemes: WebhookAuthScheme[];
 }
 
+/** Injection token of the authentication slice of the resolved options ({@link ResolvedAuthOptions}), provided by its feature module. */
+export const TRADECLOUD_AUTH_OPTIONS = 'TRADECLOUD_AUTH_OPTIONS';
+
 export interface ResolvedAuthOptions {
   disabled: boolean;
   requireCredentials: boolean;

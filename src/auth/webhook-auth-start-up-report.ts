@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { ResolvedAuthOptions, TRADECLOUD_AUTH_OPTIONS } from './auth-options';
 import { ResolvedKindAuth } from './auth-options';
 import { WEBHOOK_KINDS } from './webhook-kind';
 
@@ -11,10 +11,10 @@ import { WEBHOOK_KINDS } from './webhook-kind';
 export class WebhookAuthStartUpReport implements OnModuleInit {
   private readonly logger = new Logger('WebhookAuth');
 
-  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions) {}
+  constructor(@Inject(TRADECLOUD_AUTH_OPTIONS) private readonly auth: ResolvedAuthOptions) {}
 
   onModuleInit(): void {
-    const auth = this.options.auth;
+    const auth = this.auth;
     if (auth.disabled) {
       // Logged as an error so that it shows at every log level.
       this.logger.error(

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, Optional, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { clientAddressOf } from '../security/client-address';
@@ -21,12 +21,16 @@ export class WebhookAuthGuard implements CanActivate {
   private readonly refusalLog = new RefusalLogLimiter();
   private authenticator?: WebhookAuthenticator;
 
-  // The authenticator is looked up rather than injected so that the guard also works on a host
-  // application's own controllers, in modules that do not import TradecloudModule's providers.
+  // Injected where the guard's module sees the auth feature (TradecloudModule's own routes), and
+  // otherwise looked up, so that the guard also works on a host application's own controllers, in
+  // modules that do not import TradecloudModule's providers.
   constructor(
     private readonly reflector: Reflector,
     private readonly moduleRef: ModuleRef,
-  ) {}
+    @Optional() @Inject(WebhookAuthenticator) authenticator?: WebhookAuthenticator,
+  ) {
+    this.authenticator = authenticator;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.getAllAndOverride(ForWebhookKind, [context.getHandler(), context.getClass()]);

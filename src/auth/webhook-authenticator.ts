@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
-import { ResolvedAuthOptions } from './auth-options';
+import { ResolvedAuthOptions, TRADECLOUD_AUTH_OPTIONS } from './auth-options';
 import { challengesFor, decodeBasicCredentials, looksLikeJwt, parseAuthorization } from './authorization-header';
 import { setRequestWebhookKind } from './request-webhook-kind';
 import { BASIC_WEBHOOK_STRATEGY, BasicWebhookStrategy } from './strategies/basic-webhook.strategy';
@@ -20,12 +19,12 @@ export class WebhookAuthenticator {
   private readonly auth: ResolvedAuthOptions;
 
   constructor(
-    @Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions,
+    @Inject(TRADECLOUD_AUTH_OPTIONS) auth: ResolvedAuthOptions,
     private readonly basic: BasicWebhookStrategy,
     private readonly bearer: BearerWebhookStrategy,
     private readonly oauth: OAuthWebhookStrategy,
   ) {
-    this.auth = options.auth;
+    this.auth = auth;
   }
 
   get disabled(): boolean {

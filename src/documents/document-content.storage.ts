@@ -4,9 +4,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { discardStaged, removeStaleParts, StagedContent, stageContent } from './content-staging';
-import { DocumentStorageKind, ResolvedDocumentsOptions } from './documents-options';
+import { DocumentStorageKind, ResolvedDocumentsOptions, TRADECLOUD_DOCUMENTS_OPTIONS } from './documents-options';
 import { FilesystemContentStore } from './filesystem-content.store';
 import { PostgresContentStore } from './postgres-content.store';
 
@@ -23,8 +22,8 @@ export class DocumentContentStorage {
   private readonly postgres: PostgresContentStore;
   private readonly filesystem?: FilesystemContentStore;
 
-  constructor(database: TradecloudDatabase, @Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions) {
-    this.options = options.documents;
+  constructor(database: TradecloudDatabase, @Inject(TRADECLOUD_DOCUMENTS_OPTIONS) options: ResolvedDocumentsOptions) {
+    this.options = options;
     this.postgres = new PostgresContentStore(database);
     if (this.options.directory) this.filesystem = new FilesystemContentStore(database, this.options.directory);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { ResolvedDocumentsOptions, TRADECLOUD_DOCUMENTS_OPTIONS } from './documents-options';
 import { JobQueue } from '../queue/job-queue.service';
 
 export const DOWNLOAD_DOCUMENT_QUEUE = 'tradecloud-download-document';
@@ -32,12 +32,12 @@ export class DocumentDownloadQueue {
   constructor(
     private readonly queue: JobQueue,
     private readonly database: TradecloudDatabase,
-    @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
+    @Inject(TRADECLOUD_DOCUMENTS_OPTIONS) private readonly options: ResolvedDocumentsOptions,
   ) {}
 
   /** Whether downloads are switched on (`documents.download`). */
   get enabled(): boolean {
-    return this.options.documents.download;
+    return this.options.download;
   }
 
   /**
@@ -47,8 +47,8 @@ export class DocumentDownloadQueue {
   ensureCreated(): Promise<void> {
     this.created ??= this.queue
       .createQueue(DOWNLOAD_DOCUMENT_QUEUE, {
-        jobTimeoutSeconds: this.options.documents.jobTimeoutSeconds,
-        attempts: this.options.documents.attempts,
+        jobTimeoutSeconds: this.options.jobTimeoutSeconds,
+        attempts: this.options.attempts,
       })
       .catch((error) => {
       this.created = undefined;

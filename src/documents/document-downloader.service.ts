@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { ResolvedDocumentsOptions, TRADECLOUD_DOCUMENTS_OPTIONS } from './documents-options';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { DocumentContentStorage } from './document-content.storage';
@@ -32,7 +32,7 @@ export class DocumentDownloader implements OnApplicationBootstrap {
     private readonly repository: DocumentDownloadRepository,
     private readonly fetcher: DocumentFetcher,
     private readonly storage: DocumentContentStorage,
-    @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
+    @Inject(TRADECLOUD_DOCUMENTS_OPTIONS) private readonly options: ResolvedDocumentsOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -46,7 +46,7 @@ export class DocumentDownloader implements OnApplicationBootstrap {
 
   async handle(job: QueueJob<DownloadDocumentJob>): Promise<void> {
     // The lease outlives the job's own timeout: after that the queue hands the job out again (same id).
-    const leaseSeconds = this.options.documents.jobTimeoutSeconds + 60;
+    const leaseSeconds = this.options.jobTimeoutSeconds + 60;
     const claim = await this.repository.claim(job.data.documentId, job.id, leaseSeconds);
     if (claim.kind !== 'claimed') {
       if (claim.kind === 'reused') this.logger.debug(`Document ${job.data.documentId}: content ${claim.sha256} was stored before, reused`);

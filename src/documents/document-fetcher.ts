@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { LookupFunction } from 'node:net';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { TradecloudDownload } from '../tradecloud-api/download-body';
 import { TradecloudApiClient } from '../tradecloud-api/tradecloud-api.client';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
@@ -8,7 +7,7 @@ import { StagedContent } from './content-staging';
 import { DocumentContentStorage } from './document-content.storage';
 import { downloadErrorMessage } from './document-download.error';
 import { connectTimeLookup, DOCUMENT_HOST_RESOLVER, HostResolver, publicAddressGuard, resolveWithDns } from './document-url-guard';
-import { ResolvedDocumentsOptions } from './documents-options';
+import { ResolvedDocumentsOptions, TRADECLOUD_DOCUMENTS_OPTIONS } from './documents-options';
 
 /** What to download: an object in Tradecloud's object storage, else a partner's URL. */
 export interface DownloadTarget {
@@ -42,10 +41,10 @@ export class DocumentFetcher {
   constructor(
     private readonly api: TradecloudApiClient,
     private readonly storage: DocumentContentStorage,
-    @Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions,
+    @Inject(TRADECLOUD_DOCUMENTS_OPTIONS) options: ResolvedDocumentsOptions,
     @Optional() @Inject(DOCUMENT_HOST_RESOLVER) resolver?: HostResolver,
   ) {
-    this.options = options.documents;
+    this.options = options;
     const resolve = resolver ?? resolveWithDns;
     this.checkPartnerUrl = this.options.allowPrivateAddresses ? undefined : publicAddressGuard(resolve);
     this.partnerLookup = connectTimeLookup(resolve, !this.options.allowPrivateAddresses);

@@ -57,6 +57,9 @@ export interface TradecloudDocumentsOptions {
 }
 
 /** {@link TradecloudDocumentsOptions} with every default filled in and every rule checked. */
+/** Injection token of the documents slice of the resolved options ({@link ResolvedDocumentsOptions}), provided by its feature module. */
+export const TRADECLOUD_DOCUMENTS_OPTIONS = 'TRADECLOUD_DOCUMENTS_OPTIONS';
+
 export interface ResolvedDocumentsOptions {
   download: boolean;
   storage: DocumentStorageKind;

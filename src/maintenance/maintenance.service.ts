@@ -4,7 +4,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentContentStorage } from '../documents/document-content.storage';
 import { PipelineEvents } from '../observability/pipeline-events';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { ResolvedRetentionOptions, TRADECLOUD_RETENTION_OPTIONS } from './retention-options';
 import { MaintenanceLease } from './maintenance-lease';
 import { RETENTION_TASK_LABELS, RetentionCounts, runRetentionPass } from './retention-pass';
 
@@ -38,11 +38,11 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     private readonly database: TradecloudDatabase,
     private readonly storage: DocumentContentStorage,
     private readonly pipeline: PipelineEvents,
-    @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
+    @Inject(TRADECLOUD_RETENTION_OPTIONS) private readonly retention: ResolvedRetentionOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = this.options.retention.maintenanceIntervalSeconds;
+    const interval = this.retention.maintenanceIntervalSeconds;
     if (interval === null) return;
     const schedule = (delayMs: number) => {
       this.timer = setTimeout(() => {
@@ -76,7 +76,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     const started = Date.now();
     const removed: RetentionCounts = { eventBodies: 0, failedEventBodies: 0, eventRows: 0, changes: 0, documentContents: 0 };
     const lease = new MaintenanceLease(this.database, this.holder);
-    const interval = this.options.retention.maintenanceIntervalSeconds;
+    const interval = this.retention.maintenanceIntervalSeconds;
     let result: MaintenancePassResult;
     try {
       // Scheduled: a pass started by any instance within 90 % of the interval counts as this one.
@@ -84,7 +84,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
         result = { outcome: 'skipped', removed, durationMs: Date.now() - started, reason: 'another pass holds the lease or ran recently' };
       } else {
         try {
-          const pass = await runRetentionPass(this.database, this.options.retention, {
+          const pass = await runRetentionPass(this.database, this.retention, {
             removeContentFile: this.storage.fileRemover,
             afterBatch: async () => !this.stopping && (await lease.renew()),
           });

@@ -44,6 +44,9 @@ export interface TradecloudRetentionOptions {
 }
 
 /** {@link TradecloudRetentionOptions} with defaults filled in; durations in seconds, `null` = off. */
+/** Injection token of the retention slice of the resolved options ({@link ResolvedRetentionOptions}), provided by its feature module. */
+export const TRADECLOUD_RETENTION_OPTIONS = 'TRADECLOUD_RETENTION_OPTIONS';
+
 export interface ResolvedRetentionOptions {
   eventBodiesSeconds: number | null;
   eventRowsSeconds: number | null;

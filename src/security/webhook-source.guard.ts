@@ -56,7 +56,14 @@ export class WebhookSourceGuard implements CanActivate {
   private readonly refusalLog = new RefusalLogLimiter();
   private policy?: WebhookSourcePolicy;
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  // Injected where the guard's module sees the security feature (TradecloudModule's own routes),
+  // otherwise looked up (a host's own routes).
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(WebhookSourcePolicy) policy?: WebhookSourcePolicy,
+  ) {
+    this.policy = policy;
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildOrder, buildShipment, TradecloudSimulator } from '../../test/support/tradecloud-simulator';
 import { RESOLVED_TRADECLOUD_OPTIONS } from '../options/resolved-options';
 import { resolveTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
-import { TRADECLOUD_API_PROVIDERS } from './tradecloud-api.providers';
+import { TradecloudApiModule } from './tradecloud-api.module';
 import { TradecloudApiClient } from './tradecloud-api.client';
 import { TradecloudApiError } from './tradecloud-api.error';
 import { TradecloudApiCall } from './tradecloud-http';
@@ -54,10 +54,16 @@ describe('TradecloudApiClient (API calls, against the simulator)', () => {
     await simulator.stop();
   });
 
-  it('is provided by TRADECLOUD_API_PROVIDERS from the resolved module options', async () => {
+  it('is provided by TradecloudApiModule from the resolved module options', async () => {
     const tradecloudApi = resolveTradecloudApiOptions({ baseUrl: simulator.baseUrl, ...simulator.credentials }, []);
     const moduleRef = await Test.createTestingModule({
-      providers: [{ provide: RESOLVED_TRADECLOUD_OPTIONS, useValue: { tradecloudApi } }, ...TRADECLOUD_API_PROVIDERS],
+      imports: [
+        TradecloudApiModule.register({
+          module: class ResolvedOptionsForTest {},
+          providers: [{ provide: RESOLVED_TRADECLOUD_OPTIONS, useValue: { tradecloudApi } }],
+          exports: [RESOLVED_TRADECLOUD_OPTIONS],
+        }),
+      ],
     }).compile();
     try {
       const client = moduleRef.get(TradecloudApiClient);

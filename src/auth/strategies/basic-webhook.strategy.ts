@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { BasicStrategy } from 'passport-http';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../../options/resolved-options';
+import { ResolvedAuthOptions, TRADECLOUD_AUTH_OPTIONS } from '../auth-options';
 import { decodeBasicCredentials, parseAuthorization } from '../authorization-header';
 import { requestWebhookKind } from '../request-webhook-kind';
 import { SecretMatcher } from '../secret-comparison';
@@ -24,13 +24,13 @@ export class BasicWebhookStrategy extends PassportStrategy(BasicStrategy, BASIC_
   private readonly matcher: SecretMatcher;
   private readonly pairs: Record<WebhookKind, StoredPair[]>;
 
-  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions) {
-    super({ passReqToCallback: true, realm: options.auth.realm });
+  constructor(@Inject(TRADECLOUD_AUTH_OPTIONS) auth: ResolvedAuthOptions) {
+    super({ passReqToCallback: true, realm: auth.realm });
     this.matcher = new SecretMatcher();
     this.pairs = Object.fromEntries(
       WEBHOOK_KINDS.map((kind) => [
         kind,
-        options.auth.kinds[kind].basic.map(({ username, password }) => ({
+        auth.kinds[kind].basic.map(({ username, password }) => ({
           username,
           usernameDigest: this.matcher.digest(username),
           passwordDigest: this.matcher.digest(password),

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as HttpBearerStrategy } from 'passport-http-bearer';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../../options/resolved-options';
+import { ResolvedAuthOptions, TRADECLOUD_AUTH_OPTIONS } from '../auth-options';
 import { requestWebhookKind } from '../request-webhook-kind';
 import { SecretMatcher } from '../secret-comparison';
 import { WebhookAuthRejection, WebhookPrincipal } from '../webhook-auth-errors';
@@ -20,11 +20,11 @@ export class BearerWebhookStrategy extends PassportStrategy(HttpBearerStrategy, 
   private readonly matcher: SecretMatcher;
   private readonly tokenDigests: Record<WebhookKind, Buffer[]>;
 
-  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions) {
-    super({ passReqToCallback: true, realm: options.auth.realm });
+  constructor(@Inject(TRADECLOUD_AUTH_OPTIONS) auth: ResolvedAuthOptions) {
+    super({ passReqToCallback: true, realm: auth.realm });
     this.matcher = new SecretMatcher();
     this.tokenDigests = Object.fromEntries(
-      WEBHOOK_KINDS.map((kind) => [kind, options.auth.kinds[kind].bearerTokens.map((token) => this.matcher.digest(token))]),
+      WEBHOOK_KINDS.map((kind) => [kind, auth.kinds[kind].bearerTokens.map((token) => this.matcher.digest(token))]),
     ) as Record<WebhookKind, Buffer[]>;
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as HttpBearerStrategy } from 'passport-http-bearer';
-import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../../options/resolved-options';
+import { ResolvedAuthOptions, TRADECLOUD_AUTH_OPTIONS } from '../auth-options';
 import { ResolvedOAuthOptions } from '../auth-options';
 import { JwksKeyCache } from '../jwks-key-cache';
 import { JwtVerifier } from '../jwt-verifier';
@@ -23,13 +23,13 @@ export class OAuthWebhookStrategy extends PassportStrategy(HttpBearerStrategy, O
   private readonly verifiers: Partial<Record<WebhookKind, JwtVerifier>>;
   private readonly keyCaches: Map<string, JwksKeyCache>;
 
-  constructor(@Inject(RESOLVED_TRADECLOUD_OPTIONS) options: ResolvedTradecloudOptions) {
-    super({ passReqToCallback: true, realm: options.auth.realm });
+  constructor(@Inject(TRADECLOUD_AUTH_OPTIONS) auth: ResolvedAuthOptions) {
+    super({ passReqToCallback: true, realm: auth.realm });
     const logger = new Logger('WebhookAuth');
     this.keyCaches = new Map();
     this.verifiers = {};
     for (const kind of WEBHOOK_KINDS) {
-      const oauth = options.auth.kinds[kind].oauth;
+      const oauth = auth.kinds[kind].oauth;
       if (oauth) this.verifiers[kind] = new JwtVerifier(oauth, this.keyCacheFor(oauth, logger));
     }
   }

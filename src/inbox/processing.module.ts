@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ChangeRecorder } from '../changes/change-recorder';
+import { OrderEventApplier } from '../orders/order-event.applier';
+import { OrderSnapshotMapper } from '../orders/order-snapshot.mapper';
+import { OrderStore } from '../orders/order.store';
+import { ShipmentEventApplier } from '../shipments/shipment-event.applier';
+import { ShipmentSnapshotMapper } from '../shipments/shipment-snapshot.mapper';
+import { ShipmentStore } from '../shipments/shipment.store';
+import { FetchedOrderApplier, FetchedShipmentApplier } from '../webhooks/fetched-entity.appliers';
+import { EventApplierRegistry } from './event-applier';
+import { EventProcessor } from './event-processor.service';
+
+export interface TradecloudProcessingModuleImports {
+  database: DynamicModule;
+  queue: DynamicModule;
+  events: DynamicModule;
+  documents: DynamicModule;
+  observability: DynamicModule;
+  tradecloudApi: DynamicModule;
+}
+
+/**
+ * Applies stored events from the queue: the applier registry, the order and shipment appliers
+ * (guarded upserts with `changes` rows) and the appliers of entities fetched from the API.
+ */
+@Module({})
+export class TradecloudProcessingModule {
+  static register(imports: TradecloudProcessingModuleImports): DynamicModule {
+    return {
+      module: TradecloudProcessingModule,
+      imports: [imports.database, imports.queue, imports.events, imports.documents, imports.observability, imports.tradecloudApi],
+      providers: [
+        EventApplierRegistry,
+        EventProcessor,
+        ChangeRecorder,
+        OrderSnapshotMapper,
+        OrderStore,
+        OrderEventApplier,
+        ShipmentSnapshotMapper,
+        ShipmentStore,
+        ShipmentEventApplier,
+        FetchedOrderApplier,
+        FetchedShipmentApplier,
+      ],
+      exports: [EventApplierRegistry, FetchedOrderApplier, FetchedShipmentApplier],
+    };
+  }
+}
