@@ -62,7 +62,11 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
     const { orders, shipments } = info.figures.processing as { orders: DrainFigures; shipments: DrainFigures };
     // Events of one order are queued in version order; "stale" (an older version applied after a newer one) is allowed, failures are not.
     expect(orders).toMatchObject({ finished: true, events: 60, counts: { failed: 0, dead: 0, pending: 0 } });
-    expect(orders.counts.processed).toBeGreaterThan(50);
+    // How many end `stale` depends on how the workers' batches interleave (up to 10 of 60 seen on
+    // an idle machine); what must hold is that every event ends processed or stale and that the
+    // newest version of each of the 10 orders, which nothing can overtake, is processed.
+    expect(orders.counts.processed + orders.counts.stale).toBe(60);
+    expect(orders.counts.processed).toBeGreaterThanOrEqual(10);
     expect(shipments).toMatchObject({ finished: true, events: 10, counts: { failed: 0, dead: 0, pending: 0 } });
     expect(orders.perSecond).toBeGreaterThan(0);
   });
