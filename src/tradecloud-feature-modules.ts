@@ -4,7 +4,7 @@ import { TradecloudDatabaseModule } from './database/database.module';
 import { TradecloudDocumentsModule } from './documents/documents.module';
 import { TradecloudEventsModule } from './events/events.module';
 import { TradecloudIntakeModule } from './inbox/intake.module';
-import { TradecloudProcessingModule } from './inbox/processing.module';
+import { TradecloudProcessingModule } from './processing/processing.module';
 import { TradecloudMaintenanceModule } from './maintenance/maintenance.module';
 import { TradecloudObservabilityModule } from './observability/observability.module';
 import { TradecloudQueueModule } from './queue/queue.module';
@@ -32,7 +32,7 @@ export function createTradecloudFeatureModules(options: DynamicModule): Tradeclo
   const events = TradecloudEventsModule.register(database, queue);
   const tradecloudApi = TradecloudApiModule.register(options);
   const documents = TradecloudDocumentsModule.register({ options, database, queue, events, tradecloudApi });
-  const processing = TradecloudProcessingModule.register({ database, queue, events, documents, observability, tradecloudApi });
+  const processing = TradecloudProcessingModule.register({ options, database, queue, events, documents, observability, tradecloudApi });
   const intake = TradecloudIntakeModule.register(options, database, queue, tradecloudApi);
   const auth = TradecloudAuthModule.register(options);
   const security = TradecloudSecurityModule.register(options);

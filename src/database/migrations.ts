@@ -9,6 +9,7 @@ import { CreateDeadEventDeliveries1765000016000 } from '../../migrations/1765000
 import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
 import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
 import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
+import { InboxQueue1765000022000 } from '../../migrations/1765000022000-InboxQueue';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const TRADECLOUD_MIGRATIONS = [
   MoveJobQueueToOwnSchema1765000016001,
   DataLifecycle1765000019000,
   SqlModel1765000021000,
+  InboxQueue1765000022000,
 ];

@@ -44,4 +44,12 @@ export class WebhookEventEntity {
   /** When retention removed the body (`EVENTS_BODY_RETENTION`, `EVENTS_FAILED_RETENTION`); the row and its idempotency key stay. */
   @Column({ name: 'body_pruned_at', type: 'timestamptz', nullable: true })
   bodyPrunedAt: Date | null;
+
+  /** When a `pending` or `failed` event may be processed (the back-off time of a failed one). */
+  @Column({ name: 'available_at', type: 'timestamptz' })
+  availableAt: Date;
+
+  /** Failed attempts since the event was last queued (reset by `tradecloud replay`); `attempts` is the whole history. */
+  @Column({ type: 'integer' })
+  retries: number;
 }

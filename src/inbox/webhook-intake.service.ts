@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
-import { JobQueue } from '../queue/job-queue.service';
+import { InboxSignal } from '../queue/inbox-signal';
 import { webhookDedupeKey } from './dedupe-key';
-import { PROCESS_EVENT_QUEUE, ProcessEventJob } from './event-processor.service';
 
 /** A valid webhook request, about to be stored. */
 export interface IncomingEvent {
@@ -44,7 +43,7 @@ export interface IntakeResult {
 }
 
 /**
- * The inbox. A valid event is committed to `webhook_events` together with its processing job
+ * The inbox. A valid event is committed to `webhook_events` (which is also the processing queue)
  * before the request is answered; a redelivery (same `meta.messageId`, else the same body on
  * the same endpoint) finds the stored event and does no work twice.
  */
@@ -52,43 +51,50 @@ export interface IntakeResult {
 export class WebhookIntake {
   constructor(
     private readonly database: TradecloudDatabase,
-    private readonly queue: JobQueue,
+    private readonly inbox: InboxSignal,
   ) {}
 
+  /**
+   * Stores the event: one INSERT, committed on its own (synchronously: the 2xx promises that the
+   * event is durable). The inbox is also the processing queue, so there is no job to write; a
+   * redelivery finds the stored event by its key in the same statement.
+   */
   async accept(event: IncomingEvent): Promise<IntakeResult> {
     const dedupeKey = event.dedupeKey || webhookDedupeKey(event.endpoint, event.messageId, event.originalBody ?? event.rawText);
     const table = this.database.table('webhook_events');
-    const result = await this.database.transaction(async (client) => {
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body,
+    const result = await this.database.query<{ id: string; duplicate: boolean }>(
+      `WITH inserted AS (
+         INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body,
                                purchase_order_number, shipment_number, acting_company_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)
          ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id`,
-        [
-          event.endpoint,
-          event.payloadKind,
-          event.eventName,
-          event.entityId,
-          event.messageId,
-          dedupeKey,
-          event.rawText,
-          event.originalBody ?? null,
-          event.purchaseOrderNumber ?? null,
-          event.shipmentNumber ?? null,
-          event.actingCompanyId ?? null,
-        ],
-      );
-      if (inserted.rows[0]) {
-        const eventId = String(inserted.rows[0].id);
-        await this.queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId }, client);
-        return { eventId, duplicate: false };
-      }
-      const existing = await client.query<{ id: string }>(`SELECT id FROM ${table} WHERE dedupe_key = $1`, [dedupeKey]);
-      return { eventId: String(existing.rows[0].id), duplicate: true };
-    });
-    if (!result.duplicate) this.queue.wake(PROCESS_EVENT_QUEUE);
-    return result;
+         RETURNING id)
+       SELECT id, false AS duplicate FROM inserted
+       UNION ALL
+       SELECT id, true FROM ${table} WHERE dedupe_key = $6 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+      [
+        event.endpoint,
+        event.payloadKind,
+        event.eventName,
+        event.entityId,
+        event.messageId,
+        dedupeKey,
+        event.rawText,
+        event.originalBody ?? null,
+        event.purchaseOrderNumber ?? null,
+        event.shipmentNumber ?? null,
+        event.actingCompanyId ?? null,
+      ],
+    );
+    let row = result.rows[0];
+    if (!row) {
+      // A concurrent request with the same key committed after this statement's snapshot was
+      // taken (the INSERT waited for it, the SELECT could not see it): read it now.
+      const existing = await this.database.query<{ id: string }>(`SELECT id FROM ${table} WHERE dedupe_key = $1`, [dedupeKey]);
+      row = { id: existing.rows[0].id, duplicate: true };
+    }
+    if (!row.duplicate) this.inbox.notify();
+    return { eventId: String(row.id), duplicate: row.duplicate };
   }
 
   /** Keeps a request that failed validation, with status `rejected` and the reasons, for inspection and replay. */

@@ -4,7 +4,7 @@ import { ChangeRecorder, EventContext } from '../changes/change-recorder';
 import { textValue } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
-import { ApplyResult, EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
+import { ApplyResult, EventApplier, EventApplierRegistry, eventWriter, EventWriter, StoredEvent } from '../processing/event-applier';
 import { OrderApplyOutcome, OrderStore } from './order.store';
 import { arr, lineDocuments, obj, OrderSnapshotMapper } from './order-snapshot.mapper';
 import { orderPayloadOf } from './dto/order-events.dto';
@@ -32,10 +32,10 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
     const payload = obj(orderPayloadOf(event.body, event.payloadKind));
     if (event.payloadKind === 'orderDocumentsEvent') {
-      return (client) => this.applyDocumentsEvent(client, payload, context);
+      return eventWriter({ orders: [String(payload.orderId)] }, (client) => this.applyDocumentsEvent(client, payload, context));
     }
     const snapshot = this.mapper.map(payload, event.payloadKind === 'singleDeliveryOrderEvent' ? 'singleDelivery' : 'deliverySchedule');
-    return async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context));
+    return eventWriter(OrderStore.locksOf(snapshot), async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context)));
   }
 
   /**

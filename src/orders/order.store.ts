@@ -5,10 +5,9 @@ import { jsonDiff } from '../changes/json-diff';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
+import { EntityLocks, lockOrder, lockPurchaseOrders } from '../processing/entity-locks';
+import { compareVersions, VersionOutcome } from '../processing/versions';
 import { isSingleDeliveryLine, OrderLineRow, OrderSnapshot, OrderSnapshotMapper } from './order-snapshot.mapper';
-
-/** Namespace of the per-order advisory locks (the first key of `pg_advisory_xact_lock(int, int)`). */
-const ORDER_LOCK_NAMESPACE = 0x7443_0001;
 
 /** Fields that change on every version and are already columns of the change row. */
 const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
@@ -21,8 +20,6 @@ const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
  */
 const MODE_SPECIFIC = ['statusLine', 'deliverySchedule', 'deliveryScheduleIncludingRequests', 'prices', 'pricesIncludingRequests'];
 const lineMapper = new OrderSnapshotMapper();
-
-export type VersionOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
 
 export interface OrderApplyOutcome {
   orderId: string;
@@ -49,8 +46,13 @@ export class OrderStore {
     private readonly changes: ChangeRecorder,
   ) {}
 
+  /** The locks `applySnapshot` takes: the order's, and its purchase order's (linking shipment lines). */
+  static locksOf(snapshot: OrderSnapshot): EntityLocks {
+    return { orders: [snapshot.header.orderId], purchaseOrders: [snapshot.header.purchaseOrderNumber] };
+  }
+
   async lockOrder(client: PoolClient, orderId: string): Promise<void> {
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_LOCK_NAMESPACE, orderId]);
+    await lockOrder(client, orderId);
   }
 
   async applySnapshot(client: PoolClient, snapshot: OrderSnapshot, context: EventContext): Promise<OrderApplyOutcome> {
@@ -357,21 +359,4 @@ function normalised(row: OrderLineRow): Record<string, unknown> {
     (schedules[entry.schedule] ??= []).push({ date: entry.date, quantity: entry.quantity, status: entry.status });
   }
   return { columns, schedules, history: deliveryHistory.map((entry) => ({ date: entry.date, quantity: entry.quantity })) };
-}
-
-/** Namespace of the purchase-order locks that serialise linking shipment lines to order lines. */
-const PURCHASE_ORDER_LOCK_NAMESPACE = 0x7443_0004;
-
-/** Takes the purchase-order locks in a fixed order, so two transactions never wait on each other in a cycle. */
-export async function lockPurchaseOrders(client: PoolClient, purchaseOrderNumbers: string[]): Promise<void> {
-  for (const number of [...new Set(purchaseOrderNumbers)].sort()) {
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PURCHASE_ORDER_LOCK_NAMESPACE, number]);
-  }
-}
-
-/** `created` when nothing is stored, else newer → `updated`, same → `unchanged`, older → `stale`. */
-export function compareVersions(stored: Date | undefined, incoming: string): VersionOutcome {
-  if (!stored) return 'created';
-  const difference = Date.parse(incoming) - stored.getTime();
-  return difference > 0 ? 'updated' : difference === 0 ? 'unchanged' : 'stale';
 }

@@ -2,12 +2,18 @@
 export interface TradecloudQueueOptions {
   /** Events processed at the same time by this instance (events of one order are still serialised). Default `4`. */
   concurrency?: number;
+  /**
+   * Most events one worker applies in one transaction. A worker takes one event at a time while the
+   * inbox is nearly empty (low latency) and doubles up to this while a backlog lasts (fewer
+   * statements and commits per event). Default `64`.
+   */
+  batchSize?: number;
   /** Processing attempts of one event before it is marked `dead` (kept for replay). Default `8`. */
   attempts?: number;
   /** First retry delay in seconds; doubles with each attempt (with jitter). Default `2`. */
   retryDelaySeconds?: number;
   /**
-   * An event-processing or domain-event job still `active` after this many seconds is taken to
+   * A domain-event delivery job still `active` after this many seconds is taken to
    * be lost (its process was killed, or it lost the database before it could record the
    * outcome) and is handed out again. Processing one event takes milliseconds, a GET webhook's
    * fetch at most a few API timeouts, so the default leaves a wide margin while a crashed
@@ -29,6 +35,7 @@ export interface TradecloudQueueOptions {
 
 export interface ResolvedQueueOptions {
   concurrency: number;
+  batchSize: number;
   attempts: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
@@ -39,6 +46,7 @@ export interface ResolvedQueueOptions {
 
 export const QUEUE_DEFAULTS = {
   concurrency: 4,
+  batchSize: 64,
   attempts: 8,
   retryDelaySeconds: 2,
   jobTimeoutSeconds: 60,
@@ -66,6 +74,7 @@ export function resolveQueueOptions(options: TradecloudQueueOptions | undefined,
   if (typeof workers !== 'boolean') problems.push(`"queue.workers" must be true or false, got ${String(workers)}`);
   return {
     concurrency: integer('concurrency', 1, 1000),
+    batchSize: integer('batchSize', 1, 1000),
     attempts: integer('attempts', 1, 1000),
     retryDelaySeconds: integer('retryDelaySeconds', 1, 3600),
     jobTimeoutSeconds: integer('jobTimeoutSeconds', 5),

@@ -1,10 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { InboxSignal } from './inbox-signal';
 import { JobQueue } from './job-queue.service';
 
-/** The pg-boss job queue, started before and stopped after the features that use it. */
+/**
+ * The pg-boss job queue (domain-event deliveries, document downloads), started before and stopped
+ * after the features that use it, and the inbox signal shared by intake and the event workers.
+ */
 @Module({})
 export class TradecloudQueueModule {
   static register(options: DynamicModule, database: DynamicModule): DynamicModule {
-    return { module: TradecloudQueueModule, imports: [options, database], providers: [JobQueue], exports: [JobQueue] };
+    return { module: TradecloudQueueModule, imports: [options, database], providers: [JobQueue, InboxSignal], exports: [JobQueue, InboxSignal] };
   }
 }

@@ -3,8 +3,8 @@ import { EventContext } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
-import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
-import { compareVersions } from '../orders/order.store';
+import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../processing/event-applier';
+import { compareVersions } from '../processing/versions';
 import { FetchedOrderApplier, FetchedShipmentApplier, UnusableFetchedEntityError } from '../webhooks/fetched-entity.appliers';
 import { ReconcileKind } from './reconcile-state';
 

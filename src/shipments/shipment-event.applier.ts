@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventContext } from '../changes/change-recorder';
-import { ApplyResult, EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
+import { ApplyResult, EventApplier, EventApplierRegistry, eventWriter, EventWriter, StoredEvent } from '../processing/event-applier';
 import { obj } from '../orders/order-snapshot.mapper';
 import { ShipmentApplyOutcome, ShipmentStore } from './shipment.store';
 import { ShipmentSnapshotMapper } from './shipment-snapshot.mapper';
@@ -23,7 +23,7 @@ export class ShipmentEventApplier implements EventApplier, OnModuleInit {
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
     const snapshot = this.mapper.map(obj(event.body.shipment));
-    return async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context));
+    return eventWriter(ShipmentStore.locksOf(snapshot), async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)));
   }
 }
 

@@ -5,10 +5,10 @@ import { JsonDiff, jsonDiff } from '../changes/json-diff';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
-import { compareVersions, lockPurchaseOrders, VersionOutcome } from '../orders/order.store';
+import { EntityLocks, lockPurchaseOrders, lockShipment } from '../processing/entity-locks';
+import { compareVersions, VersionOutcome } from '../processing/versions';
 import { ShipmentLineRow, ShipmentSnapshot } from './shipment-snapshot.mapper';
 
-const SHIPMENT_LOCK_NAMESPACE = 0x7443_0002;
 const DIFF_IGNORED = ['meta'];
 
 export interface ShipmentApplyOutcome {
@@ -36,9 +36,28 @@ export class ShipmentStore {
     private readonly changes: ChangeRecorder,
   ) {}
 
+  /**
+   * The locks `applySnapshot` takes that are known before reading: the shipment's and its lines'
+   * purchase orders. (It also locks the purchase orders of lines stored earlier, which only the
+   * database knows: a batch asks {@link storedPurchaseOrders} for them after the shipment locks.)
+   */
+  static locksOf(snapshot: ShipmentSnapshot): EntityLocks {
+    return { shipments: [snapshot.header.shipmentId], purchaseOrders: snapshot.lines.map((line) => line.purchaseOrderNumber) };
+  }
+
+  /** Purchase order numbers of the stored lines of these shipments (read under their shipment locks). */
+  async storedPurchaseOrders(client: PoolClient, shipmentIds: string[]): Promise<string[]> {
+    if (!shipmentIds.length) return [];
+    const stored = await client.query<{ purchase_order_number: string }>(
+      `SELECT DISTINCT purchase_order_number FROM ${this.database.table('shipment_lines')} WHERE shipment_id = ANY($1::text[])`,
+      [shipmentIds],
+    );
+    return stored.rows.map((row) => row.purchase_order_number);
+  }
+
   async applySnapshot(client: PoolClient, snapshot: ShipmentSnapshot, context: EventContext): Promise<ShipmentApplyOutcome> {
     const { header } = snapshot;
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SHIPMENT_LOCK_NAMESPACE, header.shipmentId]);
+    await lockShipment(client, header.shipmentId);
     await this.lockPurchaseOrdersOf(client, snapshot);
     const changes: ChangeRow[] = [];
     const base = { orderId: null, lineId: null, shipmentId: header.shipmentId, ...this.changes.eventColumns(context) };

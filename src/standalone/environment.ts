@@ -116,6 +116,7 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
 function readQueueEnvironment(read: EnvironmentReader): TradecloudQueueOptions {
   return {
     concurrency: read.integer('QUEUE_CONCURRENCY', QUEUE_DEFAULTS.concurrency, 1, 1000),
+    batchSize: read.integer('QUEUE_BATCH_SIZE', QUEUE_DEFAULTS.batchSize, 1, 1000),
     attempts: read.integer('QUEUE_ATTEMPTS', QUEUE_DEFAULTS.attempts, 1, 1000),
     retryDelaySeconds: read.integer('QUEUE_RETRY_DELAY_SECONDS', QUEUE_DEFAULTS.retryDelaySeconds, 1, 3600),
     jobTimeoutSeconds: read.integer('QUEUE_JOB_TIMEOUT_SECONDS', QUEUE_DEFAULTS.jobTimeoutSeconds, 5, 86_400),

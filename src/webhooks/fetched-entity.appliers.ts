@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventContext } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
-import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../inbox/event-applier';
+import { EventApplier, EventApplierRegistry, eventWriter, EventWriter, StoredEvent } from '../processing/event-applier';
 import { validateBody } from '../inbox/validation-messages';
 import { OrderEventDto, SingleDeliveryOrderEventDto } from '../orders/dto/order-events.dto';
 import { summarize } from '../orders/order-event.applier';
@@ -58,7 +58,7 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
     await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, mode);
     const fetched = { body: stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
-    return async (client) => ({ ...summarize(await this.orders.applySnapshot(client, snapshot, context)), fetched });
+    return eventWriter(OrderStore.locksOf(snapshot), async (client) => ({ ...summarize(await this.orders.applySnapshot(client, snapshot, context)), fetched }));
   }
 }
 
@@ -89,6 +89,6 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
     await checkShape(ShipmentDto, shipment, 'shipment');
     const snapshot = this.mapper.map(shipment as Record<string, unknown>);
     const fetched = { body: stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
-    return async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched });
+    return eventWriter(ShipmentStore.locksOf(snapshot), async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched }));
   }
 }

@@ -4,11 +4,13 @@ import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRADECLOUD_MIGRATIONS } from '../../src';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
-import { PROCESS_EVENT_QUEUE } from '../../src/inbox/event-processor.service';
 import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
 import { startReceiverApp } from '../support/receiver-app';
 import { sample } from '../support/samples';
 import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+
+/** The processing queue of receivers before the inbox became the queue (migration InboxQueue). */
+const PROCESS_EVENT_QUEUE = 'tradecloud-process-event';
 
 const tablesIn = (url: string, schema: string) =>
   withClient(url, (client) => client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).then(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockPurchaseOrders } from '../../src/orders/order.store';
+import { lockPurchaseOrders } from '../../src/processing/entity-locks';
 import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
 import { sampleText } from '../support/samples';
 import { createTestDatabase, TestDatabase } from '../support/test-database';

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TradecloudDatabase } from '../../database/tradecloud-database.service';
-import { PROCESS_EVENT_QUEUE, ProcessEventJob } from '../../inbox/event-processor.service';
-import { JobQueue } from '../../queue/job-queue.service';
 import { CliDatabase } from '../cli-database';
 import { CliIo, formatTable, parseCount, parseEventIds, printJson, startProgress, usageError } from '../cli-output';
 import { openModuleContext } from '../module-context';
@@ -20,7 +18,7 @@ export interface ReplayResult {
   id: string;
   kind: string;
   previousStatus: string;
-  /** `queued`: back to pending with a new job; `accepted`: a rejected request that passes validation now; `still-rejected`; `already-received`: a rejected request whose event arrived again meanwhile. */
+  /** `queued`: back to pending (ready at once, with the full retry budget); `accepted`: a rejected request that passes validation now; `still-rejected`; `already-received`: a rejected request whose event arrived again meanwhile. */
   result: 'queued' | 'accepted' | 'still-rejected' | 'already-received' | 'would-replay' | 'body-removed';
   detail?: string;
   /** With --wait: the status the event reached. */
@@ -53,8 +51,8 @@ function bodyRemoved(event: Candidate): string {
 
 /**
  * `tradecloud replay <id>…` / `replay --status dead|failed|rejected [--since …]`. A stored event is
- * set back to `pending` and gets a new processing job in one transaction, through the module's
- * own JobQueue; processing is idempotent (lastUpdatedAt guards), so replaying twice changes
+ * set back to `pending`, ready at once with the full retry budget (the inbox is the processing
+ * queue: a running receiver's workers claim it within their polling interval); processing is idempotent (lastUpdatedAt guards), so replaying twice changes
  * nothing more. A rejected request is validated again: valid now, it becomes a pending event
  * under its own id; otherwise it stays rejected with today's reasons.
  */
@@ -76,10 +74,9 @@ export async function replayCommand(db: CliDatabase, io: CliIo, ids: string[], o
     const progress = startProgress(io, candidates.length, 'Replaying', options.json);
     try {
       const database = context.get(TradecloudDatabase);
-      const queue = context.get(JobQueue);
       for (const event of candidates) {
         if (event.body_pruned_at) results.push({ id: event.id, kind: event.endpoint, previousStatus: event.status, result: 'body-removed', detail: bodyRemoved(event) });
-        else results.push(event.status === 'rejected' ? await replayRejected(database, queue, event) : await requeue(database, queue, event));
+        else results.push(event.status === 'rejected' ? await replayRejected(database, event) : await requeue(database, event));
         progress.tick();
       }
     } finally {
@@ -114,21 +111,20 @@ async function selectCandidates(db: CliDatabase, ids: string[], options: ReplayO
   return db.query<Candidate>(`SELECT e.id::text, e.endpoint, e.status, e.body::text AS body_text, e.body_pruned_at, e.payload_kind, e.raw_body FROM ${events} e ${where} ORDER BY e.received_at, e.id LIMIT ${limit}`, values);
 }
 
-async function requeue(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
+async function requeue(database: TradecloudDatabase, event: Candidate): Promise<ReplayResult> {
   const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
-  const removed = await database.transaction(async (client) => {
-    // Attempts stay cumulative (history); the new job gets the queue's full retry budget.
-    // Never an event whose body maintenance removed meanwhile (the database refuses it anyway).
-    const updated = await client.query(`UPDATE ${database.table('webhook_events')} SET status = 'pending' WHERE id = $1 AND body_pruned_at IS NULL`, [event.id]);
-    if (!updated.rowCount) return true;
-    await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);
-    return false;
-  });
+  // Attempts stay cumulative (history); `retries` starts again, so the event gets the full retry
+  // budget. Never an event whose body maintenance removed meanwhile (the database refuses it anyway).
+  const updated = await database.query(
+    `UPDATE ${database.table('webhook_events')} SET status = 'pending', retries = 0, available_at = now() WHERE id = $1 AND body_pruned_at IS NULL`,
+    [event.id],
+  );
+  const removed = !updated.rowCount;
   if (removed) return { ...base, result: 'body-removed', detail: 'its body was removed by retention meanwhile: nothing left to process' };
   return { ...base, result: 'queued' };
 }
 
-async function replayRejected(database: TradecloudDatabase, queue: JobQueue, event: Candidate): Promise<ReplayResult> {
+async function replayRejected(database: TradecloudDatabase, event: Candidate): Promise<ReplayResult> {
   const base = { id: event.id, kind: event.endpoint, previousStatus: event.status };
   const check = await revalidateRejected(event.endpoint, event.body_text, event.payload_kind, event.raw_body);
   const table = database.table('webhook_events');
@@ -139,15 +135,12 @@ async function replayRejected(database: TradecloudDatabase, queue: JobQueue, eve
   const [existing] = (await database.query<{ id: string }>(`SELECT id::text FROM ${table} WHERE dedupe_key = $1`, [check.dedupeKey])).rows;
   if (existing) return { ...base, result: 'already-received', detail: `received again as event ${existing.id}` };
   try {
-    await database.transaction(async (client) => {
-      await client.query(
-        `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL,
-                body = coalesce($7::jsonb, body)
-          WHERE id = $1 AND status = 'rejected' AND body_pruned_at IS NULL`,
-        [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey, check.bodyText ?? null],
-      );
-      await queue.send<ProcessEventJob>(PROCESS_EVENT_QUEUE, { eventId: event.id }, client);
-    });
+    await database.query(
+      `UPDATE ${table} SET status = 'pending', payload_kind = $2, entity_id = $3, message_id = $4, event_name = $5, dedupe_key = $6, last_error = NULL,
+              body = coalesce($7::jsonb, body), retries = 0, available_at = now()
+        WHERE id = $1 AND status = 'rejected' AND body_pruned_at IS NULL`,
+      [event.id, check.identity.payloadKind, check.identity.entityId, check.identity.messageId, check.eventName, check.dedupeKey, check.bodyText ?? null],
+    );
   } catch (error) {
     // The same event arrived (and was stored) between the check and the update.
     if ((error as { code?: string }).code === '23505') return { ...base, result: 'already-received', detail: 'received again meanwhile' };

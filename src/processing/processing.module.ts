@@ -11,6 +11,7 @@ import { EventApplierRegistry } from './event-applier';
 import { EventProcessor } from './event-processor.service';
 
 export interface TradecloudProcessingModuleImports {
+  options: DynamicModule;
   database: DynamicModule;
   queue: DynamicModule;
   events: DynamicModule;
@@ -20,7 +21,7 @@ export interface TradecloudProcessingModuleImports {
 }
 
 /**
- * Applies stored events from the queue: the applier registry, the order and shipment appliers
+ * Applies stored events, claimed in batches from the inbox: the applier registry, the order and shipment appliers
  * (guarded upserts with `changes` rows) and the appliers of entities fetched from the API.
  */
 @Module({})
@@ -28,7 +29,7 @@ export class TradecloudProcessingModule {
   static register(imports: TradecloudProcessingModuleImports): DynamicModule {
     return {
       module: TradecloudProcessingModule,
-      imports: [imports.database, imports.queue, imports.events, imports.documents, imports.observability, imports.tradecloudApi],
+      imports: [imports.options, imports.database, imports.queue, imports.events, imports.documents, imports.observability, imports.tradecloudApi],
       providers: [
         EventApplierRegistry,
         EventProcessor,

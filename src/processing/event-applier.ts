@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import type { EntityLocks } from './entity-locks';
 
 /** A stored webhook event, as processing sees it. */
 export interface StoredEvent {
@@ -26,8 +27,17 @@ export interface ApplyResult {
   fetched?: { body: string; purchaseOrderNumber?: string | null; shipmentNumber?: string | null };
 }
 
-/** Writes the event's data; runs inside the processing transaction, which also records the event's status. */
-export type EventWriter = (client: PoolClient) => Promise<ApplyResult>;
+/**
+ * Writes the event's data; runs inside the processing transaction, which also records the event's
+ * status. `locks` names every entity the write may lock: a batch takes all of them up front, in
+ * the global lock order, before its first write (see `lockEntities`).
+ */
+export type EventWriter = ((client: PoolClient) => Promise<ApplyResult>) & { locks: EntityLocks };
+
+/** An {@link EventWriter} from a write function and the locks it needs. */
+export function eventWriter(locks: EntityLocks, write: (client: PoolClient) => Promise<ApplyResult>): EventWriter {
+  return Object.assign(write, { locks });
+}
 
 /**
  * Turns one kind of stored event into rows. `prepare` may do slow work outside any transaction

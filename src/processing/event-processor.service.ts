@@ -1,0 +1,280 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { parseExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
+import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
+import { InboxSignal } from '../queue/inbox-signal';
+import { ShipmentStore } from '../shipments/shipment.store';
+import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
+import { EventSettlement, settleEvents } from './event-settlement';
+import { ApplyResult, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
+import { EntityLocks, lockEntities } from './entity-locks';
+
+/** A claimed event with its writer, or with the reason it cannot be written. */
+interface PreparedEvent {
+  event: StoredEvent;
+  retries: number;
+  writer?: EventWriter;
+  error?: unknown;
+}
+
+/** Longest back-off between two attempts of one event. */
+const MAX_RETRY_DELAY_SECONDS = 3_600;
+
+/**
+ * Processes stored webhook events. The inbox (`webhook_events`) is the queue: each worker loop
+ * claims a batch of ready events (`pending`, or `failed` and due) in arrival order with
+ * `FOR UPDATE SKIP LOCKED` inside the transaction that applies them, so:
+ *
+ * - a batch's rows, its events' statuses and the claim commit together; a crash (or a lost
+ *   connection) mid-batch rolls all of it back and releases the events to the next claim at once;
+ * - every entity a batch writes is locked up front in the global lock order (`lockEntities`), so
+ *   batches that share orders wait for each other but never deadlock, and events of one order
+ *   within a batch are applied in arrival order against what the previous one wrote;
+ * - when a write fails, the batch rolls back to its savepoint and writes its events one at a time
+ *   (each in its own savepoint), so one bad event fails alone and the others are applied;
+ * - a failed event is retried with exponential back-off (`available_at`), and is `dead` after the
+ *   last attempt, or at once for an error no retry can fix.
+ *
+ * Processing commits without waiting for the WAL flush (`synchronous_commit = off`): a commit lost
+ * in a crash only means its events are claimed and applied again, which the `lastUpdatedAt`
+ * guards make idempotent. Intake's commit stays synchronous, because its 2xx promises durability.
+ */
+@Injectable()
+export class EventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('TradecloudProcessor');
+  private readonly loops: Promise<void>[] = [];
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly database: TradecloudDatabase,
+    private readonly inbox: InboxSignal,
+    private readonly appliers: EventApplierRegistry,
+    private readonly pipeline: PipelineEvents,
+    private readonly domainEvents: DomainEventPublisher,
+    private readonly shipments: ShipmentStore,
+    @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { queue } = this.options;
+    if (!queue.workers) return;
+    for (let i = 0; i < queue.concurrency; i++) this.loops.push(this.runLoop());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // The running batches finish (bounded); unclaimed events stay for the next start.
+    this.stop.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.loops), new Promise((resolve) => (timer = setTimeout(resolve, 20_000)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * One worker loop. While there is a backlog the batch size doubles up to `queue.batchSize`; a
+   * batch that finds fewer events than asked goes back to one, so that a trickle is shared between
+   * the loops (low latency) and a backlog is worked in large batches (few statements per event).
+   */
+  private async runLoop(): Promise<void> {
+    const { batchSize: maxBatch, pollingIntervalSeconds } = this.options.queue;
+    let batchSize = 1;
+    let failures = 0;
+    while (!this.stop.signal.aborted) {
+      let claimed: number;
+      try {
+        claimed = await this.processBatch(batchSize);
+        failures = 0;
+      } catch (error) {
+        // The database is unreachable, or the batch's transaction broke: its events stay ready
+        // (nothing was committed), and are claimed again after a pause.
+        failures++;
+        if (failures === 1 || failures % 20 === 0) this.logger.warn(`Cannot process events (will retry): ${(error as Error).message}`);
+        await this.inbox.wait(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)), this.stop.signal);
+        continue;
+      }
+      batchSize = claimed === batchSize ? Math.min(maxBatch, batchSize * 2) : 1;
+      if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal);
+    }
+  }
+
+  /**
+   * Claims up to `limit` ready events and applies them in one transaction; returns how many it
+   * claimed. Exposed for tools that drain the inbox themselves (the CLI's `sync`, tests).
+   */
+  async processBatch(limit: number): Promise<number> {
+    const client = await this.database.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = off');
+      const events = await this.claim(client, limit);
+      if (!events.length) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const started = Date.now();
+      const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+      const queuedBefore = this.domainEvents.queuedOn(client);
+      const settlements = await this.write(client, prepared);
+      await settleEvents(client, this.database.table('webhook_events'), settlements);
+      await client.query('COMMIT');
+      if (this.domainEvents.queuedOn(client) > queuedBefore) this.domainEvents.wake();
+      for (const settlement of settlements) this.report(settlement, started);
+      return events.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
+  }
+
+  private async claim(client: PoolClient, limit: number): Promise<Array<{ event: StoredEvent; retries: number }>> {
+    const result = await client.query<{
+      id: string;
+      endpoint: string;
+      payload_kind: string;
+      event_name: string | null;
+      entity_id: string | null;
+      body: string;
+      received_at: Date;
+      retries: number;
+    }>(
+      `SELECT id, endpoint, payload_kind, event_name, entity_id, body::text AS body, received_at, retries
+         FROM ${this.database.table('webhook_events')}
+        WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
+        ORDER BY id
+        LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return result.rows.map((row) => ({
+      retries: row.retries,
+      event: {
+        id: String(row.id),
+        endpoint: row.endpoint,
+        payloadKind: row.payload_kind,
+        eventName: row.event_name,
+        entityId: row.entity_id,
+        body: parseExact(row.body) as Record<string, unknown>,
+        receivedAt: row.received_at,
+      },
+    }));
+  }
+
+  /** Parses, maps (and for GET webhooks fetches) one event; a failure here is that event's alone. */
+  private async prepare({ event, retries }: { event: StoredEvent; retries: number }): Promise<PreparedEvent> {
+    try {
+      const applier = this.appliers.get(event.payloadKind);
+      if (!applier) throw new PermanentProcessingError(`No processing is defined for payload "${event.payloadKind}"`);
+      return { event, retries, writer: await applier.prepare(event) };
+    } catch (error) {
+      return { event, retries, error };
+    }
+  }
+
+  /**
+   * Writes the batch: all locks first, then each event in arrival order. When a write fails, the
+   * batch is rolled back to its savepoint and written again one event per savepoint, so that only
+   * the events whose own write fails are recorded as failed.
+   */
+  private async write(client: PoolClient, prepared: PreparedEvent[]): Promise<EventSettlement[]> {
+    const writable = prepared.filter((item) => item.writer);
+    const locks: Required<EntityLocks> = { orders: [], shipments: [], purchaseOrders: [] };
+    for (const { writer } of writable) {
+      locks.orders.push(...(writer!.locks.orders ?? []));
+      locks.shipments.push(...(writer!.locks.shipments ?? []));
+      locks.purchaseOrders.push(...(writer!.locks.purchaseOrders ?? []));
+    }
+    // Orders and shipments first; the purchase orders of stored shipment lines are only known once
+    // those shipments are locked, and purchase-order locks come after all of them.
+    await lockEntities(client, { orders: locks.orders, shipments: locks.shipments });
+    locks.purchaseOrders.push(...(await this.shipments.storedPurchaseOrders(client, [...new Set(locks.shipments)])));
+    await lockEntities(client, { purchaseOrders: locks.purchaseOrders });
+
+    const failedToPrepare = prepared.filter((item) => !item.writer).map((item) => this.failure(item, item.error));
+    if (writable.length > 1) {
+      await client.query('SAVEPOINT batch');
+      try {
+        const applied: EventSettlement[] = [];
+        for (const item of writable) applied.push(this.success(item, await item.writer!(client)));
+        await client.query('RELEASE SAVEPOINT batch');
+        return [...applied, ...failedToPrepare];
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT batch');
+        this.logger.warn(`A batch of ${writable.length} events failed (${(error as Error).message}): writing its events one at a time`);
+      }
+    }
+    const settlements: EventSettlement[] = [];
+    for (const item of writable) {
+      await client.query('SAVEPOINT event');
+      try {
+        settlements.push(this.success(item, await item.writer!(client)));
+        await client.query('RELEASE SAVEPOINT event');
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT event');
+        settlements.push(this.failure(item, error));
+      }
+    }
+    return [...settlements, ...failedToPrepare];
+  }
+
+  private success(item: PreparedEvent, applied: ApplyResult): EventSettlement {
+    return { event: item.event, status: applied.stale ? 'stale' : 'processed', retries: item.retries, applied };
+  }
+
+  private failure(item: PreparedEvent, error: unknown): EventSettlement {
+    const { attempts, retryDelaySeconds } = this.options.queue;
+    const permanent = isPermanentError(error);
+    const final = permanent || item.retries + 1 >= attempts;
+    const message = (error as Error)?.message || String(error);
+    this.logger.warn(
+      `Event ${item.event.id} (${item.event.eventName}) failed on attempt ${item.retries + 1}/${attempts}` +
+        `${final ? `, giving up${permanent ? ' (permanent error)' : ''}: marked dead` : ', will retry'}: ${message}`,
+    );
+    // Exponential back-off with jitter, as before: 2 s, 4 s, 8 s … (capped at an hour).
+    const delay = Math.min(MAX_RETRY_DELAY_SECONDS, retryDelaySeconds * 2 ** item.retries) * (0.75 + Math.random() / 2);
+    return { event: item.event, status: final ? 'dead' : 'failed', retries: item.retries, error: message, retryDelaySeconds: delay };
+  }
+
+  private report(settlement: EventSettlement, started: number): void {
+    const { event } = settlement;
+    const status: EventProcessedEvent['status'] = settlement.status;
+    this.pipeline.emit('event.processed', {
+      eventId: event.id,
+      endpoint: event.endpoint,
+      payloadKind: event.payloadKind,
+      eventName: event.eventName,
+      entityId: event.entityId,
+      status,
+      attempt: settlement.retries + 1,
+      durationMs: Date.now() - started,
+      lagMs: Date.now() - event.receivedAt.getTime(),
+      error: settlement.error,
+    });
+    if (settlement.status === 'processed' || settlement.status === 'stale') {
+      this.logger.debug(`Event ${event.id} (${event.eventName}) ${settlement.status} in ${Date.now() - started} ms`);
+    }
+  }
+}
+
+/** An event that no retry can process (no applier for its payload). */
+class PermanentProcessingError extends Error {
+  readonly permanent = true;
+}
+
+/**
+ * Errors that no retry can fix: the Tradecloud API answered 404/403 (order unknown or not
+ * ours), or a fetched entity has an unusable shape. A missing API configuration is not one of
+ * them: it can be fixed while the event waits.
+ */
+function isPermanentError(error: unknown): boolean {
+  if ((error as { permanent?: unknown })?.permanent === true) return true;
+  if (error instanceof TradecloudApiError) return !error.transient && error.code !== 'not_configured';
+  return false;
+}
