@@ -1,8 +1,5 @@
 import type { Pool } from 'pg';
 
-/** The receiver's processing queue (src/inbox/event-processor.service.ts). */
-export const PROCESS_EVENT_QUEUE = 'tradecloud-process-event';
-
 export interface PreStoredEvent {
   endpoint: 'orders' | 'shipments';
   payloadKind: 'orderEvent' | 'shipment';
@@ -18,16 +15,14 @@ export interface EventSource {
   at(index: number): PreStoredEvent;
 }
 
-let loadCounter = 0;
-
 /**
- * Pre-stored events for the drain scenarios: stored exactly as the intake would (same columns,
- * dedupe key, jsonb body) by {@link storeEvents}, then their processing jobs enqueued in one
- * statement by {@link enqueueJobs}, so the receiver's idle workers find a full queue all at once.
- * Jobs get ids that sort in the events' order, and pg-boss fetches by (priority, created_on, id):
- * the queue is worked in the given order, as if received so.
+ * Pre-stored events for the drain scenarios: stored as the intake would (same columns, dedupe key,
+ * jsonb body) but not ready (`available_at` = infinity) by {@link storeEvents}, then all made
+ * ready in one statement by {@link enqueueJobs}, so the receiver's idle workers find a full inbox
+ * all at once. The workers claim in id order: the inbox is worked in the given order, as if
+ * received so.
  */
-/** Inserts the events (nothing processes them yet: no job refers to them); returns their ids in order. */
+/** Inserts the events (nothing processes them yet: none is ready); returns their ids in order. */
 export async function storeEvents(pool: Pool, schema: string, events: EventSource, isAborted: () => boolean): Promise<string[]> {
   const table = `"${schema}".webhook_events`;
   const ids: string[] = new Array(events.count);
@@ -45,8 +40,8 @@ export async function storeEvents(pool: Pool, schema: string, events: EventSourc
         return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}, $${p + 6}, $${p + 7}::jsonb)`;
       });
       const result = await pool.query<{ id: string; message_id: string }>(
-        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body)
-         VALUES ${rows.join(', ')} RETURNING id, message_id`,
+        `INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, available_at)
+         SELECT v.*, 'infinity'::timestamptz FROM (VALUES ${rows.join(', ')}) AS v RETURNING id, message_id`,
         values,
       );
       const byMessage = new Map(result.rows.map((row) => [row.message_id, String(row.id)]));
@@ -57,19 +52,7 @@ export async function storeEvents(pool: Pool, schema: string, events: EventSourc
   return ids;
 }
 
-/** One processing job per event id, in one statement: the workers see them all at once. */
+/** Makes the stored events ready, in one statement: the workers see them all at once. */
 export async function enqueueJobs(pool: Pool, schema: string, ids: string[]): Promise<void> {
-  const load = (++loadCounter + (Date.now() % 100_000) * 100) >>> 0;
-  const hex = (value: number, width: number) => value.toString(16).padStart(width, '0');
-  const jobs = ids.map((eventId, index) => ({ id: `${hex(load, 8)}-0000-4000-8000-${hex(index, 12)}`, event_id: eventId }));
-  await pool.query(
-    `INSERT INTO "${schema}_queue".job (id, name, data, retry_limit, retry_delay, retry_backoff, expire_in, keep_until, policy)
-     SELECT x.id, q.name, jsonb_build_object('eventId', x.event_id), coalesce(q.retry_limit, 2),
-            CASE WHEN q.retry_backoff THEN greatest(coalesce(q.retry_delay, 0), 1) ELSE coalesce(q.retry_delay, 0) END,
-            coalesce(q.retry_backoff, false), coalesce(q.expire_seconds * interval '1 second', interval '15 minutes'),
-            now() + coalesce(q.retention_minutes * interval '1 minute', interval '14 days'), q.policy
-       FROM json_to_recordset($1::json) AS x(id uuid, event_id text)
-       JOIN "${schema}_queue".queue q ON q.name = $2`,
-    [JSON.stringify(jobs), PROCESS_EVENT_QUEUE],
-  );
+  await pool.query(`UPDATE "${schema}".webhook_events SET available_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
 }

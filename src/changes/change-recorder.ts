@@ -60,6 +60,21 @@ export class ChangeRecorder {
 
   async record(client: PoolClient, changes: ChangeRow[]): Promise<void> {
     if (!changes.length) return;
+    await this.insert(client, changes);
+    await this.domainEvents.publishChanges(client, changes);
+  }
+
+  /**
+   * Records the changes of several events at once (a batch): one INSERT for all rows in the given
+   * order, then the domain events of each event's changes, as {@link record} would have for each.
+   */
+  async recordEach(client: PoolClient, changesPerEvent: ChangeRow[][]): Promise<void> {
+    await this.insert(client, changesPerEvent.flat());
+    for (const changes of changesPerEvent) if (changes.length) await this.domainEvents.publishChanges(client, changes);
+  }
+
+  private async insert(client: PoolClient, changes: ChangeRow[]): Promise<void> {
+    if (!changes.length) return;
     const rows = changes.map((change, ord) => ({
       ord,
       entity: change.entity,
@@ -86,6 +101,5 @@ export class ChangeRecorder {
         ORDER BY x.ord`,
       [stringifyExact(rows)],
     );
-    await this.domainEvents.publishChanges(client, changes);
   }
 }

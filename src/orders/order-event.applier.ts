@@ -35,7 +35,8 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
       return eventWriter({ orders: [String(payload.orderId)] }, (client) => this.applyDocumentsEvent(client, payload, context));
     }
     const snapshot = this.mapper.map(payload, event.payloadKind === 'singleDeliveryOrderEvent' ? 'singleDelivery' : 'deliverySchedule');
-    return eventWriter(OrderStore.locksOf(snapshot), async (client) => summarize(await this.orders.applySnapshot(client, snapshot, context)));
+    const { locks, write, plan } = this.orders.writer(snapshot, context, summarize);
+    return eventWriter(locks, write, plan);
   }
 
   /**

@@ -28,15 +28,54 @@ export interface ApplyResult {
 }
 
 /**
+ * Work the writers of one batch share: sessions that resolve versions in memory and write every
+ * table once for the whole batch (set-based), at `flush()`. The processor flushes before any
+ * writer that writes on its own (so that it sees every earlier event's rows) and at the end.
+ */
+export interface BatchSession {
+  /** Reads, in a few statements, the stored state of everything the batch's writers planned. */
+  preload(): Promise<void>;
+  /** Writes what the session's writers applied since the last flush. */
+  flush(): Promise<void>;
+}
+
+export class BatchScope {
+  private readonly sessions = new Map<string, BatchSession>();
+
+  constructor(readonly client: PoolClient) {}
+
+  /** The batch's session of this kind, created on first use. */
+  session<T extends BatchSession>(kind: string, create: (client: PoolClient) => T): T {
+    let session = this.sessions.get(kind);
+    if (!session) this.sessions.set(kind, (session = create(this.client)));
+    return session as T;
+  }
+
+  async preload(): Promise<void> {
+    for (const session of this.sessions.values()) await session.preload();
+  }
+
+  async flush(): Promise<void> {
+    for (const session of this.sessions.values()) await session.flush();
+  }
+}
+
+type WriteFunction = (client: PoolClient, scope?: BatchScope) => Promise<ApplyResult>;
+
+/**
  * Writes the event's data; runs inside the processing transaction, which also records the event's
  * status. `locks` names every entity the write may lock: a batch takes all of them up front, in
  * the global lock order, before its first write (see `lockEntities`).
+ *
+ * A writer with `plan` writes through a batch session when given a scope: `plan(scope)` runs
+ * before the batch's preload (it tells the session what to read), and the writer's own rows reach
+ * the database at the session's flush. Without a scope (an event applied on its own) it writes at once.
  */
-export type EventWriter = ((client: PoolClient) => Promise<ApplyResult>) & { locks: EntityLocks };
+export type EventWriter = WriteFunction & { locks: EntityLocks; plan?: (scope: BatchScope) => void };
 
 /** An {@link EventWriter} from a write function and the locks it needs. */
-export function eventWriter(locks: EntityLocks, write: (client: PoolClient) => Promise<ApplyResult>): EventWriter {
-  return Object.assign(write, { locks });
+export function eventWriter(locks: EntityLocks, write: WriteFunction, plan?: (scope: BatchScope) => void): EventWriter {
+  return Object.assign(write, { locks, plan });
 }
 
 /**

@@ -9,7 +9,7 @@ import { InboxSignal } from '../queue/inbox-signal';
 import { ShipmentStore } from '../shipments/shipment.store';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventSettlement, settleEvents } from './event-settlement';
-import { ApplyResult, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
+import { ApplyResult, BatchScope, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
 import { EntityLocks, lockEntities } from './entity-locks';
 
 /** A claimed event with its writer, or with the reason it cannot be written. */
@@ -201,8 +201,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     if (writable.length > 1) {
       await client.query('SAVEPOINT batch');
       try {
-        const applied: EventSettlement[] = [];
-        for (const item of writable) applied.push(this.success(item, await item.writer!(client)));
+        const applied = await this.writeTogether(client, writable);
         await client.query('RELEASE SAVEPOINT batch');
         return [...applied, ...failedToPrepare];
       } catch (error) {
@@ -214,7 +213,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     for (const item of writable) {
       await client.query('SAVEPOINT event');
       try {
-        settlements.push(this.success(item, await item.writer!(client)));
+        settlements.push(...(await this.writeTogether(client, [item])));
         await client.query('RELEASE SAVEPOINT event');
       } catch (error) {
         await client.query('ROLLBACK TO SAVEPOINT event');
@@ -222,6 +221,25 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       }
     }
     return [...settlements, ...failedToPrepare];
+  }
+
+  /**
+   * Writes events in arrival order through one batch scope: writers with a plan resolve their
+   * versions in the scope's sessions, which write each table once (preloaded in a few statements,
+   * flushed at the end); a writer that writes on its own runs after a flush, so that it sees every
+   * earlier event's rows.
+   */
+  private async writeTogether(client: PoolClient, items: PreparedEvent[]): Promise<EventSettlement[]> {
+    const scope = new BatchScope(client);
+    for (const { writer } of items) writer!.plan?.(scope);
+    await scope.preload();
+    const settlements: EventSettlement[] = [];
+    for (const item of items) {
+      if (!item.writer!.plan) await scope.flush();
+      settlements.push(this.success(item, await item.writer!(client, item.writer!.plan ? scope : undefined)));
+    }
+    await scope.flush();
+    return settlements;
   }
 
   private success(item: PreparedEvent, applied: ApplyResult): EventSettlement {

@@ -58,7 +58,8 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
     await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, mode);
     const fetched = { body: stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
-    return eventWriter(OrderStore.locksOf(snapshot), async (client) => ({ ...summarize(await this.orders.applySnapshot(client, snapshot, context)), fetched }));
+    const { locks, write, plan } = this.orders.writer(snapshot, context, (outcome) => ({ ...summarize(outcome), fetched }));
+    return eventWriter(locks, write, plan);
   }
 }
 

@@ -126,7 +126,6 @@ describe('GET /metrics', () => {
     expect(after.value('tradecloud_events', { kind: 'orders', status: 'pending' })).toBe(0);
     expect(after.value('tradecloud_events_oldest_pending_age_seconds')).toBe(0);
     expect(after.value('tradecloud_metrics_database_up')).toBe(1);
-    expect(after.value('tradecloud_queue_oldest_waiting_age_seconds', { queue: 'tradecloud-process-event' })).toBe(0);
 
     expect(after.value('tradecloud_documents', { content_status: 'stored' })).toBe(1);
     expect(after.value('tradecloud_documents', { content_status: 'failed' })).toBe(1);

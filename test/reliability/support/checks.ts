@@ -50,7 +50,7 @@ export interface ExactlyOnce {
   messages: number;
   /** Messages with exactly one stored event that ended `processed` or `stale`. */
   processed: number;
-  /** Messages stored once whose event is still `pending`/`failed` (parked, see {@link parkedEvents}). */
+  /** Messages stored once whose event is still `pending`/`failed`. */
   waiting: number;
   /** Messages neither processed nor waiting: missing, stored twice, dead or rejected. */
   lost: number;
@@ -166,38 +166,3 @@ export async function deadlockCount(sql: Pool): Promise<number> {
   return rows[0].n;
 }
 
-/**
- * Events still waiting whose queue job is `active` although no worker runs it any more (the
- * worker lost its connection or its process): pg-boss hands such a job out again only once
- * its timeout (`queue.jobTimeoutSeconds`, default 60 s) is found by its maintenance (every 30 s).
- */
-export async function parkedEvents(sql: Pool, schema: string): Promise<number> {
-  const s = q(schema);
-  const { rows } = await sql.query(
-    `SELECT count(*)::int AS n FROM ${s}.webhook_events e
-      WHERE e.status IN ('pending', 'failed')
-        AND EXISTS (SELECT 1 FROM ${q(`${schema}_queue`)}.job j WHERE j.name = 'tradecloud-process-event' AND j.state = 'active' AND j.data->>'eventId' = e.id::text)`,
-  );
-  return rows[0].n;
-}
-
-/**
- * Waits until every event is processed except parked ones, and that state has held for
- * `stableMs` (a job a live worker runs finishes in well under a second), so that parked events
- * can be counted before their jobs time out. Returns the number of parked events.
- */
-export async function waitForProcessedOrParked(sql: Pool, schema: string, timeoutMs: number, stableMs = 10_000): Promise<number> {
-  let since = 0;
-  let last = -1;
-  return waitUntil('every event to be processed or parked', timeoutMs, async () => {
-    const waiting = (await sql.query(`SELECT count(*)::int AS n FROM ${q(schema)}.webhook_events WHERE status IN ('pending', 'failed')`)).rows[0].n;
-    const parked = await parkedEvents(sql, schema);
-    if (waiting === 0) return 0;
-    if (waiting !== parked || parked !== last) {
-      last = waiting === parked ? parked : -1;
-      since = Date.now();
-      return undefined;
-    }
-    return Date.now() - since >= stableMs ? parked : undefined;
-  }, 500);
-}

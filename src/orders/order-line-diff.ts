@@ -1,0 +1,48 @@
+import { jsonDiff } from '../changes/json-diff';
+import { isSingleDeliveryLine, OrderLineRow, OrderSnapshotMapper } from './order-snapshot.mapper';
+
+/** Fields that change on every version and are already columns of the change row. */
+const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
+
+/**
+ * Where the two webhook modes put the same values differently (REFERENCE §c.1, §c.2). When a
+ * line arrives in the other shape than the one stored (a GET order after single-delivery
+ * events), these are compared through the columns they map to, so the diff records changed
+ * values and not the change of shape.
+ */
+const MODE_SPECIFIC = ['statusLine', 'deliverySchedule', 'deliveryScheduleIncludingRequests', 'prices', 'pricesIncludingRequests'];
+const lineMapper = new OrderSnapshotMapper();
+
+/**
+ * The diff of a line version against the stored one. Same shape: leaf by leaf. Different shapes
+ * (delivery schedule versus single delivery): the shared fields leaf by leaf, and the values the
+ * two shapes hold in different places through the columns they map to (`columns.net_price`,
+ * `schedules.current[0].date`, …).
+ */
+export function lineDiff(previous: Record<string, unknown>, next: OrderLineRow): ReturnType<typeof jsonDiff> {
+  if (isSingleDeliveryLine(previous) === isSingleDeliveryLine(next.line)) return jsonDiff(previous, next.line, DIFF_IGNORED);
+  const shared = (line: Record<string, unknown>) => {
+    const copy: Record<string, unknown> = { ...line };
+    for (const key of MODE_SPECIFIC) delete copy[key];
+    if (line.buyerLine && typeof line.buyerLine === 'object') {
+      const buyerLine: Record<string, unknown> = { ...(line.buyerLine as Record<string, unknown>) };
+      for (const key of ['scheduledDelivery', 'actualDelivery']) delete buyerLine[key];
+      copy.buyerLine = buyerLine;
+    }
+    return copy;
+  };
+  return { ...jsonDiff(shared(previous), shared(next.line), DIFF_IGNORED), ...jsonDiff(normalised(lineMapper.mapLine(previous)), normalised(next)) };
+}
+
+/** The values of a line both shapes carry, as the columns and schedules they are stored in. */
+function normalised(row: OrderLineRow): Record<string, unknown> {
+  const { line, deliveryLines, deliveryHistory, lastUpdatedAt, ...columns } = row;
+  void line;
+  void lastUpdatedAt;
+  const schedules: Record<string, unknown[]> = {};
+  for (const entry of deliveryLines) {
+    // Single-delivery entries have no position: compare what both shapes have.
+    (schedules[entry.schedule] ??= []).push({ date: entry.date, quantity: entry.quantity, status: entry.status });
+  }
+  return { columns, schedules, history: deliveryHistory.map((entry) => ({ date: entry.date, quantity: entry.quantity })) };
+}
