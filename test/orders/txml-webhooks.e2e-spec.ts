@@ -9,7 +9,7 @@ import { sampleText } from '../support/samples';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** Columns that say when a row was written (they differ between two databases written one after the other). */
-const WHEN = ['created_at', 'updated_at', 'recorded_at', 'received_at', 'processed_at', 'last_attempt_at', 'leased_until', 'downloaded_at'];
+const WHEN = ['created_at', 'updated_at', 'recorded_at', 'received_at', 'processed_at', 'last_attempt_at', 'leased_until', 'downloaded_at', 'available_at'];
 const TABLES: Record<string, string> = {
   orders: 'order_id',
   order_lines: 'order_id, line_id',
