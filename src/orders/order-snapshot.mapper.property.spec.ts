@@ -464,3 +464,136 @@ describe('OrderSnapshotMapper properties, single-delivery mode', () => {
     );
   });
 });
+
+describe('OrderSnapshotMapper properties, header', () => {
+  interface HeaderModel {
+    orderType?: string;
+    description?: string;
+    supplierAccountNumber?: string;
+    supplierName?: string;
+    incotermsCode?: string;
+    paymentTermsCode?: string;
+    processStatus?: string;
+    logisticsStatus?: string;
+    version?: number;
+  }
+  const headerModel: fc.Arbitrary<HeaderModel> = fc.record(
+    {
+      orderType: fc.constantFrom('Purchase', 'Forecast', 'RFQ'),
+      description: word,
+      supplierAccountNumber: word,
+      supplierName: word,
+      incotermsCode: fc.constantFrom('DAP', 'EXW', 'FCA'),
+      paymentTermsCode: word,
+      processStatus: fc.constantFrom('Issued', 'InProgress', 'Confirmed'),
+      logisticsStatus: status,
+      version: fc.integer({ min: 1, max: 1_000_000 }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('maps each header column from its field, null when absent (order type: Purchase, Tradecloud’s default)', () => {
+    fc.assert(
+      fc.property(headerModel, (model) => {
+        const body = received(
+          compact({
+            orderId: 'd0d74b64-fe9c-4af2-b5b3-9ebd6bdae718',
+            version: model.version,
+            buyerOrder: compact({
+              companyId: '3c3a301c-b704-4e6e-a8df-a1f1cc8e6ae8',
+              purchaseOrderNumber: 'PO-PROPERTY',
+              supplierAccountNumber: model.supplierAccountNumber,
+              orderType: model.orderType,
+              description: model.description,
+              supplierParty: model.supplierName === undefined ? undefined : { names: [model.supplierName, 'Second name line'] },
+              terms: compact({ incotermsCode: model.incotermsCode, paymentTermsCode: model.paymentTermsCode }),
+            }),
+            supplierOrder: { companyId: 'dcf95157-6451-4be2-a92e-a13a151f9572' },
+            status: compact({ processStatus: model.processStatus, logisticsStatus: model.logisticsStatus }),
+            lastUpdatedAt: '2025-06-12T09:41:27.318Z',
+            lines: [],
+          }),
+        );
+        const { header, ...row } = mapper.map(body, 'deliverySchedule').header;
+        void header;
+        expect(row).toEqual({
+          orderId: 'd0d74b64-fe9c-4af2-b5b3-9ebd6bdae718',
+          purchaseOrderNumber: 'PO-PROPERTY',
+          buyerCompanyId: '3c3a301c-b704-4e6e-a8df-a1f1cc8e6ae8',
+          supplierCompanyId: 'dcf95157-6451-4be2-a92e-a13a151f9572',
+          supplierAccountNumber: model.supplierAccountNumber ?? null,
+          processStatus: model.processStatus ?? null,
+          logisticsStatus: model.logisticsStatus ?? null,
+          version: model.version ?? null,
+          lastUpdatedAt: '2025-06-12T09:41:27.318Z',
+          orderType: model.orderType ?? 'Purchase',
+          description: model.description ?? null,
+          issuedAt: null,
+          supplierName: model.supplierName ?? null,
+          incotermsCode: model.incotermsCode ?? null,
+          paymentTermsCode: model.paymentTermsCode ?? null,
+        });
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('OrderSnapshotMapper, values a column cannot take', () => {
+  const base = (buyerOrder: Json, lines: Json[] = []) =>
+    received({
+      orderId: 'd0d74b64-fe9c-4af2-b5b3-9ebd6bdae718',
+      buyerOrder: { companyId: '3c3a301c-b704-4e6e-a8df-a1f1cc8e6ae8', purchaseOrderNumber: 'PO-X', ...buyerOrder },
+      supplierOrder: {},
+      lastUpdatedAt: '2025-06-12T09:41:27.318Z',
+      lines,
+    });
+
+  it.each([
+    ['2025-06-10T15:32:00', '2025-06-10T15:32:00Z'],
+    ['2025-06-10T15:32', '2025-06-10T15:32Z'],
+    ['2025-06-10T15:32:00.123456', '2025-06-10T15:32:00.123456Z'],
+    ['2025-06-10', '2025-06-10T00:00:00Z'],
+    ['2025-06-10T15:32:00+02:00', '2025-06-10T15:32:00+02:00'],
+    ['2025-06-10T15:32:00Z', '2025-06-10T15:32:00Z'],
+    ['2025-02-30T10:00:00', null],
+    ['10-06-2025 15:32', null],
+    ['', null],
+  ])('erpIssueDateTime %j is stored as %j (a local time is taken as UTC)', (sent, stored) => {
+    expect(mapper.map(base({ erpIssueDateTime: sent }), 'deliverySchedule').header.issuedAt).toBe(stored);
+  });
+
+  it('a version that is not an integer is null', () => {
+    expect(mapper.map({ ...base({}), version: new LosslessNumber('4.5') }, 'deliverySchedule').header.version).toBeNull();
+    expect(mapper.map({ ...base({}), version: '4' }, 'deliverySchedule').header.version).toBeNull();
+  });
+
+  it('dates that are not yyyy-MM-dd in the echoes that are not validated (history, single-delivery entries) become null instead of failing', () => {
+    const scheduleLine = { id: '9027e194-175b-44fc-bd99-bf938de4d763', buyerLine: { position: '0010', deliveryHistory: [{ date: '01-07-2025', quantity: 120 }, { date: '2025-07-02', quantity: 1 }] }, lastUpdatedAt: '2025-06-12T09:41:27.318Z' };
+    const [row] = mapper.map(base({}, [scheduleLine]), 'deliverySchedule').lines;
+    expect(row.deliveryHistory).toEqual([
+      { seq: 0, position: null, date: null, quantity: '120' },
+      { seq: 1, position: null, date: '2025-07-02', quantity: '1' },
+    ]);
+    const singleLine = {
+      id: 'd9eeb8d9-867d-414c-b695-3c82fe02948b',
+      buyerLine: { position: '0010', scheduledDelivery: { date: '2025-13-01', quantity: 5 }, actualDelivery: { date: 'yesterday', quantity: 5 } },
+      confirmedLine: { scheduledDelivery: { date: '2025-07-10T00:00:00', quantity: 5 } },
+      statusLine: { scheduledDelivery: { date: '2025-07-08', quantity: 5, status: 'Open', etd: '2025/07/01' } },
+      lastUpdatedAt: '2025-06-13T14:02:11.754Z',
+    };
+    const [single] = mapper.map(base({}, [singleLine]), 'singleDelivery').lines;
+    expect(single.deliveryLines.map((entry) => [entry.schedule, entry.date, entry.etd])).toEqual([
+      ['current', '2025-07-08', null],
+      ['requested', null, null],
+      ['confirmed', null, null],
+    ]);
+    expect(single.deliveryHistory).toEqual([{ seq: 0, position: null, date: null, quantity: '5' }]);
+  });
+
+  it('an indicator that is not a boolean is null', () => {
+    const line = { id: '9027e194-175b-44fc-bd99-bf938de4d763', buyerLine: { indicators: { delivered: 'true', shipped: 1 } }, indicators: { deliveryOverdue: 'no' }, lastUpdatedAt: '2025-06-12T09:41:27.318Z' };
+    const [row] = mapper.map(base({}, [line]), 'deliverySchedule').lines;
+    expect([row.delivered, row.shipped, row.deliveryOverdue]).toEqual([null, null, null]);
+  });
+});

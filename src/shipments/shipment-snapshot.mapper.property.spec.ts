@@ -159,3 +159,81 @@ describe('ShipmentSnapshotMapper properties', () => {
     );
   });
 });
+
+describe('ShipmentSnapshotMapper properties, header', () => {
+  const localDate = fc.integer({ min: 0, max: 3650 }).map((days) => new Date(Date.UTC(2020, 0, 1) + days * 86_400_000).toISOString().slice(0, 10));
+  const gln = fc.stringMatching(/^[0-9]{13}$/);
+  const headerModel = fc.record(
+    {
+      transportMode: fc.constantFrom('Road transport', 'Sea transport', 'Air transport'),
+      processStatusReason: word,
+      etd: localDate,
+      atd: localDate,
+      etaStart: localDate,
+      etaEnd: localDate,
+      ata: localDate,
+      departureLocationId: gln,
+      destinationLocationId: gln,
+      secondDestinationId: gln,
+      billOfLadingNumber: word,
+      trackingNumber: word,
+      carrierShipmentNumber: word,
+      invoiceNumbers: fc.array(word, { maxLength: 3 }),
+      buyerCompanyId: fc.uuid(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('maps each header column from its field (dates of the first destination), null when absent', () => {
+    fc.assert(
+      fc.property(headerModel, instant, (model, lastUpdatedAt) => {
+        const destinations = [
+          compact({ location: model.destinationLocationId === undefined ? undefined : { id: model.destinationLocationId }, etaStartDate: model.etaStart, etaEndDate: model.etaEnd, ataDate: model.ata }),
+          // A second destination's dates are not the shipment's.
+          ...(model.secondDestinationId === undefined ? [] : [{ location: { id: model.secondDestinationId }, etaStartDate: '2019-01-01', etaEndDate: '2019-01-02', ataDate: '2019-01-03' }]),
+        ];
+        const body = parseExact(
+          stringifyExact(
+            compact({
+              id: 'SHP-H',
+              transportMode: model.transportMode,
+              identifiers: compact({ billOfLadingNumber: model.billOfLadingNumber, trackingNumber: model.trackingNumber, carrierShipmentNumber: model.carrierShipmentNumber }),
+              supplierShipment: compact({ companyId: 'dcf95157-6451-4be2-a92e-a13a151f9572', shipmentNumber: 'SHP-H', invoiceNumbers: model.invoiceNumbers }),
+              buyerShipment: compact({ companyId: model.buyerCompanyId }),
+              locations: {
+                departure: compact({ location: model.departureLocationId === undefined ? undefined : { id: model.departureLocationId }, etdDate: model.etd, atdDate: model.atd }),
+                destinations,
+              },
+              status: compact({ processStatus: 'Issued', processStatusReason: model.processStatusReason }),
+              meta: { lastUpdatedAt },
+            }),
+          ),
+        ) as Json;
+        const { shipment: stored, ...row } = mapper.map(body).header;
+        expect(stored).toBe(body);
+        expect(row).toEqual({
+          shipmentId: 'SHP-H',
+          shipmentNumber: 'SHP-H',
+          supplierCompanyId: 'dcf95157-6451-4be2-a92e-a13a151f9572',
+          buyerCompanyId: model.buyerCompanyId ?? null,
+          processStatus: 'Issued',
+          processStatusReason: model.processStatusReason ?? null,
+          transportMode: model.transportMode ?? null,
+          etd: model.etd ?? null,
+          atd: model.atd ?? null,
+          etaStart: model.etaStart ?? null,
+          etaEnd: model.etaEnd ?? null,
+          ata: model.ata ?? null,
+          departureLocationId: model.departureLocationId ?? null,
+          destinationLocationId: model.destinationLocationId ?? null,
+          billOfLadingNumber: model.billOfLadingNumber ?? null,
+          trackingNumber: model.trackingNumber ?? null,
+          carrierShipmentNumber: model.carrierShipmentNumber ?? null,
+          invoiceNumbers: model.invoiceNumbers ?? null,
+          lastUpdatedAt,
+        });
+      }),
+      RUNS,
+    );
+  });
+});

@@ -190,4 +190,9 @@ describe('ShipmentSnapshotMapper (get-shipment-response sample)', () => {
     expect(sparse.lines).toEqual([]);
     expect(sparse.documents).toEqual([]);
   });
+
+  it('keeps only the text invoice numbers', () => {
+    const mapped = mapper.map({ ...shipment, supplierShipment: { ...(shipment.supplierShipment as Json), invoiceNumbers: ['INV-1', 7, null, 'INV-2'] } });
+    expect(mapped.header.invoiceNumbers).toEqual(['INV-1', 'INV-2']);
+  });
 });
