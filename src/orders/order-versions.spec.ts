@@ -4,7 +4,8 @@ import { sampleText } from '../../test/support/samples';
 import { parseExact, stringifyExact } from '../changes/lossless-json';
 import { OrderSnapshotMapper } from './order-snapshot.mapper';
 // The lead may move these two out of the store (issue 15); the import follows them.
-import { compareVersions, lineDiff } from './order.store';
+import { compareVersions } from '../processing/versions';
+import { lineDiff } from './order-line-diff';
 
 type Json = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ describe('resolveQueueOptions', () => {
 
   it('keeps given values', () => {
     const problems: string[] = [];
-    const given = { concurrency: 8, attempts: 3, retryDelaySeconds: 10, jobTimeoutSeconds: 600, maintenanceIntervalSeconds: 5, pollingIntervalSeconds: 0.5, workers: false };
+    const given = { concurrency: 8, batchSize: 16, attempts: 3, retryDelaySeconds: 10, jobTimeoutSeconds: 600, maintenanceIntervalSeconds: 5, pollingIntervalSeconds: 0.5, workers: false };
     expect(resolveQueueOptions(given, problems)).toEqual(given);
     expect(problems).toEqual([]);
   });

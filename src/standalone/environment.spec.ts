@@ -42,6 +42,7 @@ describe('readEnvironment', () => {
   it('reads the QUEUE_* variables and names a wrong one', () => {
     const environment = readEnvironment({
       QUEUE_CONCURRENCY: '16',
+      QUEUE_BATCH_SIZE: '32',
       QUEUE_ATTEMPTS: '3',
       QUEUE_RETRY_DELAY_SECONDS: '5',
       QUEUE_JOB_TIMEOUT_SECONDS: '120',
@@ -50,6 +51,7 @@ describe('readEnvironment', () => {
     });
     expect(environment.queue).toEqual({
       concurrency: 16,
+      batchSize: 32,
       attempts: 3,
       retryDelaySeconds: 5,
       jobTimeoutSeconds: 120,
