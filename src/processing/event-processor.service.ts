@@ -6,11 +6,10 @@ import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { InboxSignal } from '../queue/inbox-signal';
-import { ShipmentStore } from '../shipments/shipment.store';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventSettlement, settleEvents } from './event-settlement';
-import { ApplyResult, BatchScope, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
-import { EntityLocks, lockEntities } from './entity-locks';
+import { BatchWriter } from './batch-writer';
+import { ApplyResult, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
 
 /** A claimed event with its writer, or with the reason it cannot be written. */
 interface PreparedEvent {
@@ -54,7 +53,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     private readonly appliers: EventApplierRegistry,
     private readonly pipeline: PipelineEvents,
     private readonly domainEvents: DomainEventPublisher,
-    private readonly shipments: ShipmentStore,
+    private readonly batches: BatchWriter,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
   ) {}
 
@@ -185,17 +184,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
    */
   private async write(client: PoolClient, prepared: PreparedEvent[]): Promise<EventSettlement[]> {
     const writable = prepared.filter((item) => item.writer);
-    const locks: Required<EntityLocks> = { orders: [], shipments: [], purchaseOrders: [] };
-    for (const { writer } of writable) {
-      locks.orders.push(...(writer!.locks.orders ?? []));
-      locks.shipments.push(...(writer!.locks.shipments ?? []));
-      locks.purchaseOrders.push(...(writer!.locks.purchaseOrders ?? []));
-    }
-    // Orders and shipments first; the purchase orders of stored shipment lines are only known once
-    // those shipments are locked, and purchase-order locks come after all of them.
-    await lockEntities(client, { orders: locks.orders, shipments: locks.shipments });
-    locks.purchaseOrders.push(...(await this.shipments.storedPurchaseOrders(client, [...new Set(locks.shipments)])));
-    await lockEntities(client, { purchaseOrders: locks.purchaseOrders });
+    await this.batches.lock(client, writable.map((item) => item.writer!));
 
     const failedToPrepare = prepared.filter((item) => !item.writer).map((item) => this.failure(item, item.error));
     if (writable.length > 1) {
@@ -223,23 +212,9 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     return [...settlements, ...failedToPrepare];
   }
 
-  /**
-   * Writes events in arrival order through one batch scope: writers with a plan resolve their
-   * versions in the scope's sessions, which write each table once (preloaded in a few statements,
-   * flushed at the end); a writer that writes on its own runs after a flush, so that it sees every
-   * earlier event's rows.
-   */
   private async writeTogether(client: PoolClient, items: PreparedEvent[]): Promise<EventSettlement[]> {
-    const scope = new BatchScope(client);
-    for (const { writer } of items) writer!.plan?.(scope);
-    await scope.preload();
-    const settlements: EventSettlement[] = [];
-    for (const item of items) {
-      if (!item.writer!.plan) await scope.flush();
-      settlements.push(this.success(item, await item.writer!(client, item.writer!.plan ? scope : undefined)));
-    }
-    await scope.flush();
-    return settlements;
+    const results = await this.batches.write(client, items.map((item) => item.writer!));
+    return items.map((item, index) => this.success(item, results[index]));
   }
 
   private success(item: PreparedEvent, applied: ApplyResult): EventSettlement {

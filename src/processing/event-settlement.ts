@@ -39,7 +39,7 @@ export async function settleEvents(client: PoolClient, table: string, settlement
         SET status = x.status,
             attempts = e.attempts + 1,
             outcome = CASE WHEN x.error IS NULL THEN x.outcome ELSE e.outcome END,
-            processed_at = CASE WHEN x.error IS NULL THEN now() ELSE e.processed_at END,
+            processed_at = CASE WHEN x.error IS NULL THEN statement_timestamp() ELSE e.processed_at END,
             last_error = x.error,
             retries = CASE WHEN x.error IS NULL THEN e.retries ELSE e.retries + 1 END,
             available_at = CASE WHEN x.status = 'failed' THEN now() + x.delay * interval '1 second' ELSE e.available_at END,

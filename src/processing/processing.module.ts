@@ -7,6 +7,7 @@ import { ShipmentEventApplier } from '../shipments/shipment-event.applier';
 import { ShipmentSnapshotMapper } from '../shipments/shipment-snapshot.mapper';
 import { ShipmentStore } from '../shipments/shipment.store';
 import { FetchedOrderApplier, FetchedShipmentApplier } from '../webhooks/fetched-entity.appliers';
+import { BatchWriter } from './batch-writer';
 import { EventApplierRegistry } from './event-applier';
 import { EventProcessor } from './event-processor.service';
 
@@ -33,6 +34,7 @@ export class TradecloudProcessingModule {
       providers: [
         EventApplierRegistry,
         EventProcessor,
+        BatchWriter,
         ChangeRecorder,
         OrderSnapshotMapper,
         OrderStore,
@@ -43,7 +45,7 @@ export class TradecloudProcessingModule {
         FetchedOrderApplier,
         FetchedShipmentApplier,
       ],
-      exports: [EventApplierRegistry, FetchedOrderApplier, FetchedShipmentApplier],
+      exports: [EventApplierRegistry, BatchWriter, FetchedOrderApplier, FetchedShipmentApplier],
     };
   }
 }

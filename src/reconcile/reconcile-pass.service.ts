@@ -189,15 +189,20 @@ export class ReconcilePassService {
       counts.unchanged++;
       return false;
     });
+    // Chunks of the page are applied together (one transaction each), a few chunks at a time.
+    const chunks: PolledEntity[][] = [];
+    const size = Math.max(1, Math.ceil(work.length / this.options.concurrency));
+    for (let start = 0; start < work.length; start += Math.min(size, MAX_CHUNK)) chunks.push(work.slice(start, start + Math.min(size, MAX_CHUNK)));
     let next = 0;
     const worker = async () => {
-      while (next < work.length) {
-        const entity = work[next++];
-        const { result, problems } = await this.applier.apply(entity, singleDelivery);
-        this.count(entity, result, problems, incremental, passStartedMs, counts);
+      while (next < chunks.length) {
+        const chunk = chunks[next++];
+        for (const { entity, result, problems } of await this.applier.applyMany(chunk, singleDelivery)) {
+          this.count(entity, result, problems, incremental, passStartedMs, counts);
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, work.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, chunks.length) }, worker));
   }
 
   private count(entity: PolledEntity, result: PolledEntityResult, problems: string | undefined, incremental: boolean, passStartedMs: number, counts: ReconcileCounts): void {
@@ -224,6 +229,9 @@ export class ReconcilePassService {
     this.pipeline.emit('reconcile.pass', { kind, outcome, counts: { ...counts }, durationMs });
   }
 }
+
+/** Most polled entities applied in one transaction. */
+const MAX_CHUNK = 50;
 
 function newer(current: string | undefined, candidate: string | undefined): string | undefined {
   if (!candidate || Number.isNaN(Date.parse(candidate))) return current;
