@@ -48,7 +48,7 @@ export const BARE_APPLIER_DEFAULTS: BareApplierOptions = { batchSize: 50, worker
 
 export type BareEventKind = 'orderEvent' | 'shipment';
 
-/** The SQL statements of one batch, by name; their summed client-side time is reported. */
+/** The SQL statements of one batch, by name; their summed client-side time is reported (`lock` includes waiting for the batches it overlaps). */
 export type BareStep = 'lock' | 'status' | 'header' | 'lines' | 'schedules' | 'commit';
 
 export interface BareApplyResult {
@@ -72,16 +72,16 @@ const date = (expression: string) => `CASE WHEN (${expression}) ~ '^\\d{4}-\\d{2
 
 /**
  * Applies the events `ids` (already in `<schema>.webhook_events`, status `pending`, all of kind
- * `kind`) and returns how fast. Batches are consecutive slices of the ids in ascending order,
- * taken by the workers as they finish the previous one: a queue claiming the oldest pending
- * events, without the cost of the claim query.
+ * `kind`) and returns how fast. `ids` is the queue order (the order the events were received
+ * in; ids of events stored by parallel inserts need not ascend with it). Batches are consecutive
+ * slices of it, taken by the workers as they finish the previous one: a queue claiming the
+ * oldest pending events, without the cost of the claim query.
  */
 export async function applyBare(pool: Pool, schema: string, kind: BareEventKind, ids: string[], options: BareApplierOptions = BARE_APPLIER_DEFAULTS): Promise<BareApplyResult> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name "${schema}"`);
-  const sql = kind === 'orderEvent' ? orderStatements(`"${schema}"`) : shipmentStatements(`"${schema}"`);
-  const sorted = [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const sql = bareBatchStatements(schema, kind);
   const batches: string[][] = [];
-  for (let start = 0; start < sorted.length; start += options.batchSize) batches.push(sorted.slice(start, start + options.batchSize));
+  for (let start = 0; start < ids.length; start += options.batchSize) batches.push(ids.slice(start, start + options.batchSize));
   const batchCount = batches.length;
   const stepMs: Record<BareStep, number> = { lock: 0, status: 0, header: 0, lines: 0, schedules: 0, commit: 0 };
   const counts = { processed: 0, stale: 0 };
@@ -96,11 +96,26 @@ export async function applyBare(pool: Pool, schema: string, kind: BareEventKind,
       stepMs[step] += performance.now() - started;
       return result;
     };
+    // Batches take their locks in batch order (each asks once the previous one holds its own):
+    // an older version never overtakes a newer one of the same entity, as with a queue worked in
+    // order, so no event ends stale merely because the batches raced (small runs share entities).
+    let lockTurn = Promise.resolve();
+    let failed = false;
     const work = async (client: PoolClient) => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      for (let batch = batches.shift(); batch && !failed; batch = batches.shift()) {
+        const previous = lockTurn;
+        let locked!: () => void;
+        lockTurn = new Promise((resolve) => (locked = resolve));
         await client.query('BEGIN');
         try {
-          await timed(client, 'lock', sql.lock, [batch, LOCK_NAMESPACE[kind]]);
+          try {
+            const started = performance.now();
+            await previous;
+            stepMs.lock += performance.now() - started;
+            await timed(client, 'lock', sql.lock, [batch, LOCK_NAMESPACE[kind]]);
+          } finally {
+            locked();
+          }
           const status = await timed(client, 'status', sql.status, [batch]);
           for (const row of status.rows as { status: string }[]) counts[row.status === 'stale' ? 'stale' : 'processed']++;
           await timed(client, 'header', sql.header, [batch]);
@@ -108,13 +123,16 @@ export async function applyBare(pool: Pool, schema: string, kind: BareEventKind,
           if (sql.schedules) await timed(client, 'schedules', sql.schedules, [batch]);
           await timed(client, 'commit', 'COMMIT');
         } catch (error) {
+          failed = true;
           await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         }
       }
     };
     const started = performance.now();
-    await Promise.all(clients.map(work));
+    const outcomes = await Promise.allSettled(clients.map(work));
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
     const seconds = (performance.now() - started) / 1000;
     const events = counts.processed + counts.stale;
     return { events, batches: batchCount, seconds, perSecond: seconds > 0 ? events / seconds : NaN, counts, stepMs, options };
@@ -123,7 +141,12 @@ export async function applyBare(pool: Pool, schema: string, kind: BareEventKind,
   }
 }
 
-interface BatchStatements {
+/** The statements of one batch (parameters: `$1` the batch's event ids, `$2` the lock namespace for `lock`), e.g. to EXPLAIN them. */
+export function bareBatchStatements(schema: string, kind: BareEventKind): BatchStatements {
+  return kind === 'orderEvent' ? orderStatements(`"${schema}"`) : shipmentStatements(`"${schema}"`);
+}
+
+export interface BatchStatements {
   lock: string;
   status: string;
   header: string;
@@ -131,9 +154,20 @@ interface BatchStatements {
   schedules?: string;
 }
 
-/** Locks the batch's entities (`entity_id`: the order or shipment id the intake stored) in sorted order. */
+/**
+ * Locks the batch's entities (`entity_id`: the order or shipment id the intake stored) in sorted
+ * order, and sets the transaction's settings. Hash and merge joins are turned off: every
+ * statement joins the batch's few hundred keys with tables of up to millions of rows, and the
+ * planner, which counts 100 rows per `jsonb_array_elements` call and knows nothing of a CTE's
+ * size, otherwise sorts or hashes the whole of `delivery_lines` or `order_lines` (150 ms for a
+ * batch at 20,000 events instead of a few ms). Nested loops over the primary keys are what the
+ * receiver's per-key statements do. JIT is off for the same reason: those estimates put the
+ * shipment statements far above `jit_above_cost`, and compiling them took about 1 s per statement
+ * (a shipment batch went from 1.7 s to a few tens of ms without it).
+ */
 function lockStatement(s: string): string {
-  return `SELECT set_config('synchronous_commit', 'off', true),
+  return `SELECT set_config('synchronous_commit', 'off', true), set_config('enable_hashjoin', 'off', true),
+                 set_config('enable_mergejoin', 'off', true), set_config('jit', 'off', true),
                  (SELECT count(pg_advisory_xact_lock($2, hashtext(k)))
                     FROM (SELECT DISTINCT entity_id AS k FROM ${s}.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY 1) keys) AS locked`;
 }
@@ -284,11 +318,13 @@ function shipmentStatements(s: string): BatchStatements {
   // Every line of a shipment version: `lines[]` and each load carrier's `lines[]` (with the carrier's container and package).
   const lineRows = (from: string) => `
       SELECT ev.id AS event_id, ev.sh ->> 'id' AS shipment_id, ev.sh #>> '{buyerShipment,companyId}' AS buyer_company_id,
-             l.line, NULL::jsonb AS carrier, coalesce(l.line #>> '{meta,lastUpdatedAt}', ev.sh #>> '{meta,lastUpdatedAt}')::timestamptz AS last_updated_at
+             l.line, NULL AS container_number, NULL AS container_size_and_type, NULL AS package_sscc, NULL AS package_type,
+             coalesce(l.line #>> '{meta,lastUpdatedAt}', ev.sh #>> '{meta,lastUpdatedAt}')::timestamptz AS last_updated_at
         FROM ${from} ev CROSS JOIN LATERAL jsonb_array_elements(
                CASE WHEN jsonb_typeof(ev.sh -> 'lines') = 'array' THEN ev.sh -> 'lines' ELSE '[]' END) AS l(line)
       UNION ALL
-      SELECT ev.id, ev.sh ->> 'id', ev.sh #>> '{buyerShipment,companyId}', cl.line, c.carrier,
+      SELECT ev.id, ev.sh ->> 'id', ev.sh #>> '{buyerShipment,companyId}', cl.line, c.carrier ->> 'containerNumber',
+             c.carrier ->> 'containerSizeAndType', c.carrier ->> 'packageSSCC', c.carrier ->> 'packageType',
              coalesce(cl.line #>> '{meta,lastUpdatedAt}', ev.sh #>> '{meta,lastUpdatedAt}')::timestamptz
         FROM ${from} ev
        CROSS JOIN LATERAL jsonb_array_elements(
@@ -333,14 +369,18 @@ function shipmentStatements(s: string): BatchStatements {
           updated_at = now()
         WHERE stored.last_updated_at < EXCLUDED.last_updated_at
         RETURNING shipment_id),
-      listed AS (${lineRows('newest')})
-      UPDATE ${s}.shipment_lines sl SET removed_at = now(), updated_at = now(), last_event_id = n.id
-        FROM written w JOIN newest n ON n.shipment_id = w.shipment_id
-       WHERE sl.shipment_id = w.shipment_id AND sl.removed_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM listed x
-                          WHERE x.shipment_id = sl.shipment_id
-                            AND x.line #>> '{supplierLine,despatchAdviceNumber}' = sl.despatch_advice_number
-                            AND x.line #>> '{supplierLine,despatchAdviceLinePosition}' = sl.despatch_advice_line_position)`,
+      listed AS MATERIALIZED (
+        SELECT x.shipment_id, x.event_id,
+               array_agg((x.line #>> '{supplierLine,despatchAdviceNumber}') || chr(31) || (x.line #>> '{supplierLine,despatchAdviceLinePosition}')) AS keys
+          FROM (${lineRows('newest')}) x
+         WHERE x.shipment_id IN (SELECT shipment_id FROM written)
+         GROUP BY x.shipment_id, x.event_id)
+      -- The stored lines are found by the primary key's prefix (= ANY of an array): as a join, the planner scans all of them.
+      -- \`listed\` is materialized: as the inner side of the nested loop it is read again for every stored line.
+      UPDATE ${s}.shipment_lines sl SET removed_at = now(), updated_at = now(), last_event_id = g.event_id
+        FROM listed g
+       WHERE sl.shipment_id = ANY (ARRAY(SELECT shipment_id FROM written)) AND sl.shipment_id = g.shipment_id AND sl.removed_at IS NULL
+         AND NOT (sl.despatch_advice_number || chr(31) || sl.despatch_advice_line_position = ANY (g.keys))`,
     // The lines (newest version of each in the batch) with the guard, linked to the order line they deliver when it is stored.
     lines: `
       WITH ${events},
@@ -358,8 +398,8 @@ function shipmentStatements(s: string): BatchStatements {
       SELECT x.shipment_id, x.despatch_advice_number, x.despatch_advice_line_position, x.line ->> 'purchaseOrderNumber',
              x.line ->> 'purchaseOrderLinePosition', x.line ->> 'deliverySchedulePosition', link.order_id, link.line_id,
              x.line #>> '{item,buyerItemNumber}', (x.line #>> '{supplierLine,despatchQuantity}')::numeric,
-             (x.line #>> '{supplierLine,backorderQuantity}')::numeric, x.carrier ->> 'containerNumber', x.carrier ->> 'packageSSCC',
-             x.last_updated_at, x.line, x.event_id, x.carrier ->> 'containerSizeAndType', x.carrier ->> 'packageType'
+             (x.line #>> '{supplierLine,backorderQuantity}')::numeric, x.container_number, x.package_sscc,
+             x.last_updated_at, x.line, x.event_id, x.container_size_and_type, x.package_type
         FROM source x
         LEFT JOIN LATERAL (
           SELECT o.order_id, ol.line_id
@@ -467,17 +507,21 @@ export class BareApplierRun {
    * receiver, bodies included) as pending events, then applies them and measures the drain.
    */
   async drain(sourceSchema: string, tag: string, kind: BareEventKind): Promise<BareDrainFigures> {
-    const copied = await this.pool.query<{ id: string }>(
+    const copied = await this.pool.query<{ id: string; message_id: string }>(
       `INSERT INTO "${this.schema}".webhook_events (received_at, endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body)
        SELECT received_at, endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body
-         FROM "${sourceSchema}".webhook_events WHERE message_id LIKE $1 AND payload_kind = $2 ORDER BY id
-       RETURNING id`,
+         FROM "${sourceSchema}".webhook_events WHERE message_id LIKE $1 AND payload_kind = $2
+       RETURNING id, message_id`,
       [`${tag.replace(/[\\%_]/g, '\\$&')}-%`, kind],
     );
+    // The receiver's queue order: message ids are `<tag>-<seq>` (scenarios/processing.ts), and
+    // the events were stored by parallel inserts, so neither table's ids follow it.
+    const seq = (messageId: string) => Number(messageId.slice(tag.length + 1));
+    const queued = copied.rows.sort((a, b) => seq(a.message_id) - seq(b.message_id)).map((row) => String(row.id));
     await this.pool.query(`ANALYZE "${this.schema}".webhook_events`);
     const ownStart = process.cpuUsage();
     const postgresStart = this.ctx.db.postgresCpuMs();
-    const result = await applyBare(this.pool, this.schema, kind, copied.rows.map((row) => String(row.id)), this.options);
+    const result = await applyBare(this.pool, this.schema, kind, queued, this.options);
     const own = process.cpuUsage(ownStart);
     return { ...result, cpu: { serverMs: (own.user + own.system) / 1000, postgresMs: this.ctx.db.postgresCpuMs() - postgresStart } };
   }
