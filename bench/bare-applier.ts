@@ -10,7 +10,8 @@ import type { BenchContext, CpuCost } from './context';
  * the receiver is reported against it (scenario 2).
  *
  * What it does per batch (one transaction, `synchronous_commit = off` as the issue allows for
- * processing), events claimed in id order by {@link BareApplierOptions.workers} connections:
+ * processing; no hash or merge joins and no JIT, see {@link lockStatement}), batches taken in
+ * queue order by {@link BareApplierOptions.workers} connections:
  * 1. per-entity advisory locks in a fixed (sorted) order, as the receiver serialises writers;
  * 2. the events' status (`processed`, or `stale` when a newer version is already stored),
  *    `attempts`, `processed_at`: the same non-HOT update of `webhook_events` the receiver makes;
