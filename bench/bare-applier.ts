@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../src/database/tradecloud-data-source';
-import type { BenchContext, CpuCost } from './context';
+import type { BenchContext, CpuCost, Row } from './context';
+import { fmt, ratio } from './stats';
 
 /**
  * The second processing baseline (issue 15, item 5): plain SQL that applies pre-stored webhook
@@ -534,5 +535,87 @@ export class BareApplierRun {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
     await this.ctx.db.dropSchema(this.schema).catch(() => undefined);
+  }
+}
+
+/** The bare applier's figures of this run; undefined where it did not run or failed (see the notes). */
+export interface BareFigures {
+  options: BareApplierOptions;
+  orders?: BareDrainFigures;
+  shipments?: BareDrainFigures;
+  /** Rows it wrote against the receiver's rows of the same orders and shipments. */
+  tables?: TableComparison[];
+}
+
+/** The Baseline and Ratio cells of a receiver row (ratio = receiver / bare applier). */
+export function bareColumns(receiverRate: number, bare: BareDrainFigures | undefined, value: (bare: BareDrainFigures) => string): Pick<Row, 'baseline' | 'ratio'> {
+  return bare ? { baseline: value(bare), ratio: ratio(receiverRate, bare.perSecond) } : { baseline: 'n/a' };
+}
+
+/**
+ * The bare applier inside scenario 2 (bench/scenarios/processing.ts): runs after each drain of
+ * the receiver on a copy of the same events, then compares the tables. A failure of the baseline
+ * is a note, not a failure of the scenario: the receiver's figures still stand, and the ratio
+ * target reads "not measured".
+ */
+export class BareBaseline {
+  readonly notes: string[] = [];
+  private run?: BareApplierRun;
+  private readonly figures: BareFigures;
+  private failed = false;
+
+  constructor(
+    private readonly ctx: BenchContext,
+    private readonly receiverSchema: string,
+  ) {
+    this.figures = { options: { batchSize: 0, workers: 0 } };
+  }
+
+  async drain(tag: string, kind: 'orderEvent' | 'shipment'): Promise<void> {
+    if (this.failed) return;
+    try {
+      this.run ??= await BareApplierRun.open(this.ctx);
+      this.figures.options = this.run.options;
+      const figures = await this.run.drain(this.receiverSchema, tag, kind);
+      this.figures[kind === 'orderEvent' ? 'orders' : 'shipments'] = figures;
+      const steps = Object.entries(figures.stepMs)
+        .filter(([, spent]) => spent > 0)
+        .map(([step, spent]) => `${step} ${fmt((100 * spent) / Object.values(figures.stepMs).reduce((a, b) => a + b, 0), 0)} %`)
+        .join(', ');
+      this.ctx.log(`  bare applier, ${kind}: ${fmt(figures.perSecond)} events/s (${figures.events} events, ${figures.batches} batches in ${fmt(figures.seconds, 2)} s; ${steps})`);
+      this.notes.push(`Bare applier, ${kind === 'orderEvent' ? 'order' : 'shipment'} events: statement time by step (client side, all connections): ${steps}.`);
+    } catch (error) {
+      this.failed = true;
+      this.notes.push(`The bare applier failed (${kind}): ${(error as Error)?.message ?? error}. Its figures are missing.`);
+      this.ctx.log(`  bare applier failed: ${(error as Error)?.stack ?? error}`);
+    }
+  }
+
+  /** Applies the shipment events, compares the tables with the receiver's and drops the bare schema. */
+  async finish(shipmentTag: string): Promise<BareFigures> {
+    try {
+      await this.drain(shipmentTag, 'shipment');
+      if (this.run && !this.failed) {
+        const tables = await this.run.compare(this.receiverSchema);
+        this.figures.tables = tables;
+        const unequal = tables.filter((table) => table.bare !== table.receiver || table.differing > 0);
+        this.notes.push(
+          unequal.length
+            ? `The bare applier's rows differ from the receiver's: ${unequal.map((t) => `${t.table} ${t.bare} rows against ${t.receiver}, ${t.differing} not equal`).join('; ')}.`
+            : `The bare applier wrote the same rows as the receiver (${tables.map((t) => `${t.table} ${fmt(t.bare)}`).join(', ')}; every column but last_event_id, created_at, updated_at, removed_at equal).`,
+        );
+      }
+    } catch (error) {
+      this.notes.push(`Comparing the bare applier's tables with the receiver's failed: ${(error as Error)?.message ?? error}.`);
+    }
+    return this.figures;
+  }
+
+  /** Ends its pool and drops its schema (idempotent). */
+  async close(): Promise<void> {
+    const run = this.run;
+    this.run = undefined;
+    this.failed = true;
+    await run?.close();
   }
 }
