@@ -100,6 +100,7 @@ export function renderMarkdown(info: RunInfo): string {
     `| Revision | ${info.revision} |`,
     '| Receiver | compiled standalone service (`node dist/src/main.js`) as a child process, Basic auth on, LOG_LEVEL=info, default pool (10) and queue (4 workers) |',
     '| Baseline | `bench/baseline-server.ts`: `node:http` + `pg` pool (10), Basic auth with a constant-time compare, raw body as jsonb into an inbox table with a unique dedupe key (one INSERT … ON CONFLICT DO NOTHING), 202 |',
+    '| Bare applier | `bench/bare-applier.ts` (scenario 2\'s baseline): the same pre-stored events applied by set-based SQL straight from the stored jsonb to the receiver\'s tables (a schema of its own, same migrations), in batches on parallel connections, with the lastUpdatedAt guard; no change tracking, domain events or queue: the physical limit of this schema on this machine |',
     '| Measures | CPU per event: user + system time of all threads of the process (/proc/<pid>/stat) over the window ÷ events; "+ … ms" is the embedded PostgreSQL (postmaster and backends; not measured with DATABASE_URL). RSS: VmRSS sampled every 50 ms and VmHWM, reset per scenario (clear_refs). Every server is warmed up (a few seconds of unmeasured load) after its start |',
     '| Load | loopback only, from the benchmark process: autocannon 8 for closed loops; an open-loop paced client (node:http, keep-alive) for fixed rates, because autocannon\'s `overallRate` sends each connection\'s quota in a burst at the start of every second |',
     '',

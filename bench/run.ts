@@ -110,7 +110,7 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
           const receiver = shared ?? (await startShared());
           const result = await runProcessing(ctx, receiver, ORDERS.processing);
           scenarios.push(result.report);
-          figures.processing = { orders: result.orders, shipments: result.shipments };
+          figures.processing = { orders: result.orders, shipments: result.shipments, bare: result.bare };
         });
         await attempt('lag', async () => {
           const receiver = shared ?? (await startShared());

@@ -3,6 +3,7 @@ import { parseArgs } from '../bench/options';
 import { renderMarkdown, RunInfo } from '../bench/report';
 import { runBench } from '../bench/run';
 import type { IngestFigures } from '../bench/scenarios/ingest';
+import type { BareFigures } from '../bench/bare-applier';
 import type { DrainFigures } from '../bench/scenarios/processing';
 import type { LagFigures } from '../bench/scenarios/lag';
 import type { LargeOrderFigures } from '../bench/scenarios/large-order';
@@ -69,6 +70,20 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
     expect(orders.counts.processed).toBeGreaterThanOrEqual(10);
     expect(shipments).toMatchObject({ finished: true, events: 10, counts: { failed: 0, dead: 0, pending: 0 } });
     expect(orders.perSecond).toBeGreaterThan(0);
+  });
+
+  it('applies the same events with the bare applier, writing the same rows as the receiver', () => {
+    const { bare } = info.figures.processing as { bare: BareFigures };
+    expect(bare.orders).toMatchObject({ events: 60, counts: { processed: 60, stale: 0 } });
+    expect(bare.shipments).toMatchObject({ events: 10, counts: { processed: 10, stale: 0 } });
+    expect(bare.orders!.perSecond).toBeGreaterThan(0);
+    // Every table the receiver fills for these events, row for row (bookkeeping columns aside).
+    expect(bare.tables!.map((table) => table.table)).toEqual(['orders', 'order_lines', 'delivery_lines', 'delivery_history', 'shipments', 'shipment_lines']);
+    for (const table of bare.tables!) expect(table).toMatchObject({ bare: table.receiver, differing: 0 });
+    expect(bare.tables!.find((table) => table.table === 'order_lines')!.bare).toBe(100);
+    expect(bare.tables!.find((table) => table.table === 'shipment_lines')!.bare).toBe(250);
+    const processing = info.scenarios.find((scenario) => scenario.id === 'processing')!;
+    expect(processing.rows.find((row) => row.target === '≥ 0.5×')?.met).not.toBeNull();
   });
 
   it('measures the lag of every event sent at a fixed rate, and processes a large order', () => {
