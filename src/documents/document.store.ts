@@ -30,8 +30,25 @@ export class DocumentStore {
 
   /** Adds the order documents not stored yet; returns the ones it added. A reference without objectId and url needs no download (`none`). */
   async addOrderDocuments(client: PoolClient, orderId: string, documents: OwnedDocument[], context: EventContext): Promise<StoredDocument[]> {
-    if (!documents.length) return [];
-    const rows = documents.map((document) => ({
+    const [added] = await this.addOrderDocumentsOfEach(client, [{ orderId, documents, context }]);
+    return added;
+  }
+
+  /**
+   * Adds the order documents of several events in one statement, as {@link addOrderDocuments} would
+   * one event after the other: a reference several of them carry is added (and credited) once, to
+   * the first. Returns the documents each event added.
+   */
+  async addOrderDocumentsOfEach(
+    client: PoolClient,
+    events: Array<{ orderId: string; documents: OwnedDocument[]; context: EventContext }>,
+  ): Promise<StoredDocument[][]> {
+    const added: StoredDocument[][] = events.map(() => []);
+    const rows = events.flatMap(({ orderId, documents, context }, index) =>
+      documents.map((document) => ({
+        ord: index,
+        order_id: orderId,
+        first_event_id: context.eventId,
       document_key: document.documentKey,
       object_id: document.objectId,
       url: document.url,
@@ -43,31 +60,42 @@ export class DocumentStore {
       line_id: document.lineId,
       line_position: document.linePosition,
       side: document.side,
-      content_status: document.objectId || document.url ? 'pending' : 'none',
-      document: document.document,
-    }));
-    const inserted = await client.query<{ id: string; line_id: string | null; document_key: string; object_id: string | null; content_status: string }>(
-      `INSERT INTO ${this.database.table('documents')} AS d
-         (document_key, object_id, url, code, revision, name, type, description, order_id, line_id, line_position,
-          side, content_status, download_enqueued, document, first_event_id)
-       SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, $2::uuid,
-              x.line_id, x.line_position, x.side, x.content_status, x.content_status = 'pending' AND $4::boolean, x.document, $3
-         FROM jsonb_to_recordset($1::jsonb) AS x(
-              document_key text, object_id text, url text, code text, revision text, name text, type text,
-              description text, line_id uuid, line_position text, side text, content_status text, document jsonb)
-       ON CONFLICT (order_id, (coalesce(line_id::text, line_position, '')), side, document_key) WHERE order_id IS NOT NULL
-       DO NOTHING
-       RETURNING id, line_id, document_key, object_id, content_status`,
-      [stringifyExact(rows), orderId, context.eventId, this.downloads.enabled],
+        content_status: document.objectId || document.url ? 'pending' : 'none',
+        document: document.document,
+      })),
+    );
+    if (!rows.length) return added;
+    // `ord` (each row's event) comes back through a CTE of the input: RETURNING only has stored columns.
+    const inserted = await client.query<{ ord: number; id: string; line_id: string | null; document_key: string; object_id: string | null; content_status: string }>(
+      `WITH input AS MATERIALIZED (
+         SELECT row_number() OVER () AS n, x.*
+           FROM jsonb_to_recordset($1::jsonb) AS x(
+                ord integer, order_id uuid, first_event_id bigint, document_key text, object_id text, url text, code text,
+                revision text, name text, type text, description text, line_id uuid, line_position text, side text,
+                content_status text, document jsonb)),
+       inserted AS (
+         INSERT INTO ${this.database.table('documents')} AS d
+           (document_key, object_id, url, code, revision, name, type, description, order_id, line_id, line_position,
+            side, content_status, download_enqueued, document, first_event_id)
+         SELECT x.document_key, x.object_id, x.url, x.code, x.revision, x.name, x.type, x.description, x.order_id,
+                x.line_id, x.line_position, x.side, x.content_status, x.content_status = 'pending' AND $2::boolean, x.document,
+                x.first_event_id
+           FROM input x ORDER BY x.n
+         ON CONFLICT (order_id, (coalesce(line_id::text, line_position, '')), side, document_key) WHERE order_id IS NOT NULL
+         DO NOTHING
+         RETURNING id, order_id, line_id, line_position, side, document_key, object_id, content_status)
+       SELECT (SELECT min(x.ord) FROM input x
+                WHERE x.order_id = i.order_id AND coalesce(x.line_id::text, x.line_position, '') = coalesce(i.line_id::text, i.line_position, '')
+                  AND x.side = i.side AND x.document_key = i.document_key) AS ord,
+              i.id, i.line_id, i.document_key, i.object_id, i.content_status
+         FROM inserted i ORDER BY i.id`,
+      [stringifyExact(rows), this.downloads.enabled],
     );
     await this.enqueueDownloads(client, inserted.rows);
-    return inserted.rows.map((row) => ({
-      id: String(row.id),
-      lineId: row.line_id,
-      documentKey: row.document_key,
-      objectId: row.object_id,
-      lastUpdatedAt: null,
-    }));
+    for (const row of inserted.rows) {
+      added[row.ord].push({ id: String(row.id), lineId: row.line_id, documentKey: row.document_key, objectId: row.object_id, lastUpdatedAt: null });
+    }
+    return added;
   }
 
   /**

@@ -47,8 +47,21 @@ export class OrderWriteSession implements BatchSession {
 
   private readonly headerWrites = new Map<string, { header: OrderHeaderRow; eventId: string | null }>();
   private readonly lineWrites = new Map<string, { orderId: string; line: OrderLineRow; eventId: string | null }>();
-  /** The last event that changed anything of an order (a line, a document), for `orders.last_event_id`. */
-  private readonly lastEvent = new Map<string, string | null>();
+  /**
+   * The last event (by its place in the session) that changed anything of an order (its header, a
+   * line, a document), for `orders.last_event_id`.
+   */
+  private readonly lastEvent = new Map<string, { place: number; eventId: string | null }>();
+  private applied = 0;
+  /** Documents of the applied snapshots, added at the flush (one statement); completes their outcomes. */
+  private readonly documentWrites: Array<{
+    place: number;
+    orderId: string;
+    documents: OrderSnapshot['documents'];
+    context: EventContext;
+    changes: ChangeRow[];
+    outcome: OrderApplyOutcome;
+  }> = [];
   private readonly linkOrders = new Map<string, string>();
   private readonly changesPerEvent: ChangeRow[][] = [];
 
@@ -153,21 +166,41 @@ export class OrderWriteSession implements BatchSession {
       }
     }
 
-    const added = await this.documents.addOrderDocuments(this.client, orderId, snapshot.documents, context);
-    changes.push(...added.map((document) => this.changes.documentAdded(orderId, document, context)));
-
+    const place = this.applied++;
     const headerWritten = headerOutcome === 'created' || headerOutcome === 'updated';
-    if (headerWritten || lines.created.length || lines.updated.length || added.length) {
-      // `orders.last_event_id` names the last event that changed anything of the order (a line, a
-      // document), not only its header; an event without id (a polled entity) leaves it.
-      if (context.eventId !== null || headerWritten) this.lastEvent.set(orderId, context.eventId);
-    }
+    if (headerWritten || lines.created.length || lines.updated.length) this.touch(orderId, place, context, headerWritten);
     if (lines.created.length) this.linkOrders.set(orderId, header.purchaseOrderNumber);
     this.changesPerEvent.push(changes);
-    return { orderId, header: headerOutcome, lines, documentsAdded: added.length };
+    const outcome: OrderApplyOutcome = { orderId, header: headerOutcome, lines, documentsAdded: 0 };
+    if (snapshot.documents.length) this.documentWrites.push({ place, orderId, documents: snapshot.documents, context, changes, outcome });
+    return outcome;
   }
 
+  /**
+   * `orders.last_event_id` names the last event that changed anything of the order (a line, a
+   * document), not only its header; an event without id (a polled entity applied on its own)
+   * leaves it unless it wrote the header.
+   */
+  private touch(orderId: string, place: number, context: EventContext, headerWritten: boolean): void {
+    if (context.eventId === null && !headerWritten) return;
+    const last = this.lastEvent.get(orderId);
+    if (!last || last.place < place) this.lastEvent.set(orderId, { place, eventId: context.eventId });
+  }
+
+  /**
+   * Writes what was applied since the last flush. Documents first (they are keyed on their own):
+   * whether each is new completes its event's outcome, change rows and `last_event_id`.
+   */
   async flush(): Promise<void> {
+    const documentWrites = this.documentWrites.splice(0);
+    if (documentWrites.length) {
+      const added = await this.documents.addOrderDocumentsOfEach(this.client, documentWrites);
+      documentWrites.forEach((write, index) => {
+        write.outcome.documentsAdded = added[index].length;
+        write.changes.push(...added[index].map((document) => this.changes.documentAdded(write.orderId, document, write.context)));
+        if (added[index].length) this.touch(write.orderId, write.place, write.context, false);
+      });
+    }
     const headerWrites = [...this.headerWrites.values()];
     const lineWrites = [...this.lineWrites.values()];
     const lastEvent = new Map(this.lastEvent);
@@ -179,7 +212,10 @@ export class OrderWriteSession implements BatchSession {
     this.linkOrders.clear();
 
     if (headerWrites.length) await this.writeHeaders(headerWrites, lastEvent);
-    const touched = [...lastEvent].filter(([orderId, eventId]) => eventId !== null && !headerWrites.some((write) => write.header.orderId === orderId));
+    const written = new Set(headerWrites.map((write) => write.header.orderId));
+    const touched = [...lastEvent]
+      .filter(([orderId, last]) => last.eventId !== null && !written.has(orderId))
+      .map(([orderId, last]) => [orderId, last.eventId] as const);
     if (touched.length) {
       await this.client.query(
         `UPDATE ${this.database.table('orders')} o SET last_event_id = t.event_id
@@ -192,7 +228,7 @@ export class OrderWriteSession implements BatchSession {
     if (linkOrders.size) await this.linkShipmentLines(linkOrders);
   }
 
-  private async writeHeaders(writes: Array<{ header: OrderHeaderRow; eventId: string | null }>, lastEvent: Map<string, string | null>): Promise<void> {
+  private async writeHeaders(writes: Array<{ header: OrderHeaderRow; eventId: string | null }>, lastEvent: Map<string, { eventId: string | null }>): Promise<void> {
     const rows = writes.map(({ header, eventId }) => ({
       order_id: header.orderId,
       purchase_order_number: header.purchaseOrderNumber,
@@ -204,7 +240,7 @@ export class OrderWriteSession implements BatchSession {
       version: header.version,
       last_updated_at: header.lastUpdatedAt,
       header: header.header,
-      last_event_id: lastEvent.has(header.orderId) ? lastEvent.get(header.orderId) : eventId,
+      last_event_id: lastEvent.get(header.orderId)?.eventId ?? eventId,
       order_type: header.orderType,
       description: header.description,
       issued_at: header.issuedAt,

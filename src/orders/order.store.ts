@@ -45,8 +45,12 @@ export class OrderStore {
    */
   writer<T>(snapshot: OrderSnapshot, context: EventContext, result: (outcome: OrderApplyOutcome) => T) {
     const plan = (scope: BatchScope) => this.sessionOf(scope).plan(snapshot);
-    const write = async (client: PoolClient, scope?: BatchScope) =>
-      result(scope ? await this.sessionOf(scope).apply(snapshot, context) : await this.applySnapshot(client, snapshot, context));
+    const write = async (client: PoolClient, scope?: BatchScope): Promise<T | { afterFlush: () => T }> => {
+      if (!scope) return result(await this.applySnapshot(client, snapshot, context));
+      // The outcome is complete (documents added) once the session has flushed.
+      const outcome = await this.sessionOf(scope).apply(snapshot, context);
+      return { afterFlush: () => result(outcome) };
+    };
     return { locks: OrderStore.locksOf(snapshot), plan, write };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { ShipmentStore } from '../shipments/shipment.store';
-import { ApplyResult, BatchScope, EventWriter } from './event-applier';
+import { ApplyResult, BatchScope, DeferredResult, EventWriter, settledResult } from './event-applier';
 import { lockEntities } from './entity-locks';
 
 /**
@@ -37,12 +37,12 @@ export class BatchWriter {
     const scope = new BatchScope(client);
     for (const writer of writers) writer.plan?.(scope);
     await scope.preload();
-    const results: ApplyResult[] = [];
+    const results: Array<ApplyResult | DeferredResult> = [];
     for (const writer of writers) {
       if (!writer.plan) await scope.flush();
       results.push(await writer(client, writer.plan ? scope : undefined));
     }
     await scope.flush();
-    return results;
+    return results.map(settledResult);
   }
 }

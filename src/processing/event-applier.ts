@@ -60,7 +60,17 @@ export class BatchScope {
   }
 }
 
-type WriteFunction = (client: PoolClient, scope?: BatchScope) => Promise<ApplyResult>;
+/** The result of a write through a batch session: complete once the session has flushed. */
+export interface DeferredResult {
+  afterFlush: () => ApplyResult;
+}
+
+type WriteFunction = (client: PoolClient, scope?: BatchScope) => Promise<ApplyResult | DeferredResult>;
+
+/** The result of a writer, once everything it wrote is flushed. */
+export function settledResult(result: ApplyResult | DeferredResult): ApplyResult {
+  return 'afterFlush' in result ? result.afterFlush() : result;
+}
 
 /**
  * Writes the event's data; runs inside the processing transaction, which also records the event's

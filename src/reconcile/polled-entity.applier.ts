@@ -4,7 +4,7 @@ import { stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { BatchWriter } from '../processing/batch-writer';
-import { EventApplier, EventApplierRegistry, EventWriter, StoredEvent } from '../processing/event-applier';
+import { EventApplier, EventApplierRegistry, EventWriter, settledResult, StoredEvent } from '../processing/event-applier';
 import { settleEvents } from '../processing/event-settlement';
 import { compareVersions } from '../processing/versions';
 import { FetchedOrderApplier, FetchedShipmentApplier, UnusableFetchedEntityError } from '../webhooks/fetched-entity.appliers';
@@ -142,7 +142,7 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
       if (!inserted.rows[0]) return { result: 'unchanged' as const, queued: 0 };
       context.eventId = String(inserted.rows[0].id);
       const queuedBefore = this.domainEvents.queuedOn(client);
-      const applied = await write(client);
+      const applied = settledResult(await write(client));
       await client.query(
         `UPDATE ${events} SET status = $2, outcome = $3::jsonb, attempts = 1, processed_at = now() WHERE id = $1`,
         [context.eventId, applied.stale ? 'stale' : 'processed', stringifyExact(applied.outcome)],
