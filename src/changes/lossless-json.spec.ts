@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseExact, parseExactLossless } from './lossless-json';
+import { parseExact, parseExactLossless, stringifyExact, stringifyExactLossless } from './lossless-json';
 
 /**
  * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
@@ -137,5 +137,32 @@ describe('parseExact', () => {
   it('rejects a repeated key with a different value like lossless-json, and keeps an equal repeat', () => {
     expect(() => parseExact('{"a": 1, "a": 2}')).toThrow("Duplicate key 'a'");
     expect(Object.keys(parseExact('{"a": 1, "b": 2, "a": 1}') as object)).toEqual(['a', 'b']);
+  });
+});
+
+describe('stringifyExact', () => {
+  const valid = (text: string) => {
+    try {
+      return parseExactLossless(text);
+    } catch {
+      return undefined;
+    }
+  };
+
+  it("writes what lossless-json's stringify writes, exact numbers included, for arbitrary JSON", () => {
+    fc.assert(
+      fc.property(padded(jsonText(numberToken, anyKey)), (text) => {
+        const value = valid(text);
+        if (value === undefined) return;
+        expect(stringifyExact(value)).toBe(stringifyExactLossless(value));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('keeps strings that look like its own markers as strings', () => {
+    const value = { a: '\u0000x:1.0', b: new LosslessNumber('92.0'), c: ['\\u0000', new LosslessNumber('-1.5e3')] };
+    expect(stringifyExact(value)).toBe(stringifyExactLossless(value));
+    expect(stringifyExact(value)).toBe('{"a":"\\u0000x:1.0","b":92.0,"c":["\\\\u0000",-1.5e3]}');
   });
 });

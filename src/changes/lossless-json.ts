@@ -113,7 +113,33 @@ function toLossless(value: unknown, walk: Walk): unknown {
   return object;
 }
 
+/**
+ * JSON text with every `LosslessNumber` written as its exact token. `JSON.stringify` (native, several
+ * times faster than lossless-json's `stringify`) writes each exact number as a marked string, and
+ * one pass replaces the marked strings by their tokens. The marker starts with U+0000, which
+ * `JSON.stringify` escapes as `\u0000`, followed by a random nonce of this process: a string of
+ * the value itself can only produce the same text if it contains U+0000 and the nonce.
+ */
 export function stringifyExact(value: unknown): string {
+  const text = JSON.stringify(value, exactNumbers);
+  if (text === undefined) return 'null';
+  return text.includes(MARKER_TEXT) ? text.replace(MARKED_NUMBER, '$1') : text;
+}
+
+const NONCE = Math.random().toString(36).slice(2, 12);
+const MARKER = `\u0000${NONCE}:`;
+/** How the marker looks in `JSON.stringify`'s output. */
+const MARKER_TEXT = `\\u0000${NONCE}:`;
+const MARKED_NUMBER = new RegExp(`"\\\\u0000${NONCE}:(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)"`, 'g');
+
+function exactNumbers(this: unknown, _key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && isLosslessNumber(value)) return MARKER + (value as LosslessNumber).value;
+  if (typeof value === 'bigint') return MARKER + value.toString();
+  return value;
+}
+
+/** lossless-json's own `stringify` (the reference {@link stringifyExact} is tested against). */
+export function stringifyExactLossless(value: unknown): string {
   return stringify(value) ?? 'null';
 }
 
