@@ -6,6 +6,7 @@ import { ExactBodyUnavailableError, readJsonBody, UnusableBodyError } from './re
 import { formatProblem, isXmlContentType, readTxmlBody } from './txml/txml-request-body';
 import { txmlShapeOf } from './txml/txml-schema';
 import { validateBody } from './validation-messages';
+import { InboxSignal } from '../queue/inbox-signal';
 import { isBodyDataError, WebhookIntake } from './webhook-intake.service';
 
 /** What a valid body is, as far as the inbox needs to know. */
@@ -42,10 +43,20 @@ export class JsonWebhookReceiver {
 
   constructor(
     private readonly intake: WebhookIntake,
+    private readonly inbox: InboxSignal,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
   ) {}
 
   async receive<T extends object>(request: Request, response: Response, spec: JsonWebhookSpec<T>): Promise<void> {
+    this.inbox.requestStarted();
+    try {
+      await this.receiveBody(request, response, spec);
+    } finally {
+      this.inbox.requestEnded();
+    }
+  }
+
+  private async receiveBody<T extends object>(request: Request, response: Response, spec: JsonWebhookSpec<T>): Promise<void> {
     const { endpoint } = spec;
     let text: string;
     let json: unknown;

@@ -19,6 +19,9 @@ interface PreparedEvent {
   error?: unknown;
 }
 
+/** Most events per batch while webhook requests are being answered. */
+const BUSY_BATCH_SIZE = 4;
+
 /** Longest back-off between two attempts of one event. */
 const MAX_RETRY_DELAY_SECONDS = 3_600;
 
@@ -82,8 +85,12 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     let failures = 0;
     while (!this.stop.signal.aborted) {
       let claimed: number;
+      // While webhook requests are being answered, small batches with a yield in between: a
+      // request never waits behind a large batch's parsing and mapping (one event loop).
+      const busy = this.inbox.busy;
+      const limit = busy ? Math.min(batchSize, BUSY_BATCH_SIZE) : batchSize;
       try {
-        claimed = await this.processBatch(batchSize);
+        claimed = await this.processBatch(limit);
         failures = 0;
       } catch (error) {
         // The database is unreachable, or the batch's transaction broke: its events stay ready
@@ -93,8 +100,9 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         await this.inbox.wait(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)), this.stop.signal);
         continue;
       }
-      batchSize = claimed === batchSize ? Math.min(maxBatch, batchSize * 2) : 1;
+      batchSize = claimed === limit ? Math.min(maxBatch, batchSize * 2) : 1;
       if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal);
+      else if (busy) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -8,6 +8,25 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class InboxSignal {
   private readonly waiters = new Set<() => void>();
+  private requests = 0;
+
+  /**
+   * Webhook requests this instance is answering right now. While there are any, the workers take
+   * small batches and yield between them: intake and processing share one event loop, and a
+   * request waiting behind a large batch's parsing would be answered late (issue 15: the workers
+   * never starve intake).
+   */
+  get busy(): boolean {
+    return this.requests > 0;
+  }
+
+  requestStarted(): void {
+    this.requests++;
+  }
+
+  requestEnded(): void {
+    this.requests = Math.max(0, this.requests - 1);
+  }
 
   notify(): void {
     for (const wake of [...this.waiters]) wake();

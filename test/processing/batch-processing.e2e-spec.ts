@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
 import { orderEventStream, seededRandom, shuffle } from '../orders/order-stream';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
 import { sample } from '../support/samples';
 import { orderTablesState } from '../support/table-state';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
+import { StandaloneReceiver, startStandaloneReceiver, stopSurely } from '../reliability/support/receivers';
 
 /**
  * Batch processing (issue 15): a worker applies up to `queue.batchSize` events in one transaction,
@@ -217,5 +218,60 @@ describe('two instances drain a shared backlog of overlapping orders', () => {
     expect(rows[0].n).toBe(0);
     const failed = await started[0].sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tradecloud.webhook_events WHERE attempts > 1 OR status NOT IN ('processed', 'stale')`);
     expect(failed.rows[0].n).toBe(0);
+  });
+});
+
+describe('a worker killed (SIGKILL) in the middle of a batch', () => {
+  let database: TestDatabase;
+  let reference: TestDatabase;
+  const apps: ReceiverApp[] = [];
+  let standalone: StandaloneReceiver | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('batch_crash');
+    reference = await createTestDatabase('batch_crash_reference');
+  });
+  afterAll(async () => {
+    await stopSurely(standalone);
+    for (const app of apps) await app.close();
+    await database?.drop();
+    await reference?.drop();
+  });
+
+  it('loses nothing and applies nothing twice: the batch rolls back and its events are claimed again at once', async () => {
+    const bodies = orderEventStream({ orders: 40, eventsPerOrder: 8, linesPerOrder: 5, seed: 33 });
+    const ids = await storeBacklog(database.url, bodies);
+    const referenceIds = await storeBacklog(reference.url, bodies);
+    const [expected] = await drain(reference.url, referenceIds, { batchSize: 1, concurrency: 1 });
+    apps.push(expected);
+
+    standalone = await startStandaloneReceiver(database.url, 'tradecloud', { QUEUE_BATCH_SIZE: '64', QUEUE_CONCURRENCY: '2' });
+    const sql = openTestPool(database.url);
+    try {
+      const settled = async () =>
+        (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tradecloud.webhook_events WHERE status IN ('processed', 'stale')`)).rows[0].n;
+      // Killed as soon as the first batches are in: the next ones are being written.
+      await vi.waitFor(async () => expect(await settled()).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
+      standalone.process.child.kill('SIGKILL');
+      await standalone.stop('SIGKILL');
+      standalone = undefined;
+      const atKill = await settled();
+      expect(atKill).toBeLessThan(ids.length);
+
+      const [worker] = await drain(database.url, ids, { batchSize: 64, concurrency: 2 });
+      apps.push(worker);
+      expect(await orderTablesState(worker.sql, 'tradecloud')).toEqual(await orderTablesState(expected.sql, 'tradecloud'));
+      // Each event was applied in exactly one committed attempt; each version has one change row.
+      const attempts = await worker.sql.query<{ attempts: number; n: number }>(
+        `SELECT attempts, count(*)::int AS n FROM tradecloud.webhook_events GROUP BY attempts ORDER BY attempts`,
+      );
+      expect(attempts.rows).toEqual([{ attempts: 1, n: ids.length }]);
+      const twice = await worker.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT 1 FROM tradecloud.changes GROUP BY entity, order_id, line_id, last_updated_at HAVING count(*) > 1) twice`,
+      );
+      expect(twice.rows[0].n).toBe(0);
+    } finally {
+      await sql.end();
+    }
   });
 });
