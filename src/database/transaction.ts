@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
+import { discardAfterCommit, runAfterCommit } from './after-commit';
 
 /**
- * BEGIN … COMMIT around `work` on one connection of `pool`; ROLLBACK when it throws. Used by the
+ * BEGIN … COMMIT around `work` on one connection of `pool`; ROLLBACK when it throws. What `work`
+ * registered with `afterCommit` runs after the COMMIT. Used by the
  * module's TradecloudDatabase and by CLI commands that work on their own pool.
  */
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -16,8 +18,10 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
+    runAfterCommit(client);
     return result;
   } catch (error) {
+    discardAfterCommit(client);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { afterCommit } from '../database/after-commit';
 import { ResolvedDocumentsOptions, TRADECLOUD_DOCUMENTS_OPTIONS } from './documents-options';
 import { JobQueue } from '../queue/job-queue.service';
 
@@ -26,12 +26,9 @@ export interface DocumentToDownload {
 @Injectable()
 export class DocumentDownloadQueue {
   private created?: Promise<void>;
-  private readonly awaitingRelease = new WeakSet<object>();
-  private releaseListener = false;
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly database: TradecloudDatabase,
     @Inject(TRADECLOUD_DOCUMENTS_OPTIONS) private readonly options: ResolvedDocumentsOptions,
   ) {}
 
@@ -71,24 +68,12 @@ export class DocumentDownloadQueue {
     for (const document of jobs) {
       await this.queue.send<DownloadDocumentJob>(DOWNLOAD_DOCUMENT_QUEUE, { documentId: document.id }, client);
     }
-    this.wakeAfterRelease(client);
+    afterCommit(client, DOWNLOAD_DOCUMENT_QUEUE, () => this.wake());
     return jobs.length;
   }
 
   /** Wakes this instance's download workers (jobs sent outside a transaction of ours). */
   wake(): void {
     this.queue.wake(DOWNLOAD_DOCUMENT_QUEUE);
-  }
-
-  private wakeAfterRelease(client: PoolClient): void {
-    if (!this.releaseListener) {
-      this.releaseListener = true;
-      this.database.pool.on('release', (_error: unknown, released: object) => {
-        if (!this.awaitingRelease.has(released)) return;
-        this.awaitingRelease.delete(released);
-        this.wake();
-      });
-    }
-    this.awaitingRelease.add(client);
   }
 }

@@ -1,5 +1,6 @@
+import { discardAfterCommit, runAfterCommit } from '../database/after-commit';
 import type { PoolClient } from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChangeRow } from '../changes/change-recorder';
 import { parseExact } from '../changes/lossless-json';
 import type { TradecloudDatabase } from '../database/tradecloud-database.service';
@@ -69,15 +70,22 @@ describe('DomainEventPublisher', () => {
     expect(others.sent).toEqual([]);
   });
 
-  it('keeps a running total per connection, so that a transaction can tell what it queued', async () => {
+  it('wakes the delivery workers once its transaction has committed, once per transaction, never after a rollback', async () => {
     const { publisher } = publisherWith({ 'Erp.all': ['order.created', 'order.lines.changed'] });
-    const first = client();
-    const second = client();
-    expect(publisher.queuedOn(first)).toBe(0);
-    await publisher.publishChanges(first, changes);
-    await publisher.publishChanges(first, changes.slice(0, 1));
-    await publisher.publishChanges(second, changes.slice(1, 2));
-    expect(publisher.queuedOn(first)).toBe(3);
-    expect(publisher.queuedOn(second)).toBe(1);
+    const wake = vi.spyOn(publisher, 'wake').mockImplementation(() => undefined);
+    const committed = client();
+    const rolledBack = client();
+    const nothingQueued = client();
+    await publisher.publishChanges(committed, changes);
+    await publisher.publishChanges(committed, changes.slice(0, 1));
+    await publisher.publishChanges(rolledBack, changes.slice(1, 2));
+    await publisher.publishChanges(nothingQueued, []);
+    expect(wake).not.toHaveBeenCalled();
+    runAfterCommit(committed);
+    expect(wake).toHaveBeenCalledTimes(1);
+    discardAfterCommit(rolledBack);
+    runAfterCommit(rolledBack);
+    runAfterCommit(nothingQueued);
+    expect(wake).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { ChangeRow } from '../changes/change-recorder';
 import { stringifyExact } from '../changes/lossless-json';
+import { afterCommit } from '../database/after-commit';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { JobQueue, QueueJob } from '../queue/job-queue.service';
 import { DomainEventHandlers } from './domain-event-handlers';
@@ -23,8 +24,6 @@ interface DomainEventDelivery {
 @Injectable()
 export class DomainEventPublisher implements OnApplicationBootstrap {
   private readonly logger = new Logger('TradecloudEvents');
-  /** Deliveries queued per connection, a running total (see `queuedOn`); dropped with the connection. */
-  private readonly queuedByClient = new WeakMap<PoolClient, number>();
 
   constructor(
     private readonly queue: JobQueue,
@@ -58,20 +57,12 @@ export class DomainEventPublisher implements OnApplicationBootstrap {
       for (const handlerId of subscribers) {
         await this.queue.send<DomainEventDelivery>(DOMAIN_EVENTS_QUEUE, { handlerId, event }, client);
         queued++;
-        this.queuedByClient.set(client, this.queuedOn(client) + 1);
       }
     }
+    // The delivery workers start once the publishing transaction has committed (only when it
+    // queued something: a woken worker that finds nothing still costs a queue fetch).
+    if (queued) afterCommit(client, DOMAIN_EVENTS_QUEUE, () => this.wake());
     return queued;
-  }
-
-  /**
-   * How many deliveries were queued on this connection so far, over all its transactions. The
-   * change recorder publishes deep inside a transaction's writers, which do not return the count;
-   * the transaction's owner takes this before and after its work, and the difference is what it
-   * queued (a connection runs one transaction at a time).
-   */
-  queuedOn(client: PoolClient): number {
-    return this.queuedByClient.get(client) ?? 0;
   }
 
   /**

@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { parseExact } from '../changes/lossless-json';
+import { discardAfterCommit, runAfterCommit } from '../database/after-commit';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { InboxSignal } from '../queue/inbox-signal';
@@ -55,7 +55,6 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     private readonly inbox: InboxSignal,
     private readonly appliers: EventApplierRegistry,
     private readonly pipeline: PipelineEvents,
-    private readonly domainEvents: DomainEventPublisher,
     private readonly batches: BatchWriter,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
   ) {}
@@ -125,14 +124,14 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       }
       const started = Date.now();
       const prepared = await Promise.all(events.map((event) => this.prepare(event)));
-      const queuedBefore = this.domainEvents.queuedOn(client);
       const settlements = await this.write(client, prepared);
       await settleEvents(client, this.database.table('webhook_events'), settlements);
       await client.query('COMMIT');
-      if (this.domainEvents.queuedOn(client) > queuedBefore) this.domainEvents.wake();
+      runAfterCommit(client);
       for (const settlement of settlements) this.report(settlement, started);
       return events.length;
     } catch (error) {
+      discardAfterCommit(client);
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {

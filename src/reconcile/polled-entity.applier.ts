@@ -139,17 +139,15 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
         [endpoint, payloadKind, entity.id, dedupeKey, bodyText],
       );
       // This very version was stored before (a pass that re-reads its overlap): nothing to do.
-      if (!inserted.rows[0]) return { result: 'unchanged' as const, queued: 0 };
+      if (!inserted.rows[0]) return { result: 'unchanged' as const };
       context.eventId = String(inserted.rows[0].id);
-      const queuedBefore = this.domainEvents.queuedOn(client);
       const applied = settledResult(await write(client));
       await client.query(
         `UPDATE ${events} SET status = $2, outcome = $3::jsonb, attempts = 1, processed_at = now() WHERE id = $1`,
         [context.eventId, applied.stale ? 'stale' : 'processed', stringifyExact(applied.outcome)],
       );
-      return { result: classify(applied.outcome), queued: this.domainEvents.queuedOn(client) - queuedBefore };
+      return { result: classify(applied.outcome) };
     });
-    if (outcome.queued > 0) this.domainEvents.wake();
     return { result: outcome.result };
   }
 
@@ -204,7 +202,6 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
         const ids = new Map(inserted.rows.map((row) => [row.dedupe_key, String(row.id)]));
         const work = prepared.filter((item) => ids.has(item.dedupeKey));
         for (const item of work) item.context.eventId = ids.get(item.dedupeKey)!;
-        const queuedBefore = this.domainEvents.queuedOn(client);
         await this.batches.lock(client, work.map((item) => item.write));
         const written = await this.batches.write(client, work.map((item) => item.write));
         await settleEvents(
@@ -218,9 +215,8 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
           })),
         );
         const outcomes = new Map(work.map((item, index) => [item.dedupeKey, classify(written[index].outcome)]));
-        return { outcomes, queued: this.domainEvents.queuedOn(client) - queuedBefore };
+        return { outcomes };
       });
-      if (applied.queued > 0) this.domainEvents.wake();
       // This very version was stored before (a pass that re-reads its overlap): nothing to do.
       for (const item of prepared) results.push({ entity: item.entity, result: applied.outcomes.get(item.dedupeKey) ?? 'unchanged' });
     } catch (error) {
