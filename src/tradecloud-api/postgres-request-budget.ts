@@ -12,6 +12,9 @@ export type BudgetQuery = (text: string, values: unknown[]) => Promise<{ rows: A
  */
 const SERVER_CLOCK_MARGIN_MS = 200;
 
+/** Slots given up for a late wake-up, at most, before a request goes anyway. */
+const MAX_LATE_RETRIES = 3;
+
 /**
  * Tradecloud's requests-per-second budget shared by every process on one database: all receiver
  * instances and the CLI. One row (`api_request_budget.next_slot`) holds the next free start time;
@@ -37,7 +40,25 @@ export class PostgresRequestBudget implements TradecloudRequestBudget {
     this.spacingMs = (1000 + SERVER_CLOCK_MARGIN_MS) / requestsPerSecond;
   }
 
+  /**
+   * Takes a slot and waits for it. A wait that ends late (this process's event loop was busy when
+   * the slot came) gives the slot up and takes the next free one: sent late, the request would
+   * reach Tradecloud right before the next slot's request, two starts closer together than the
+   * budget allows.
+   */
   async acquire(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const waitMs = await this.takeSlot();
+      if (waitMs === undefined) return;
+      const slotAt = Date.now() + Math.max(0, waitMs);
+      if (waitMs > 0) await sleep(waitMs);
+      const lateMs = Date.now() - slotAt;
+      if (lateMs <= this.spacingMs / 2 || attempt >= MAX_LATE_RETRIES) return;
+    }
+  }
+
+  /** Reserves the next free slot; returns how long to wait for it, or undefined when the budget is unavailable. */
+  private async takeSlot(): Promise<number | undefined> {
     let waitMs: number;
     try {
       const result = await this.query(
@@ -52,8 +73,8 @@ export class PostgresRequestBudget implements TradecloudRequestBudget {
     } catch (error) {
       if (!this.failing) this.logger.warn(`The shared Tradecloud request budget is unavailable, using this process's limit only: ${(error as Error).message}`);
       this.failing = true;
-      return;
+      return undefined;
     }
-    if (waitMs > 0) await sleep(waitMs);
+    return waitMs;
   }
 }
