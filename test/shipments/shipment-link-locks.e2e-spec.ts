@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockPurchaseOrders } from '../../src/orders/order.store';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { useReceiver } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const PURCHASE_ORDER_NUMBER = 'PO2025-004711'; // every line of the sample shipment
 
@@ -14,17 +13,7 @@ const PURCHASE_ORDER_NUMBER = 'PO2025-004711'; // every line of the sample shipm
  * scenario of the reliability suite as an occasional `deadlock detected`).
  */
 describe('shipment and order transactions linking the same purchase order', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('shipment_link_locks');
-    receiver = await startReceiverApp({ databaseUrl: database.url, options: { queue: { concurrency: 1 } } });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  const receiver = useReceiver({ label: 'shipment_link_locks', options: { queue: { concurrency: 1 } } });
 
   const deadlocks = async () =>
     (await receiver.sql.query(`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`)).rows[0].n as number;
