@@ -10,7 +10,8 @@ import {
   tradecloudEntities,
 } from '../src';
 import { createHostAppModule } from './host-app/host-app.module';
-import { createTestDatabase, TestDatabase, withClient } from './support/test-database';
+import { withClient } from './support/test-database';
+import { useDatabase } from './support/receiver-fixture';
 
 const tablesIn = (url: string, schema: string) =>
   withClient(url, (client) =>
@@ -20,14 +21,8 @@ const tablesIn = (url: string, schema: string) =>
 const OUR_TABLES = ['changes', 'delivery_lines', 'documents', 'migrations', 'order_lines', 'orders', 'webhook_events'];
 
 describe('embedding TradecloudModule in a host application', () => {
-  let database: TestDatabase;
+  const database = useDatabase('embedding');
 
-  beforeAll(async () => {
-    database = await createTestDatabase('embedding');
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
 
   it('forRoot with a URL: creates its own pool, migrates its schema, and closes the pool on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { AuthTestApp, basicHeader, CapturingLogger, startAuthTestApp } from './auth-test-app';
 
 describe('webhook authentication: refusal warnings of one caller are bounded', () => {
-  let database: TestDatabase;
+  const database = useDatabase('auth_refusal_log');
   let receiver: AuthTestApp;
   const logger = new CapturingLogger();
   const refusals = () => logger.lines.filter((line) => line.includes('Refused'));
@@ -11,12 +11,10 @@ describe('webhook authentication: refusal warnings of one caller are bounded', (
   const post = () => fetch(`${receiver.url}/under-test/orders`, { method: 'POST', headers: wrong }).then((response) => response.status);
 
   beforeAll(async () => {
-    database = await createTestDatabase('auth_refusal_log');
     receiver = await startAuthTestApp(database.url, { basic: [{ username: 'tradecloud', password: 'the-right-password-41' }] }, logger);
   });
   afterAll(async () => {
     await receiver?.close();
-    await database?.drop();
   });
 
   it('logs a burst of 50 refusals, leaves out the rest, then says how many it left out', async () => {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, runCliJson } from '../cli/cli-process';
-import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
+import { openTestPool } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { startReceiverApp } from '../support/receiver-app';
 import { buildOrder, buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { seedOrders, seedShipments } from './reconcile-kit';
@@ -11,19 +12,17 @@ const MINUTE = 60_000;
 const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 describe('tradecloud sync (backfill through the polling API)', () => {
-  let database: TestDatabase;
+  const database = useDatabase('sync_cli');
   let simulator: TradecloudSimulator;
   const base = Date.parse('2025-03-01T00:00:00.000Z');
 
   beforeAll(async () => {
-    database = await createTestDatabase('sync_cli');
     simulator = await TradecloudSimulator.start();
     seedOrders(simulator, 'backfill', 1_000, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
     seedShipments(simulator, 'backfill', 300, base, 2);
   });
   afterAll(async () => {
     await simulator?.stop();
-    await database?.drop();
   });
 
   const env = (schema: string, extra: Record<string, string | undefined> = {}) => ({

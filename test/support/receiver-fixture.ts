@@ -110,6 +110,8 @@ export interface ReceiverFixtureOptions {
   overrides?: Array<{ provide: Type | string; useValue: unknown }>;
   /** `standalone`: environment variables besides DATABASE_URL, DATA_DIR and the Basic credentials. */
   env?: Computed<Record<string, string | undefined>>;
+  /** `false`: only the database (and simulator); the tests start receivers with `startAnother`. */
+  start?: boolean;
   /** Runs before the receiver starts (after the database and simulator), e.g. to prepare the database. */
   before?: (context: FixtureContext) => Promise<void> | void;
 }
@@ -133,6 +135,8 @@ export interface RunningReceiver {
   dataDir?: string;
   /** POSTs to a webhook route (relative to `webhooks`) with the receiver's credentials. */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** A pool on the receiver's database for the test's own queries. */
+  sql: Pool;
   /** Runs a query with `S.` standing for the receiver's schema, and returns its rows. */
   q<T = any>(text: string, values?: unknown[]): Promise<T[]>;
   /** Waits until every given event has left `pending`/`failed` (or reached one of `statuses`), returns them by id. */
@@ -141,13 +145,11 @@ export interface RunningReceiver {
 }
 
 export interface ReceiverFixture extends RunningReceiver, FixtureContext {
-  /** The test's pool on the receiver's database. */
-  sql: Pool;
   /**
    * Starts another receiver on the same database (e.g. in another schema, or a second instance),
    * closed at the end of the block unless the test closes it earlier.
    */
-  startAnother(options?: Omit<ReceiverFixtureOptions, 'simulator' | 'label' | 'before'>): Promise<RunningReceiver>;
+  startAnother(options?: Omit<ReceiverFixtureOptions, 'simulator' | 'label' | 'before' | 'start'>): Promise<RunningReceiver>;
 }
 
 const BASIC_AUTHORIZATION = `Basic ${Buffer.from(`${TEST_BASIC_USER}:${TEST_BASIC_PASSWORD}`).toString('base64')}`;
@@ -175,6 +177,7 @@ export function useReceiver(fixtureOptions: ReceiverFixtureOptions = {}): Receiv
       return receiver;
     };
     await fixtureOptions.before?.(context);
+    if (fixtureOptions.start === false) return;
     const main = await startReceiver(fixtureOptions, context);
     started.push(main);
     Object.assign(handle, main);
@@ -214,7 +217,7 @@ export async function startReceiver(options: ReceiverFixtureOptions, context: Fi
 }
 
 function withSchemaHelpers(
-  receiver: Omit<RunningReceiver, 'q' | 'waitForEvents' | 'post'> & { post?: RunningReceiver['post'] },
+  receiver: Omit<RunningReceiver, 'q' | 'waitForEvents' | 'post' | 'sql'> & { post?: RunningReceiver['post'] },
   sql: Pool,
   ownsPool: boolean,
 ): RunningReceiver {
@@ -222,6 +225,7 @@ function withSchemaHelpers(
   const close = receiver.close;
   return {
     ...receiver,
+    sql,
     post:
       receiver.post ??
       ((route, body, headers = {}) =>
