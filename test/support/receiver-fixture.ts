@@ -139,8 +139,11 @@ export interface RunningReceiver {
   sql: Pool;
   /** Runs a query with `S.` standing for the receiver's schema, and returns its rows. */
   q<T = any>(text: string, values?: unknown[]): Promise<T[]>;
-  /** Waits until every given event has left `pending`/`failed` (or reached one of `statuses`), returns them by id. */
-  waitForEvents(eventIds: string[], statuses?: string[]): Promise<Array<{ id: string; status: string }>>;
+  /**
+   * Waits until every given event has left `pending`/`failed` (or reached one of `statuses`), returns them by id.
+   * `timeout` only for a test that knowingly waits longer than the default (e.g. a stream of 200 events).
+   */
+  waitForEvents(eventIds: string[], statuses?: string[], timeout?: number): Promise<Array<{ id: string; status: string }>>;
   close(): Promise<void>;
 }
 
@@ -235,7 +238,7 @@ function withSchemaHelpers(
           body: typeof body === 'string' ? body : JSON.stringify(body),
         })),
     q,
-    waitForEvents: async (eventIds, statuses = ['processed', 'stale', 'dead']) =>
+    waitForEvents: async (eventIds, statuses = ['processed', 'stale', 'dead'], timeout) =>
       waitFor(async () => {
         const rows = await q<{ id: string; status: string }>(
           `SELECT id::text, status FROM S.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`,
@@ -245,7 +248,7 @@ function withSchemaHelpers(
           throw new Error(`events not done: ${JSON.stringify(rows)}`);
         }
         return rows;
-      }),
+      }, { timeout }),
     close: async () => {
       await close();
       if (ownsPool) await sql.end();
