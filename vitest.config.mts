@@ -1,6 +1,7 @@
 import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { WAIT_INTERVAL_MS, WAIT_TIMEOUT_MS } from './test/support/wait-defaults';
 
 // SWC compiles the sources so that Nest's decorator metadata (emitDecoratorMetadata) exists in
 // tests exactly as it does in the tsc build; Vite's own transform drops it.
@@ -13,6 +14,9 @@ const swcPlugin = () =>
       transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
     },
   });
+
+// How many e2e files run at once (E2E_WORKERS overrides it, e.g. 1 to debug one file at a time).
+const E2E_WORKERS = Number(process.env.E2E_WORKERS) || 4;
 
 // The examples import the package by its published name, as a host would.
 const alias = { 'nestjs-tradecloud-receiver': path.resolve(import.meta.dirname, 'src/index.ts') };
@@ -42,6 +46,12 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // The one default wait of the suite (test/support/wait-defaults.ts), for expect.poll as for waitFor.
+          expect: { poll: { timeout: WAIT_TIMEOUT_MS, interval: WAIT_INTERVAL_MS } },
+          // Most of an e2e file's time is spent waiting (for PostgreSQL, child processes, the
+          // simulator), not computing: more files than cores run at once. Vitest's default on a
+          // 2-core machine is one file at a time. Each file has its own database, ports and processes.
+          maxWorkers: E2E_WORKERS,
         },
       },
     ],

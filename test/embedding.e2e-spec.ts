@@ -23,7 +23,6 @@ const OUR_TABLES = ['changes', 'delivery_lines', 'documents', 'migrations', 'ord
 describe('embedding TradecloudModule in a host application', () => {
   const database = useDatabase('embedding');
 
-
   it('forRoot with a URL: creates its own pool, migrates its schema, and closes the pool on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [TradecloudModule.forRoot({ database: { url: database.url, schema: 'tc_for_root' } })],

@@ -3,7 +3,6 @@ import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
 import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';
 
-
 describe('POST order webhooks', () => {
   const receiver = useReceiver({ label: 'order_webhooks', options: { webhooks: { bodyLimitBytes: 256 * 1024 } } });
 

@@ -5,7 +5,6 @@ import { incompressibleAscii as noise, incompressibleWide as wide } from '../sup
 
 const SHIPMENT_ID = 'dcf95157-6451-4be2-a92e-a13a151f9572-SHP2025-0345';
 
-
 describe('POST shipment webhook', () => {
   const receiver = useReceiver({ label: 'shipment_webhooks' });
 

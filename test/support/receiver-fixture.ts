@@ -165,10 +165,11 @@ export function useReceiver(fixtureOptions: ReceiverFixtureOptions = {}): Receiv
   const handle = {} as ReceiverFixture;
   const started: RunningReceiver[] = [];
   let database: TestDatabase | undefined;
+  let opened: FixtureDatabase | undefined;
   let simulator: TradecloudSimulator | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(fixtureOptions.label ?? fixtureOptions.setup ?? 'receiver');
-    const opened = openDatabase(database);
+    opened = openDatabase(database);
     if (fixtureOptions.simulator) {
       simulator = await TradecloudSimulator.start(fixtureOptions.simulator === true ? undefined : fixtureOptions.simulator);
     }
@@ -188,7 +189,7 @@ export function useReceiver(fixtureOptions: ReceiverFixtureOptions = {}): Receiv
   afterAll(async () => {
     for (const receiver of started.reverse()) await receiver.close().catch(() => undefined);
     await simulator?.stop();
-    await handle.sql?.end();
+    await opened?.sql.end();
     await database?.drop();
   });
   return handle;
