@@ -1,7 +1,7 @@
 import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
-import { WAIT_INTERVAL_MS, WAIT_TIMEOUT_MS } from './test/support/wait-defaults';
+import { WAIT_INTERVAL_MS, WAIT_TIMEOUT_MS } from './test/support/wait-defaults.js';
 
 // SWC compiles the sources so that Nest's decorator metadata (emitDecoratorMetadata) exists in
 // tests exactly as it does in the tsc build; Vite's own transform drops it.
