@@ -60,10 +60,13 @@ describe('document downloads when things go wrong', () => {
     let eventId: string;
     try {
       eventId = await deliver(receiver, '/order-documents', body);
-      // Two queue attempts (each with its in-call retry) fail while the API is down.
+      // Two queue attempts (each with its in-call retry) fail while the API is down: the second
+      // has started (attempts counts a lease) and the API has answered 503 to both of its calls.
       const downloads = await waitFor(async () => {
         const row = (await q(`SELECT attempts, last_error FROM S.document_downloads WHERE download_key = $1`, [`object:${objectId}`])).rows[0];
-        expect(row?.attempts, 'two failed attempts').toBeGreaterThanOrEqual(2);
+        expect(row?.attempts, 'two attempts').toBeGreaterThanOrEqual(2);
+        const refused = simulator.requestsTo('document.metadata').filter((request) => request.path.includes(objectId) && request.status === 503);
+        expect(refused.length, 'four refused calls').toBeGreaterThanOrEqual(4);
         return row;
       });
       expect(downloads.last_error).toMatch(/HTTP 503/);

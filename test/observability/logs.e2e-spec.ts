@@ -82,7 +82,7 @@ describe('structured logs', () => {
     const answer = await webhook('orders', order, basic('tradecloud', SECRETS.basicPassword), { 'X-Request-Id': 'lb-req-0001' });
     expect(answer.status).toBe(202);
     const eventId = JSON.parse(answer.body).eventId as string;
-    const processed = await waitForLine((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.status === 'processed');
+    const processed = await waitFor(() => lineWhere((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.status === 'processed'));
 
     const request = lines().find((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.statusCode === 202)!;
     expect(request).toMatchObject({
@@ -101,7 +101,7 @@ describe('structured logs', () => {
 
     const shipment = buildShipmentEvent({ seed: 901 });
     const shipped = await webhook('shipments', shipment, basic('tradecloud-next', SECRETS.rotatedPassword));
-    const shipmentLine = await waitForLine((line) => line.eventId === JSON.parse(shipped.body).eventId && line.statusCode === 202);
+    const shipmentLine = await waitFor(() => lineWhere((line) => line.eventId === JSON.parse(shipped.body).eventId && line.statusCode === 202));
     expect(shipmentLine).toMatchObject({ kind: 'shipments', shipmentId: shipment.shipment.id, eventName: 'ShipmentIssuedBySupplier' });
     expect(shipmentLine.reqId).toMatch(/^[0-9a-f-]{36}$/); // drawn when the caller sent none
   });
@@ -115,11 +115,11 @@ describe('structured logs', () => {
     const known = buildOrder({ seed: 905 });
     receiver.simulator.orders.set(known.id, known);
     const get = await sendWebhook(`${receiver.url}/tradecloud/webhooks/orders/${known.id}`, undefined, { method: 'GET', auth: { bearer: SECRETS.bearerToken } });
-    await waitForLine((line) => line.eventId === JSON.parse(get.body).eventId && line.status === 'processed'); // logged in to the API with its password
+    await waitFor(() => lineWhere((line) => line.eventId === JSON.parse(get.body).eventId && line.status === 'processed')); // logged in to the API with its password
     await fetch(`${receiver.url}/metrics`, { headers: { authorization: `Bearer ${SECRETS.metricsToken}` } });
     await fetch(`${receiver.url}/metrics?token=${SECRETS.metricsToken}`);
 
-    const refusal = await waitForLine((line) => line.context === 'WebhookAuth' && /wrong password/.test(line.msg));
+    const refusal = await waitFor(() => lineWhere((line) => line.context === 'WebhookAuth' && /wrong password/.test(line.msg)));
     const answered = lines().find((line) => line.statusCode === 401 && line.outcome === 'unauthorized')!;
     expect(refusal.reqId).toBe(answered.reqId);
     expect(lines().find((line) => line.outcome === 'rejected')).toMatchObject({ level: 'warn', kind: 'order-documents', statusCode: 400 });
@@ -138,11 +138,10 @@ describe('structured logs', () => {
     for (const value of forbidden) expect(raw).not.toContain(value);
   });
 
-  function waitForLine(match: (line: LogLine) => boolean): Promise<LogLine> {
-    return waitFor(() => {
-      const found = lines().find(match);
-      if (!found) throw new Error(`no such log line in:\n${receiver.process!.rawOutput()}`);
-      return found;
-    });
+  /** The first log line that matches; throws (so that `waitFor` looks again) while there is none. */
+  function lineWhere(match: (line: LogLine) => boolean): LogLine {
+    const found = lines().find(match);
+    if (!found) throw new Error(`no such log line in:\n${receiver.process!.rawOutput()}`);
+    return found;
   }
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useReceiver, waitFor } from '../support/receiver-fixture';
+import { useReceiver } from '../support/receiver-fixture';
 import {
   buildOrder,
   buildOrderDocumentsEvent,
@@ -37,15 +37,14 @@ describe('GET /metrics', () => {
     const response = await sendWebhook(`${receiver.url}/tradecloud/webhooks/${route}`, body, { auth: { basic: auth } });
     return { status: response.status!, eventId: response.body ? (JSON.parse(response.body).eventId as string | undefined) : undefined };
   };
-  /** Waits until no event and no download is waiting any more. */
-  const settle = () =>
-    waitFor(async () => {
-      const { rows } = await receiver.sql.query(
+  /** How many events and downloads are still waiting. */
+  const waiting = async () =>
+    (
+      await receiver.sql.query(
         `SELECT (SELECT count(*) FROM tradecloud.webhook_events WHERE status IN ('pending', 'failed'))::int
               + (SELECT count(*) FROM tradecloud.documents WHERE content_status = 'pending')::int AS waiting`,
-      );
-      expect(rows[0].waiting).toBe(0);
-    });
+      )
+    ).rows[0].waiting as number;
 
   it('answers only with METRICS_TOKEN, in Prometheus text format', async () => {
     expect((await scrape('')).status).toBe(401);
@@ -77,7 +76,7 @@ describe('GET /metrics', () => {
     const registered = registerDocuments(receiver.simulator, documents, { sizeBytes: 2048 });
     receiver.simulator.documents.delete([...registered.keys()][1]); // the line's document: download fails (404)
     expect((await post('order-documents', documents)).status).toBe(202);
-    await settle();
+    await expect.poll(waiting).toBe(0);
 
     const after = new PrometheusScrape((await scrape()).text);
     const delta = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
