@@ -52,6 +52,12 @@ export default defineConfig({
           // simulator), not computing: more files than cores run at once. Vitest's default on a
           // 2-core machine is one file at a time. Each file has its own database, ports and processes.
           maxWorkers: E2E_WORKERS,
+          // Files of one worker share the module cache: Nest, TypeORM and the sources are loaded
+          // (and compiled by SWC) once per worker, not once per file, which was most of the CPU
+          // time of the suite. Nothing a file starts outlives it (the fixture closes receivers,
+          // simulators and databases), and a file's own state lives in its module, which is
+          // loaded afresh per file.
+          isolate: false,
         },
       },
     ],
