@@ -13,7 +13,6 @@ import {
   buildShipmentEvent,
   buildSingleDeliveryOrderEvent,
   SAMPLE_BUYER_COMPANY_ID,
-  TradecloudSimulator,
 } from './support/tradecloud-simulator';
 
 /** The ```sql blocks of the README's "SQL cookbook" section, by their first line (the comment). */

@@ -7,7 +7,7 @@ import { TradecloudDataSource, tradecloudDataSourceOptions } from '../src/databa
 import { OrderMode, OrderSnapshotMapper } from '../src/orders/order-snapshot.mapper';
 import { ShipmentSnapshotMapper } from '../src/shipments/shipment-snapshot.mapper';
 import { useReceiver } from './support/receiver-fixture';
-import { buildOrder, buildOrderEvent, buildShipmentEvent, buildSingleDeliveryOrderEvent, TradecloudSimulator } from './support/tradecloud-simulator';
+import { buildOrder, buildOrderEvent, buildShipmentEvent, buildSingleDeliveryOrderEvent } from './support/tradecloud-simulator';
 
 /**
  * An installation of the previous version is upgraded: its tables are filled the way the

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
 import { runUntilExit, startStandaloneProcess } from '../support/standalone-process';
 import { useDatabase } from '../support/receiver-fixture';

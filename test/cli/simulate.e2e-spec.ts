@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra } from '../support/fake-entra/fake-entra';
 import { useReceiver } from '../support/receiver-fixture';
 import { runCli, runCliJson } from './cli-process';

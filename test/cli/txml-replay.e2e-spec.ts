@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOrderEvent } from '../../src/cli/simulate/order-builders';
 import { jsonToTxml } from '../../src/inbox/txml/json-to-txml';
 import { txmlToJson } from '../../src/inbox/txml/txml-to-json';

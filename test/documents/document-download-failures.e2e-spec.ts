@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentContentService } from '../../src/documents/document-content.service';
 import { DocumentDownloader } from '../../src/documents/document-downloader.service';
 import { useReceiver, waitFor } from '../support/receiver-fixture';

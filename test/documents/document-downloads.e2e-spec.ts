@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentContentService, DocumentContentUnavailableError } from '../../src/documents/document-content.service';
 import { useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_HOST_RESOLVER, HostResolver } from '../../src/documents/document-url-guard';
 import { useReceiver } from '../support/receiver-fixture';
 import { buildOrderDocumentsEvent, TradecloudSimulator } from '../support/tradecloud-simulator';

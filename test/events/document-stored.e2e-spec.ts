@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DocumentStoredEvent, OnTradecloudEvent, OrderDocumentsAttachedEvent } from '../../src';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
-import { buildOrderDocumentsEvent, contentSha256, registerDocuments, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { buildOrderDocumentsEvent, contentSha256, registerDocuments } from '../support/tradecloud-simulator';
 
 const stored: DocumentStoredEvent[] = [];
 const attached: OrderDocumentsAttachedEvent[] = [];

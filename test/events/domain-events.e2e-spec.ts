@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, OrderCreatedEvent, OrderLinesChangedEvent, ShipmentChangedEvent, TradecloudDomainEvent } from '../../src';
 import { ReceiverFixture, useReceiver, waitFor } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';

@@ -1,6 +1,6 @@
 import { ArgumentsHost, CallHandler, Catch, ConsoleLogger, ExceptionFilter, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, OrderCreatedEvent, TradecloudDomainEvent } from '../../src';
 import { DOMAIN_EVENTS_QUEUE } from '../../src/events/domain-event.publisher';
 import { JobQueue } from '../../src/queue/job-queue.service';

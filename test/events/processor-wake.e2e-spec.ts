@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, TradecloudDomainEvent } from '../../src';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';

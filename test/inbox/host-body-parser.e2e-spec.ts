@@ -1,5 +1,5 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sampleText } from '../support/samples';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
 import { useDatabase } from '../support/receiver-fixture';

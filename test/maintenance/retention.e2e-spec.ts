@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { contentFilePath, removeContentFile } from '../../src/documents/filesystem-content.store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MaintenanceService } from '../../src/maintenance/maintenance.service';
 import { resolveRetentionOptions } from '../../src/maintenance/retention-options';
 import { runRetentionPass } from '../../src/maintenance/retention-pass';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { withClient } from '../support/test-database';

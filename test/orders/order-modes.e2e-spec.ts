@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useReceiver } from '../support/receiver-fixture';
-import { buildOrder, buildOrderEvent, buildSingleDeliveryOrderEvent, OrderBuildOptions, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { buildOrder, buildOrderEvent, buildSingleDeliveryOrderEvent, OrderBuildOptions } from '../support/tradecloud-simulator';
 
 /**
  * One normalised shape for every source: the same order sent as `orderEvent` (delivery-schedule

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RunningReceiver, useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 import { orderTablesState } from '../support/table-state';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExact } from '../../src/changes/lossless-json';
 import { buildOrderEvent, buildSingleDeliveryOrderEvent } from '../../src/cli/simulate/order-builders';
 import { jsonToTxml } from '../../src/inbox/txml/json-to-txml';

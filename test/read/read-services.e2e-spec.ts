@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TradecloudOrders, TradecloudShipments } from '../../src';
 import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCliJson } from '../cli/cli-process';
 import { PrometheusScrape } from '../observability/prometheus-text';
 import { useReceiver, waitFor } from '../support/receiver-fixture';

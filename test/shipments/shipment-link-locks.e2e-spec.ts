@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockPurchaseOrders } from '../../src/orders/order.store';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
 import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';

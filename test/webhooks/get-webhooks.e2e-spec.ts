@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 import { buildOrder, TradecloudSimulator } from '../support/tradecloud-simulator';
