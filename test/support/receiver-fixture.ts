@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { AppModule as HostAppModule } from '../../examples/host-app/app.module';
 import type { TradecloudModuleOptions } from '../../src';
 import type { TradecloudModuleExtras } from '../../src/tradecloud-module-options';
 import { ReceiverApp, startReceiverApp, TEST_BASIC_PASSWORD, TEST_BASIC_USER } from './receiver-app';
@@ -281,6 +280,8 @@ async function startHostApp(databaseUrl: string): Promise<RunningReceiver> {
     TRADECLOUD_WEBHOOK_USERNAME: TEST_BASIC_USER,
     TRADECLOUD_WEBHOOK_PASSWORD: TEST_BASIC_PASSWORD,
   });
+  // Loaded only when asked for: the example host brings @nestjs/config and @nestjs/typeorm.
+  const { AppModule: HostAppModule } = await import('../../examples/host-app/app.module');
   const app = await NestFactory.create(HostAppModule, { bodyParser: false, logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
