@@ -281,7 +281,7 @@ async function startHostApp(databaseUrl: string): Promise<RunningReceiver> {
     TRADECLOUD_WEBHOOK_PASSWORD: TEST_BASIC_PASSWORD,
   });
   // Loaded only when asked for: the example host brings @nestjs/config and @nestjs/typeorm.
-  const { AppModule: HostAppModule } = await import('../../examples/host-app/app.module');
+  const { AppModule: HostAppModule } = await import('../../examples/host-app/app.module.js');
   const app = await NestFactory.create(HostAppModule, { bodyParser: false, logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
