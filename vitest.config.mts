@@ -1,6 +1,7 @@
 import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { WAIT_INTERVAL_MS, WAIT_TIMEOUT_MS } from './test/support/wait-defaults.cjs';
 
 // SWC compiles the sources so that Nest's decorator metadata (emitDecoratorMetadata) exists in
 // tests exactly as it does in the tsc build; Vite's own transform drops it.
@@ -14,6 +15,9 @@ const swcPlugin = () =>
     },
   });
 
+// How many test files run at once (TEST_WORKERS overrides it, e.g. 1 to debug one file at a time).
+const TEST_WORKERS = Number(process.env.TEST_WORKERS) || 4;
+
 // The examples import the package by its published name, as a host would.
 const alias = { 'nestjs-tradecloud-receiver': path.resolve(import.meta.dirname, 'src/index.ts') };
 
@@ -21,6 +25,11 @@ export default defineConfig({
   oxc: false,
   resolve: { alias },
   test: {
+    // Most of an e2e file's time is spent waiting (for PostgreSQL, child processes, the
+    // simulator), not computing: more files than cores run at once (Vitest's default on a 2-core
+    // machine is one file at a time). Each file has its own database, ports and processes.
+    // Set for the whole run: Vitest wants one value for projects that run side by side.
+    maxWorkers: TEST_WORKERS,
     // CI asks for a JSON report too, to print a plain "N passed, N failed" line.
     reporters: process.env.VITEST_JSON_REPORT ? ['default', 'json'] : ['default'],
     outputFile: process.env.VITEST_JSON_REPORT ? { json: process.env.VITEST_JSON_REPORT } : undefined,
@@ -42,6 +51,14 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // The one default wait of the suite (test/support/wait-defaults.cjs), for expect.poll as for waitFor.
+          expect: { poll: { timeout: WAIT_TIMEOUT_MS, interval: WAIT_INTERVAL_MS } },
+          // Files of one worker share the module cache: Nest, TypeORM and the sources are loaded
+          // (and compiled by SWC) once per worker, not once per file, which was most of the CPU
+          // time of the suite. Nothing a file starts outlives it (the fixture closes receivers,
+          // simulators and databases), and a file's own state lives in its module, which is
+          // loaded afresh per file.
+          isolate: false,
         },
       },
     ],

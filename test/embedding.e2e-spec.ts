@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   TRADECLOUD_DATA_SOURCE,
   TradecloudDatabaseHealthIndicator,
@@ -10,7 +10,8 @@ import {
   tradecloudEntities,
 } from '../src';
 import { createHostAppModule } from './host-app/host-app.module';
-import { createTestDatabase, TestDatabase, withClient } from './support/test-database';
+import { withClient } from './support/test-database';
+import { useDatabase } from './support/receiver-fixture';
 
 const tablesIn = (url: string, schema: string) =>
   withClient(url, (client) =>
@@ -20,14 +21,7 @@ const tablesIn = (url: string, schema: string) =>
 const OUR_TABLES = ['changes', 'delivery_lines', 'documents', 'migrations', 'order_lines', 'orders', 'webhook_events'];
 
 describe('embedding TradecloudModule in a host application', () => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('embedding');
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  const database = useDatabase('embedding');
 
   it('forRoot with a URL: creates its own pool, migrates its schema, and closes the pool on shutdown', async () => {
     const moduleRef = await Test.createTestingModule({

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from './support/receiver-app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useReceiver } from './support/receiver-fixture';
 import { sample, sampleText } from './support/samples';
-import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** The ```sql blocks of the README's "Querying with SQL" section. */
 function readmeQueries(): string[] {
@@ -13,12 +12,9 @@ function readmeQueries(): string[] {
 }
 
 describe('the README SQL queries', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({ label: 'readme_sql' });
 
   beforeAll(async () => {
-    database = await createTestDatabase('readme_sql');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
     const issued = sample('post-order-event');
     issued.orderEvent.orderId = 'aaaaaaaa-2222-4333-8444-555555555555';
     issued.orderEvent.buyerOrder.purchaseOrderNumber = 'PO2025-009999';
@@ -36,10 +32,6 @@ describe('the README SQL queries', () => {
       if (response.status === 202) ids.push(eventId);
     }
     await receiver.waitForEvents(ids);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
   });
 
   it('has at least five queries', () => {

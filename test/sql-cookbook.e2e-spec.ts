@@ -4,8 +4,7 @@ import { Pool, types } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderSnapshotMapper } from '../src/orders/order-snapshot.mapper';
 import { SIMULATED_SUPPLIERS } from '../src/cli/simulate/order-builders';
-import { startReceiverApp, ReceiverApp } from './support/receiver-app';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useReceiver } from './support/receiver-fixture';
 import {
   addDays,
   buildOrder,
@@ -14,7 +13,6 @@ import {
   buildShipmentEvent,
   buildSingleDeliveryOrderEvent,
   SAMPLE_BUYER_COMPANY_ID,
-  TradecloudSimulator,
 } from './support/tradecloud-simulator';
 
 /** The ```sql blocks of the README's "SQL cookbook" section, by their first line (the comment). */
@@ -140,9 +138,16 @@ function cookbookPool(url: string): Pool {
 }
 
 describe('the README SQL cookbook, on orders sent in both webhook modes and through GET', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({
+    label: 'sql_cookbook',
+    simulator: true,
+    options: ({ simulator }) => ({
+      tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
+      queue: { attempts: 2, retryDelaySeconds: 1 },
+      documents: { download: false },
+    }),
+    overrides: [{ provide: OrderSnapshotMapper, useValue: failingForNeverArrived() }],
+  });
   let pool: Pool;
   let getChangeCount: { before: number; after: number };
 
@@ -159,20 +164,9 @@ describe('the README SQL cookbook, on orders sent in both webhook modes and thro
   const changeCount = async () => Number((await pool.query('SELECT count(*) AS n FROM tradecloud.changes')).rows[0].n);
 
   beforeAll(async () => {
-    database = await createTestDatabase('sql_cookbook');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: {
-        tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
-        queue: { attempts: 2, retryDelaySeconds: 1 },
-        documents: { download: false },
-      },
-      overrides: [{ provide: OrderSnapshotMapper, useValue: failingForNeverArrived() }],
-    });
-    pool = cookbookPool(database.url);
-    simulator.orders.set(ORDER_A, fetchedA);
-    simulator.orders.set(ORDER_D, fetchedD);
+    pool = cookbookPool(receiver.database.url);
+    receiver.simulator.orders.set(ORDER_A, fetchedA);
+    receiver.simulator.orders.set(ORDER_D, fetchedD);
     // One after the other, as Tradecloud sends the events of one order.
     for (const [route, body] of [
       ['/orders', issueEventA],
@@ -193,9 +187,6 @@ describe('the README SQL cookbook, on orders sent in both webhook modes and thro
   });
   afterAll(async () => {
     await pool?.end();
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
   });
 
   const run = async (title: string) => {

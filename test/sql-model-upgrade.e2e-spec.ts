@@ -6,9 +6,8 @@ import { TRADECLOUD_MIGRATIONS } from '../src/database/migrations';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../src/database/tradecloud-data-source';
 import { OrderMode, OrderSnapshotMapper } from '../src/orders/order-snapshot.mapper';
 import { ShipmentSnapshotMapper } from '../src/shipments/shipment-snapshot.mapper';
-import { startReceiverApp, ReceiverApp } from './support/receiver-app';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { buildOrder, buildOrderEvent, buildShipmentEvent, buildSingleDeliveryOrderEvent, TradecloudSimulator } from './support/tradecloud-simulator';
+import { useReceiver } from './support/receiver-fixture';
+import { buildOrder, buildOrderEvent, buildShipmentEvent, buildSingleDeliveryOrderEvent } from './support/tradecloud-simulator';
 
 /**
  * An installation of the previous version is upgraded: its tables are filled the way the
@@ -132,34 +131,35 @@ async function rows(dataSource: TradecloudDataSource, schema: string, table: str
 }
 
 describe('upgrading a database of the previous version (SqlModel migration backfill)', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
   let previous: TradecloudDataSource;
   let upgraded: TradecloudDataSource;
+  // The same events, received by the new version in a schema of its own (started once the old schema is upgraded).
+  const receiver = useReceiver({
+    label: 'sql_model_upgrade',
+    schema: FRESH,
+    simulator: true,
+    options: ({ simulator }) => ({ tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials } }),
+    before: async ({ database, simulator }) => {
+      const options = tradecloudDataSourceOptions({ url: database.url, schema: UPGRADED });
+      previous = new TradecloudDataSource({ ...options, migrations: TRADECLOUD_MIGRATIONS.filter((migration) => migration !== SqlModel1765000021000) } as typeof options);
+      await previous.initialize();
+      await previous.runMigrations();
+
+      await writeLikePreviousVersion(previous, 'orders', 'orderEvent', issueA, issueA.orderEvent, 'deliverySchedule');
+      await writeLikePreviousVersion(previous, 'orders', 'orderEvent', acceptA, acceptA.orderEvent, 'deliverySchedule');
+      await writeLikePreviousVersion(previous, 'orders', 'singleDeliveryOrderEvent', proposalB, proposalB.singleDeliveryOrderEvent, 'singleDelivery');
+      await writeLikePreviousVersion(previous, 'orders-get', 'orderId', { orderId: ORDER_D }, fetchedD, 'deliverySchedule');
+      await writeShipmentLikePreviousVersion(previous, shipment);
+      await previous.destroy();
+
+      upgraded = new TradecloudDataSource(options);
+      await upgraded.initialize();
+      await upgraded.runMigrations();
+      simulator.orders.set(ORDER_D, fetchedD);
+    },
+  });
 
   beforeAll(async () => {
-    database = await createTestDatabase('sql_model_upgrade');
-    const options = tradecloudDataSourceOptions({ url: database.url, schema: UPGRADED });
-    previous = new TradecloudDataSource({ ...options, migrations: TRADECLOUD_MIGRATIONS.filter((migration) => migration !== SqlModel1765000021000) } as typeof options);
-    await previous.initialize();
-    await previous.runMigrations();
-
-    await writeLikePreviousVersion(previous, 'orders', 'orderEvent', issueA, issueA.orderEvent, 'deliverySchedule');
-    await writeLikePreviousVersion(previous, 'orders', 'orderEvent', acceptA, acceptA.orderEvent, 'deliverySchedule');
-    await writeLikePreviousVersion(previous, 'orders', 'singleDeliveryOrderEvent', proposalB, proposalB.singleDeliveryOrderEvent, 'singleDelivery');
-    await writeLikePreviousVersion(previous, 'orders-get', 'orderId', { orderId: ORDER_D }, fetchedD, 'deliverySchedule');
-    await writeShipmentLikePreviousVersion(previous, shipment);
-    await previous.destroy();
-
-    upgraded = new TradecloudDataSource(options);
-    await upgraded.initialize();
-    await upgraded.runMigrations();
-
-    // The same events, received by the new version in a schema of its own.
-    simulator = await TradecloudSimulator.start();
-    simulator.orders.set(ORDER_D, fetchedD);
-    receiver = await startReceiverApp({ databaseUrl: database.url, schema: FRESH, options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials } } });
     for (const [route, body] of [['/orders', issueA], ['/orders', acceptA], ['/orders', proposalB], ['/shipments', shipment]] as const) {
       const response = await receiver.post(route, body);
       await receiver.waitForEvents([((await response.json()) as { eventId: string }).eventId], ['processed']);
@@ -169,9 +169,6 @@ describe('upgrading a database of the previous version (SqlModel migration backf
   });
   afterAll(async () => {
     await upgraded?.destroy();
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
   });
 
   it('fills the new order columns, and stores a fetched order header with orderId', async () => {

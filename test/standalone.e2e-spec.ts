@@ -4,14 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/database/embedded/process-utils';
 import { runUntilExit, startStandaloneProcess } from './support/standalone-process';
-import { createTestDatabase, TestDatabase, withClient } from './support/test-database';
+import { withClient } from './support/test-database';
+import { useDatabase } from './support/receiver-fixture';
 
 describe('standalone service with DATABASE_URL', () => {
-  let database: TestDatabase;
+  const database = useDatabase('standalone');
   let dataDir: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('standalone');
     // Generated dev credentials go here, not into the working copy's .data folder.
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-standalone-'));
     process.env.DATA_DIR = dataDir;
@@ -19,7 +19,6 @@ describe('standalone service with DATABASE_URL', () => {
   afterAll(async () => {
     delete process.env.DATA_DIR;
     rmSync(dataDir, { recursive: true, force: true });
-    await database.drop();
   });
 
   it('starts, creates the schema and its migrations there, answers /health, and stops on SIGINT', async () => {

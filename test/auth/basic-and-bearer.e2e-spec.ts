@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TradecloudModule } from '../../src/tradecloud.module';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { AuthTestApp, basicHeader, captureProcessOutput, CapturingLogger, startAuthTestApp } from './auth-test-app';
 
 /** Configured secrets: none of them may ever show up in a log line or in the process output. */
@@ -14,14 +14,13 @@ const SECRETS = {
 };
 
 describe('webhook authentication: Basic and static Bearer', () => {
-  let database: TestDatabase;
+  const database = useDatabase('auth_basic');
   let receiver: AuthTestApp;
   const logger = new CapturingLogger();
   const output = captureProcessOutput();
   const post = (path: string, headers: Record<string, string> = {}) => fetch(`${receiver.url}${path}`, { method: 'POST', headers });
 
   beforeAll(async () => {
-    database = await createTestDatabase('auth_basic');
     receiver = await startAuthTestApp(
       database.url,
       {
@@ -37,7 +36,6 @@ describe('webhook authentication: Basic and static Bearer', () => {
   });
   afterAll(async () => {
     await receiver?.close();
-    await database?.drop();
     output.restore();
   });
 

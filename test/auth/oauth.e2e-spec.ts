@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookOAuthOptions } from '../../src/auth/auth-options';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
 import { hmacWithPublicKey, signedWithForeignKey, unsigned } from '../support/fake-entra/forged-tokens';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { AuthTestApp, captureProcessOutput, CapturingLogger, startAuthTestApp } from './auth-test-app';
 
 const V1_RESOURCE = { applicationIdUri: 'api://tradecloud-webhooks-v1', clientId: '6f1f7a4e-0c1d-4a59-9a57-2f1b1a0e9c11', accessTokenVersion: 1 as const };
@@ -14,7 +14,7 @@ const ROLELESS_CLIENT = { clientId: '77777777-6666-4555-8444-333333333333', clie
 const STATIC_TOKEN = 'static-token-next-to-oauth-4c2e';
 
 describe('webhook authentication: OAuth 2.0 client-credentials JWT (fake Entra)', () => {
-  let database: TestDatabase;
+  const database = useDatabase('auth_oauth');
   let entra: FakeEntra;
   let receiver: AuthTestApp;
   let oauth: WebhookOAuthOptions;
@@ -43,7 +43,6 @@ describe('webhook authentication: OAuth 2.0 client-credentials JWT (fake Entra)'
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('auth_oauth');
     entra = await FakeEntra.start();
     for (const resource of [V1_RESOURCE, V2_RESOURCE, OTHER_API]) entra.registerResource(resource);
     for (const client of [TRADECLOUD, OTHER_CLIENT, ROLELESS_CLIENT]) entra.registerClient(client);
@@ -66,7 +65,6 @@ describe('webhook authentication: OAuth 2.0 client-credentials JWT (fake Entra)'
   afterAll(async () => {
     await receiver?.close();
     await entra?.close();
-    await database?.drop();
     output.restore();
   });
 

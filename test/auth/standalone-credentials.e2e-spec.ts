@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
 import { runUntilExit, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 const CONFIGURED = {
   password: 'configured-Password-8d7c6b',
@@ -15,7 +15,7 @@ const CONFIGURED = {
 
 /** The compiled service (`node dist/src/main.js`), as a newcomer and as production start it. */
 describe('standalone service: webhook credentials from the environment', () => {
-  let database: TestDatabase;
+  const database = useDatabase('auth_standalone');
   const folders: string[] = [];
   const dataDir = () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-credentials-e2e-'));
@@ -30,11 +30,7 @@ describe('standalone service: webhook credentials from the environment', () => {
     }).then((response) => response.status);
   const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('auth_standalone');
-  });
   afterAll(async () => {
-    await database.drop();
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import tls, { SecureVersion } from 'node:tls';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 const BEARER_TOKEN = 'tls-test-token-5e1f2a9c7b';
 
@@ -57,7 +57,7 @@ function httpsGet(url: string, ca: string, version: SecureVersion, headers: Reco
 }
 
 describe('standalone service over HTTPS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)', () => {
-  let database: TestDatabase;
+  const database = useDatabase('auth_tls');
   let folder: string;
   let receiver: StandaloneProcess;
   let rootCa: string;
@@ -65,7 +65,6 @@ describe('standalone service over HTTPS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FIL
   let port: number;
 
   beforeAll(async () => {
-    database = await createTestDatabase('auth_tls');
     folder = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-tls-e2e-'));
     chain = await certificateChain();
     const { root, intermediate, server } = chain;
@@ -88,7 +87,6 @@ describe('standalone service over HTTPS (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FIL
   });
   afterAll(async () => {
     if (receiver) expect(await receiver.stop('SIGINT')).toBe(0);
-    await database?.drop();
     rmSync(folder, { recursive: true, force: true });
   });
 

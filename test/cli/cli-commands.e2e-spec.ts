@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import {
   buildOrder,
   buildOrderDocumentsEvent,
   buildOrderEvent,
   buildShipmentEvent,
   registerDocuments,
-  TradecloudSimulator,
 } from '../support/tradecloud-simulator';
 import { runCli, runCliJson } from './cli-process';
 
@@ -17,9 +15,14 @@ import { runCli, runCliJson } from './cli-process';
  * processed by the receiver's workers; the CLI runs as a child process on the same database.
  */
 describe('tradecloud CLI on a database with real events', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({
+    label: 'cli_commands',
+    simulator: true,
+    options: ({ simulator }) => ({
+      tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials, maxRetries: 0, requestsPerSecond: 1000 },
+      queue: { attempts: 3, retryDelaySeconds: 1 },
+    }),
+  });
   let env: Record<string, string>;
   const order = buildOrderEvent({ seed: 501, eventName: 'OrderIssuedByBuyer', lastUpdatedAt: '2025-06-12T09:00:00.000Z' });
   const confirmation = buildOrderEvent({ seed: 501, eventName: 'OrderLinesAcceptedBySupplier', lastUpdatedAt: '2025-06-12T10:00:00.000Z' });
@@ -37,16 +40,7 @@ describe('tradecloud CLI on a database with real events', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('cli_commands');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: {
-        tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials, maxRetries: 0, requestsPerSecond: 1000 },
-        queue: { attempts: 3, retryDelaySeconds: 1 },
-      },
-    });
-    env = { DATABASE_URL: database.url, DATABASE_SCHEMA: receiver.schema };
+    env = { DATABASE_URL: receiver.database.url, DATABASE_SCHEMA: receiver.schema };
     ids.order = await post('/orders', order);
     ids.confirmation = await post('/orders', confirmation);
     ids.shipment = await post('/shipments', shipment);
@@ -65,12 +59,7 @@ describe('tradecloud CLI on a database with real events', () => {
     )[0].id;
     ids.lateOrderId = late.orderEvent.orderId;
     await receiver.waitForEvents([ids.order, ids.confirmation, ids.shipment, ids.documents, ids.dead]);
-    await waitFor(async () => (await q(`SELECT 1 FROM S.documents WHERE content_status = 'pending'`)).length === 0, 'documents settled');
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+    await waitFor(async () => expect(await q(`SELECT 1 FROM S.documents WHERE content_status = 'pending'`), 'documents settled').toEqual([]));
   });
 
   it('status: counts by status and kind, oldest pending, last received per kind, dead events with their error', async () => {
@@ -130,7 +119,7 @@ describe('tradecloud CLI on a database with real events', () => {
   });
 
   it('replay --status dead: once the cause is fixed, the event is processed; a second replay finds nothing', async () => {
-    simulator.orders.set(unknownOrderId, buildOrder({ orderId: unknownOrderId, seed: 9 }));
+    receiver.simulator.orders.set(unknownOrderId, buildOrder({ orderId: unknownOrderId, seed: 9 }));
     const results = await runCliJson(['replay', '--status', 'dead', '--wait', '--timeout', '60'], env);
     expect(results).toEqual([{ id: ids.dead, kind: 'orders-get', previousStatus: 'dead', result: 'queued', finalStatus: 'processed' }]);
     expect(await q(`SELECT order_id FROM S.orders WHERE order_id = $1`, [unknownOrderId])).toHaveLength(1);
@@ -163,11 +152,11 @@ describe('tradecloud CLI on a database with real events', () => {
 
   it('documents retry: catches up without touching failed downloads; --failed puts them back after the cause is fixed', async () => {
     expect(await runCliJson(['documents', 'retry'], env)).toEqual({ reopened: 0, queued: 0, caughtUp: 0 });
-    registerDocuments(simulator, documents);
+    registerDocuments(receiver.simulator, documents);
     const retried = await runCliJson(['documents', 'retry', '--failed'], env);
     expect(retried).toMatchObject({ reopened: 2, caughtUp: 0 });
     expect(retried.queued).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => (await q(`SELECT 1 FROM S.documents WHERE content_status <> 'stored'`)).length === 0, 'documents stored');
+    await waitFor(async () => expect(await q(`SELECT 1 FROM S.documents WHERE content_status <> 'stored'`), 'documents stored').toEqual([]));
   });
 
   it('refuses wrong usage with exit code 2 and a hint', async () => {
@@ -183,11 +172,3 @@ describe('tradecloud CLI on a database with real events', () => {
     expect(noDatabase.stderr).toContain('DATABASE_URL is not set and no embedded PostgreSQL is running');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

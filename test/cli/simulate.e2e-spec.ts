@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra } from '../support/fake-entra/fake-entra';
-import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 import { runCli, runCliJson } from './cli-process';
 
 const BASIC = { username: 'tradecloud', password: 'simulate-basic-password-4f1c' };
@@ -21,33 +16,16 @@ interface SimulateJson {
 
 /** `tradecloud simulate` against the compiled standalone receiver: the scenarios land in the tables. */
 describe('tradecloud simulate', () => {
-  let database: TestDatabase;
   let entra: FakeEntra;
-  let receiver: StandaloneProcess;
-  let sql: Pool;
-  let dataDir: string;
-  const basicArgs = () => ['--url', receiver.url, '--auth', 'basic', '--username', BASIC.username, '--password', BASIC.password];
-
-  const waitProcessed = async (eventIds: string[]) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await sql.query<{ id: string; status: string }>(`SELECT id::text, status FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[])`, [eventIds]);
-      if (rows.length === eventIds.length && rows.every((row) => !['pending', 'failed'].includes(row.status))) return new Map(rows.map((row) => [row.id, row.status]));
-      if (Date.now() > deadline) throw new Error(`not processed in time: ${JSON.stringify(rows)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-  const eventIds = (run: SimulateJson) => [...new Set(run.results.map((result) => result.answer.eventId))];
-
-  beforeAll(async () => {
-    database = await createTestDatabase('cli_simulate');
-    entra = await FakeEntra.start();
-    entra.registerResource(RESOURCE);
-    entra.registerClient(CLIENT);
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-simulate-'));
-    receiver = await startStandaloneProcess({
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
+  const receiver = useReceiver({
+    label: 'cli_simulate',
+    setup: 'standalone',
+    before: async () => {
+      entra = await FakeEntra.start();
+      entra.registerResource(RESOURCE);
+      entra.registerClient(CLIENT);
+    },
+    env: () => ({
       WEBHOOK_BASIC_USERNAME: BASIC.username,
       WEBHOOK_BASIC_PASSWORD: BASIC.password,
       WEBHOOK_BEARER_TOKENS: BEARER,
@@ -55,15 +33,17 @@ describe('tradecloud simulate', () => {
       WEBHOOK_OAUTH_ISSUERS: entra.issuer(2),
       WEBHOOK_OAUTH_AUDIENCES: RESOURCE.clientId,
       WEBHOOK_OAUTH_CLIENT_IDS: CLIENT.clientId,
-    });
-    sql = openTestPool(database.url);
+    }),
   });
+  const basicArgs = () => ['--url', receiver.url, '--auth', 'basic', '--username', BASIC.username, '--password', BASIC.password];
+
+  /** Waits until every event has left pending/failed; their statuses by id. */
+  const waitProcessed = async (eventIds: string[]) =>
+    new Map((await receiver.waitForEvents(eventIds, ['processed', 'stale', 'dead', 'rejected'])).map((row) => [row.id, row.status]));
+  const eventIds = (run: SimulateJson) => [...new Set(run.results.map((result) => result.answer.eventId))];
+
   afterAll(async () => {
-    await receiver?.stop('SIGTERM');
-    await sql?.end();
     await entra?.close();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('lifecycle (Basic): the order, its lines, documents and the approved shipment land in the tables', async () => {
@@ -81,14 +61,14 @@ describe('tradecloud simulate', () => {
     expect([...statuses.values()].every((status) => status === 'processed' || status === 'stale')).toBe(true);
     const { orderId, purchaseOrderNumber } = run.results[0];
     const shipmentId = run.results[5].shipmentId!;
-    const [order] = (await sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
+    const [order] = (await receiver.sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
     expect(order).toEqual({ purchase_order_number: purchaseOrderNumber, process_status: 'Confirmed' });
-    expect((await sql.query(`SELECT 1 FROM tradecloud.order_lines WHERE order_id = $1`, [orderId])).rowCount).toBe(2);
-    const [shipment] = (await sql.query(`SELECT process_status FROM tradecloud.shipments WHERE shipment_id = $1`, [shipmentId])).rows;
+    expect((await receiver.sql.query(`SELECT 1 FROM tradecloud.order_lines WHERE order_id = $1`, [orderId])).rowCount).toBe(2);
+    const [shipment] = (await receiver.sql.query(`SELECT process_status FROM tradecloud.shipments WHERE shipment_id = $1`, [shipmentId])).rows;
     expect(shipment).toEqual({ process_status: 'Approved' });
-    const linked = await sql.query(`SELECT order_id FROM tradecloud.shipment_lines WHERE shipment_id = $1 AND order_id IS NOT NULL`, [shipmentId]);
+    const linked = await receiver.sql.query(`SELECT order_id FROM tradecloud.shipment_lines WHERE shipment_id = $1 AND order_id IS NOT NULL`, [shipmentId]);
     expect(linked.rows).toEqual([{ order_id: orderId }, { order_id: orderId }]);
-    const documents = await sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId]);
+    const documents = await receiver.sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId]);
     expect(documents.rowCount).toBeGreaterThanOrEqual(3); // header + two lines (order documents event)
   });
 
@@ -97,14 +77,14 @@ describe('tradecloud simulate', () => {
     expect(run.summary).toEqual({ accepted: 6 });
     const statuses = await waitProcessed(eventIds(run));
     expect([...statuses.values()].every((status) => status === 'processed' || status === 'stale')).toBe(true);
-    const stored = await sql.query(`SELECT endpoint, raw_body IS NOT NULL AS xml FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [eventIds(run)]);
+    const stored = await receiver.sql.query(`SELECT endpoint, raw_body IS NOT NULL AS xml FROM tradecloud.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [eventIds(run)]);
     expect(stored.rows.map((row) => `${row.endpoint} ${row.xml}`)).toEqual([
       'orders true', 'orders true', 'orders true', 'order-documents true', 'shipments false', 'shipments false',
     ]);
     const { orderId, purchaseOrderNumber } = run.results[0];
-    const [order] = (await sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
+    const [order] = (await receiver.sql.query(`SELECT purchase_order_number, process_status FROM tradecloud.orders WHERE order_id = $1`, [orderId])).rows;
     expect(order).toEqual({ purchase_order_number: purchaseOrderNumber, process_status: 'Confirmed' });
-    expect((await sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId])).rowCount).toBeGreaterThanOrEqual(3);
+    expect((await receiver.sql.query(`SELECT 1 FROM tradecloud.documents WHERE order_id = $1`, [orderId])).rowCount).toBeGreaterThanOrEqual(3);
 
     const wrong = await runCli(['simulate', 'new-order', '--format', 'yaml', ...basicArgs()]);
     expect(wrong.code).not.toBe(0);
@@ -146,7 +126,7 @@ describe('tradecloud simulate', () => {
     await waitProcessed(eventIds(burst));
     const orders = [...new Set(burst.results.map((result) => result.orderId))];
     expect(orders).toHaveLength(7); // six events per order
-    expect((await sql.query(`SELECT 1 FROM tradecloud.orders WHERE order_id = ANY($1::uuid[])`, [orders])).rowCount).toBe(7);
+    expect((await receiver.sql.query(`SELECT 1 FROM tradecloud.orders WHERE order_id = ANY($1::uuid[])`, [orders])).rowCount).toBe(7);
 
     const refused = await runCli(['simulate', 'new-order', '--seed', '17', '--url', receiver.url, '--username', BASIC.username, '--password', 'wrong']);
     expect(refused.code).toBe(1);

@@ -1,21 +1,19 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOrderEvent } from '../../src/cli/simulate/order-builders';
 import { jsonToTxml } from '../../src/inbox/txml/json-to-txml';
 import { txmlToJson } from '../../src/inbox/txml/txml-to-json';
 import { txmlShapeOf } from '../../src/inbox/txml/txml-schema';
 import { OrderWebhookBodyDto } from '../../src/orders/dto/order-events.dto';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 import { runCliJson } from './cli-process';
 
 const toTxml = (body: object) => jsonToTxml(JSON.parse(JSON.stringify(body)), OrderWebhookBodyDto);
 
 /** `tradecloud replay` on events that arrived as tXML: the stored XML is what is replayed. */
 describe('tradecloud replay of tXML events', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({ label: 'txml_replay' });
   let env: Record<string, string>;
   const q = async <T = any>(text: string, values?: unknown[]) => (await receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values)).rows as T[];
   const postXml = async (xml: string) => {
@@ -25,13 +23,7 @@ describe('tradecloud replay of tXML events', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('txml_replay');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
-    env = { DATABASE_URL: database.url, DATABASE_SCHEMA: receiver.schema };
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
+    env = { DATABASE_URL: receiver.database.url, DATABASE_SCHEMA: receiver.schema };
   });
 
   it('replays a dead tXML event from its stored conversion; the order is the same afterwards', async () => {

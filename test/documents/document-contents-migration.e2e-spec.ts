@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateDocumentContents1764300004000 } from '../../migrations/1764300004000-CreateDocumentContents';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 describe('migration CreateDocumentContents', () => {
-  let database: TestDatabase;
+  const database = useDatabase('document_migration');
   let dataSource: TradecloudDataSource;
 
   beforeAll(async () => {
-    database = await createTestDatabase('document_migration');
     dataSource = new TradecloudDataSource(tradecloudDataSourceOptions({ url: database.url, schema: 'tc_migration' }));
     await dataSource.initialize();
   });
   afterAll(async () => {
     await dataSource?.destroy();
-    await database?.drop();
   });
 
   const documentColumns = async () =>

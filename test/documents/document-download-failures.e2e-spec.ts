@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentContentService } from '../../src/documents/document-content.service';
 import { DocumentDownloader } from '../../src/documents/document-downloader.service';
-import { ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { buildOrderDocumentsEvent, contentSha256, registerDocuments, TradecloudSimulator } from '../support/tradecloud-simulator';
-import { deliver, settledDocuments, sha256Of, startDocumentReceiver, waitFor } from './document-test-kit';
+import { deliver, documentReceiverOptions, settledDocuments, sha256Of } from './document-test-kit';
 
 describe('document downloads when things go wrong', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('document_failures');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startDocumentReceiver(database.url, simulator, { allowPrivateAddresses: true });
+  const receiver = useReceiver({
+    label: 'document_failures',
+    simulator: true,
+    options: ({ simulator }) => documentReceiverOptions(simulator, { allowPrivateAddresses: true }),
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+  let simulator: TradecloudSimulator;
+  beforeAll(() => {
+    simulator = receiver.simulator;
   });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
@@ -66,11 +60,15 @@ describe('document downloads when things go wrong', () => {
     let eventId: string;
     try {
       eventId = await deliver(receiver, '/order-documents', body);
-      // Two queue attempts (each with its in-call retry) fail while the API is down.
+      // Two queue attempts (each with its in-call retry) fail while the API is down: the second
+      // has started (attempts counts a lease) and the API has answered 503 to both of its calls.
       const downloads = await waitFor(async () => {
         const row = (await q(`SELECT attempts, last_error FROM S.document_downloads WHERE download_key = $1`, [`object:${objectId}`])).rows[0];
-        return row?.attempts >= 2 ? row : undefined;
-      }, 'two failed attempts');
+        expect(row?.attempts, 'two attempts').toBeGreaterThanOrEqual(2);
+        const refused = simulator.requestsTo('document.metadata').filter((request) => request.path.includes(objectId) && request.status === 503);
+        expect(refused.length, 'four refused calls').toBeGreaterThanOrEqual(4);
+        return row;
+      });
       expect(downloads.last_error).toMatch(/HTTP 503/);
       const waiting = (await q(`SELECT content_status, last_error FROM S.documents WHERE object_id = $1`, [objectId])).rows;
       // Still waiting, and the document itself shows the latest error while it is retried.
@@ -87,7 +85,10 @@ describe('document downloads when things go wrong', () => {
 
   it('gives up after documents.attempts, not queue.attempts, while the API stays down', async () => {
     // A receiver of its own, in another schema: queue.attempts is 6 there, documents.attempts 2.
-    const limited = await startDocumentReceiver(database.url, simulator, { allowPrivateAddresses: true, attempts: 2 }, 'tc_download_attempts');
+    const limited = await receiver.startAnother({
+      schema: 'tc_download_attempts',
+      options: documentReceiverOptions(simulator, { allowPrivateAddresses: true, attempts: 2 }),
+    });
     const { body, objectId } = headerDocumentEvent(25);
     registerDocuments(simulator, body);
     const outage = simulator.apiDown(503);
@@ -114,14 +115,14 @@ describe('document downloads when things go wrong', () => {
     expect(downloads.attempts).toBe(1);
     const event = (await q(`SELECT status, last_error FROM S.webhook_events WHERE id = $1`, [eventId])).rows[0];
     expect(event).toEqual({ status: 'processed', last_error: null });
-    await expect(receiver.app.get(DocumentContentService).open(row.id)).rejects.toMatchObject({ reason: 'failed' });
+    await expect(receiver.app!.get(DocumentContentService).open(row.id)).rejects.toMatchObject({ reason: 'failed' });
 
     // Once the document exists, an operator puts the failed download back in the queue.
     simulator.documents.set(objectId, { filename: 'late.pdf', contentType: 'application/pdf', content: Buffer.from('late but here') });
-    expect(await receiver.app.get(DocumentDownloader).retryFailed([row.id])).toBe(1);
+    expect(await receiver.app!.get(DocumentDownloader).retryFailed([row.id])).toBe(1);
     const [retried] = await settledDocuments(receiver, eventId);
     expect(retried).toMatchObject({ content_status: 'stored', filename: 'late.pdf', last_error: null });
-    const opened = await receiver.app.get(DocumentContentService).open(row.id);
+    const opened = await receiver.app!.get(DocumentContentService).open(row.id);
     expect((await sha256Of(opened.stream)).bytes).toBe('late but here'.length);
   });
 

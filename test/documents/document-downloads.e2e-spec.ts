@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentContentService, DocumentContentUnavailableError } from '../../src/documents/document-content.service';
-import { ReceiverApp } from '../support/receiver-app';
+import { useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 import {
   buildOrderDocumentsEvent,
   contentSha256,
@@ -11,23 +10,18 @@ import {
   registerDocuments,
   TradecloudSimulator,
 } from '../support/tradecloud-simulator';
-import { deliver, readAll, settledDocuments, sha256Of, startDocumentReceiver } from './document-test-kit';
+import { deliver, documentReceiverOptions, readAll, settledDocuments, sha256Of } from './document-test-kit';
 
 describe('document downloads (content in Postgres)', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('document_downloads');
-    simulator = await TradecloudSimulator.start();
+  const receiver = useReceiver({
+    label: 'document_downloads',
+    simulator: true,
     // The simulator's partner server is on loopback: allowed here, refused by default (see the filesystem spec).
-    receiver = await startDocumentReceiver(database.url, simulator, { allowPrivateAddresses: true });
+    options: ({ simulator }) => documentReceiverOptions(simulator, { allowPrivateAddresses: true }),
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+  let simulator: TradecloudSimulator;
+  beforeAll(() => {
+    simulator = receiver.simulator;
   });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
@@ -76,7 +70,7 @@ describe('document downloads (content in Postgres)', () => {
     const [row] = await settledDocuments(receiver, await deliver(receiver, '/order-documents', body));
     expect(row).toMatchObject({ content_status: 'stored', size_bytes: String(large.size), sha256: await contentSha256(large) });
 
-    const service = receiver.app.get(DocumentContentService);
+    const service = receiver.app!.get(DocumentContentService);
     const opened = await service.open(row.id);
     expect(opened).toMatchObject({ filename: 'drawing set.pdf', contentType: 'application/pdf', sizeBytes: large.size, sha256: row.sha256 });
     let chunks = 0;
@@ -130,7 +124,7 @@ describe('document downloads (content in Postgres)', () => {
     expect(newer.id).not.toBe(older.id);
     expect([older.content_status, newer.content_status]).toEqual(['stored', 'stored']);
     expect([older.size_bytes, newer.size_bytes]).toEqual(['2048', '3072']);
-    const service = receiver.app.get(DocumentContentService);
+    const service = receiver.app!.get(DocumentContentService);
     expect((await readAll((await service.open(older.id)).stream)).length).toBe(2048);
   });
 
@@ -140,9 +134,16 @@ describe('document downloads (content in Postgres)', () => {
     simulator.clearRequests();
     const [row] = await settledDocuments(receiver, await deliver(receiver, '/order-documents', body));
     expect(row).toMatchObject({ content_status: 'none', sha256: null });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(simulator.requestsTo('document.metadata', 's3', 'partner')).toHaveLength(0);
-    await expect(receiver.app.get(DocumentContentService).open(row.id)).rejects.toMatchObject({ reason: 'none' });
+    // No download was queued for it; and a document sent after it is downloaded (the positive
+    // signal), by then anything queued for the first would have been sent.
+    expect((await q(`SELECT download_enqueued FROM S.documents WHERE id = $1`, [row.id])).rows).toEqual([{ download_enqueued: false }]);
+    const later = buildOrderDocumentsEvent({ seed: 115, headerDocuments: 1, lineNumbers: [] });
+    registerDocuments(simulator, later, { sizeBytes: 1024 });
+    const [stored] = await settledDocuments(receiver, await deliver(receiver, '/order-documents', later));
+    expect(stored.content_status).toBe('stored');
+    // Exactly the later document's metadata call and download: none for the first one.
+    expect(simulator.requestsTo('document.metadata', 's3', 'partner').map((request) => request.route)).toEqual(['document.metadata', 's3']);
+    await expect(receiver.app!.get(DocumentContentService).open(row.id)).rejects.toMatchObject({ reason: 'none' });
   });
 
   it('follows a partner redirect, without credentials, to the file', async () => {
@@ -163,7 +164,7 @@ describe('document downloads (content in Postgres)', () => {
     const body = buildOrderDocumentsEvent({ seed: 17, headerDocuments: 2, lineNumbers: [] });
     registerDocuments(simulator, body, { sizeBytes: 1500 });
     simulator.clearRequests();
-    const off = await startDocumentReceiver(database.url, simulator, { download: false }, schema);
+    const off = await receiver.startAnother({ schema, options: documentReceiverOptions(simulator, { download: false }) });
     let eventId: string;
     try {
       eventId = await deliver(off, '/order-documents', body);
@@ -177,7 +178,7 @@ describe('document downloads (content in Postgres)', () => {
     }
     expect(simulator.requestsTo('document.metadata')).toHaveLength(0);
 
-    const on = await startDocumentReceiver(database.url, simulator, {}, schema);
+    const on = await receiver.startAnother({ schema, options: documentReceiverOptions(simulator, {}) });
     try {
       const rows = await settledDocuments(on, eventId);
       expect(rows.map((row) => [row.content_status, row.size_bytes])).toEqual([['stored', '1500'], ['stored', '1500']]);

@@ -3,30 +3,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentContentService } from '../../src/documents/document-content.service';
-import { ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 import { buildOrderDocumentsEvent, contentSha256, TradecloudSimulator } from '../support/tradecloud-simulator';
-import { deliver, settledDocuments, sha256Of, startDocumentReceiver } from './document-test-kit';
+import { deliver, documentReceiverOptions, settledDocuments, sha256Of } from './document-test-kit';
 
 const MAX_BYTES = 210 * 1024 * 1024;
 
 describe('document downloads into a directory (filesystem storage, default address policy)', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-  let directory: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('document_files');
-    simulator = await TradecloudSimulator.start();
-    directory = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-documents-test-'));
-    receiver = await startDocumentReceiver(database.url, simulator, { storage: 'filesystem', directory, maxBytes: MAX_BYTES });
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-documents-test-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true })); // after the receiver has stopped
+  const receiver = useReceiver({
+    label: 'document_files',
+    simulator: true,
+    options: ({ simulator }) => documentReceiverOptions(simulator, { storage: 'filesystem', directory, maxBytes: MAX_BYTES }),
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
-    if (directory) rmSync(directory, { recursive: true, force: true });
+  let simulator: TradecloudSimulator;
+  beforeAll(() => {
+    simulator = receiver.simulator;
   });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
@@ -50,7 +43,7 @@ describe('document downloads into a directory (filesystem storage, default addre
     expect(stored).toEqual({ storage: 'filesystem', no_content: true, size: content.size });
     expect(incoming()).toEqual([]);
 
-    const opened = await receiver.app.get(DocumentContentService).open(row.id);
+    const opened = await receiver.app!.get(DocumentContentService).open(row.id);
     expect(opened).toMatchObject({ filename: 'drawings.zip', sizeBytes: content.size });
     expect(await sha256Of(opened.stream)).toEqual({ sha256, bytes: content.size });
   });

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_HOST_RESOLVER, HostResolver } from '../../src/documents/document-url-guard';
-import { ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 import { buildOrderDocumentsEvent, TradecloudSimulator } from '../support/tradecloud-simulator';
-import { deliver, settledDocuments, startDocumentReceiver } from './document-test-kit';
+import { deliver, documentReceiverOptions, settledDocuments } from './document-test-kit';
 
 const HOST = 'files.partner.example';
 
@@ -23,18 +22,11 @@ function scriptedResolver(answers: string[][]): HostResolver & { questions: numb
 }
 
 describe('partner url documents: the address connected to is the address checked (DNS rebinding)', () => {
-  let database: TestDatabase;
+  // Each test starts a receiver of its own (startAnother), with its own resolver.
+  const fixture = useReceiver({ label: 'document_rebinding', simulator: true, start: false });
   let simulator: TradecloudSimulator;
-  const receivers: ReceiverApp[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase('document_rebinding');
-    simulator = await TradecloudSimulator.start();
-  });
-  afterAll(async () => {
-    for (const receiver of receivers) await receiver.close();
-    await simulator?.stop();
-    await database?.drop();
+  beforeAll(() => {
+    simulator = fixture.simulator;
   });
 
   /** A url document on the simulator's partner server, but addressed by HOST instead of 127.0.0.1. */
@@ -46,8 +38,11 @@ describe('partner url documents: the address connected to is the address checked
 
   it('refuses a host that resolves to a public address when checked and to 127.0.0.1 when connecting', async () => {
     const resolver = scriptedResolver([['93.184.216.34'], ['127.0.0.1']]);
-    const receiver = await startDocumentReceiver(database.url, simulator, {}, 'tc_rebind_refused', [{ provide: DOCUMENT_HOST_RESOLVER, useValue: resolver }]);
-    receivers.push(receiver);
+    const receiver = await fixture.startAnother({
+      schema: 'tc_rebind_refused',
+      options: documentReceiverOptions(simulator, {}),
+      overrides: [{ provide: DOCUMENT_HOST_RESOLVER, useValue: resolver }],
+    });
     simulator.clearRequests();
     const [row] = await settledDocuments(receiver, await deliver(receiver, '/order-documents', eventWithPartnerUrl(61)));
     expect(row.content_status).toBe('failed');
@@ -59,10 +54,11 @@ describe('partner url documents: the address connected to is the address checked
 
   it('connects through the same resolver when private addresses are allowed (DOCUMENTS_ALLOW_PRIVATE_URLS keeps its meaning)', async () => {
     const resolver = scriptedResolver([['127.0.0.1']]);
-    const receiver = await startDocumentReceiver(database.url, simulator, { allowPrivateAddresses: true }, 'tc_rebind_allowed', [
-      { provide: DOCUMENT_HOST_RESOLVER, useValue: resolver },
-    ]);
-    receivers.push(receiver);
+    const receiver = await fixture.startAnother({
+      schema: 'tc_rebind_allowed',
+      options: documentReceiverOptions(simulator, { allowPrivateAddresses: true }),
+      overrides: [{ provide: DOCUMENT_HOST_RESOLVER, useValue: resolver }],
+    });
     simulator.clearRequests();
     const body = eventWithPartnerUrl(62);
     const url = new URL(body.orderDocumentsEvent.lines[0].supplierLine.documents[0].url as string);

@@ -1,34 +1,24 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { TradecloudDocumentsOptions } from '../../src/documents/documents-options';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
+import type { TradecloudModuleOptions } from '../../src';
+import { RunningReceiver, waitFor } from '../support/receiver-fixture';
 import { TradecloudSimulator } from '../support/tradecloud-simulator';
 
-/** A receiver wired to the simulator, with quick retries (in-call and in the queue). */
-export function startDocumentReceiver(
-  databaseUrl: string,
-  simulator: TradecloudSimulator,
-  documents: TradecloudDocumentsOptions,
-  schema?: string,
-  overrides?: Array<{ provide: string; useValue: unknown }>,
-): Promise<ReceiverApp> {
-  return startReceiverApp({
-    databaseUrl,
-    schema,
-    overrides,
-    options: {
-      tradecloudApi: {
-        baseUrl: simulator.baseUrl,
-        ...simulator.credentials,
-        maxRetries: 1,
-        retryBaseDelayMs: 20,
-        retryMaxDelayMs: 200,
-        requestsPerSecond: 1000,
-      },
-      queue: { attempts: 6, retryDelaySeconds: 1 },
-      documents,
+/** Options of a receiver wired to the simulator, with quick retries (in-call and in the queue). */
+export function documentReceiverOptions(simulator: TradecloudSimulator, documents: TradecloudDocumentsOptions): Partial<TradecloudModuleOptions> {
+  return {
+    tradecloudApi: {
+      baseUrl: simulator.baseUrl,
+      ...simulator.credentials,
+      maxRetries: 1,
+      retryBaseDelayMs: 20,
+      retryMaxDelayMs: 200,
+      requestsPerSecond: 1000,
     },
-  });
+    queue: { attempts: 6, retryDelaySeconds: 1 },
+    documents,
+  };
 }
 
 export interface DocumentRow {
@@ -45,22 +35,20 @@ export interface DocumentRow {
 }
 
 /** Every document row recorded by `eventId`, once none of them is `pending` any more. */
-export async function settledDocuments(receiver: ReceiverApp, eventId: string, timeoutMs = 30_000): Promise<DocumentRow[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+export function settledDocuments(receiver: RunningReceiver, eventId: string, timeout?: number): Promise<DocumentRow[]> {
+  return waitFor(async () => {
     const { rows } = await receiver.sql.query<DocumentRow>(
       `SELECT id::text, object_id, url, code, content_status, sha256, filename, content_type, size_bytes::text, last_error
          FROM "${receiver.schema}".documents WHERE first_event_id = $1 ORDER BY id`,
       [eventId],
     );
-    if (rows.length && rows.every((row) => row.content_status !== 'pending')) return rows;
-    if (Date.now() > deadline) throw new Error(`documents of event ${eventId} still pending: ${JSON.stringify(rows)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    if (!rows.length || rows.some((row) => row.content_status === 'pending')) throw new Error(`documents of event ${eventId} still pending: ${JSON.stringify(rows)}`);
+    return rows;
+  }, { timeout });
 }
 
 /** Posts a webhook body and waits until its event is processed; returns the event id. */
-export async function deliver(receiver: ReceiverApp, path: string, body: unknown): Promise<string> {
+export async function deliver(receiver: RunningReceiver, path: string, body: unknown): Promise<string> {
   const response = await receiver.post(path, body);
   if (response.status !== 202) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
   const { eventId } = (await response.json()) as { eventId: string };
@@ -82,14 +70,4 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

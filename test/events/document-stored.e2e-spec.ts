@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DocumentStoredEvent, OnTradecloudEvent, OrderDocumentsAttachedEvent } from '../../src';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { buildOrderDocumentsEvent, contentSha256, registerDocuments, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
+import { buildOrderDocumentsEvent, contentSha256, registerDocuments } from '../support/tradecloud-simulator';
 
 const stored: DocumentStoredEvent[] = [];
 const attached: OrderDocumentsAttachedEvent[] = [];
@@ -22,36 +21,23 @@ class ArchiveDocuments {
 }
 
 describe('document domain events', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('document_events');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      // Workers that poll only every 30 s: the events below arrive in time only if the worker is
-      // woken when they are committed.
-      options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials }, queue: { pollingIntervalSeconds: 30 } },
-      providers: [ArchiveDocuments],
-    });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+  const receiver = useReceiver({
+    label: 'document_events',
+    simulator: true,
+    // Workers that poll only every 30 s: the events below arrive in time only if the worker is
+    // woken when they are committed.
+    options: ({ simulator }) => ({ tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials }, queue: { pollingIntervalSeconds: 30 } }),
+    providers: [ArchiveDocuments],
   });
 
   it('emits order.documents.attached when the reference arrives and document.stored once its content is downloaded', async () => {
     const body = buildOrderDocumentsEvent({ seed: 7, headerDocuments: 1, lineNumbers: [] });
     const objectId = body.orderDocumentsEvent.supplierOrder.documents[0].objectId as string;
-    const registered = registerDocuments(simulator, body, { sizeBytes: 4096 });
+    const registered = registerDocuments(receiver.simulator, body, { sizeBytes: 4096 });
     const response = await receiver.post('/order-documents', body);
     expect(response.status).toBe(202);
-    for (const deadline = Date.now() + 10_000; stored.length === 0 && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Within 10 s, well under the 30 s polling interval: only a wake delivers this soon.
+    await waitFor(() => expect(stored.length).toBeGreaterThan(0), { timeout: 10_000 });
     const row = (await receiver.sql.query(`SELECT id::text, order_id, sha256 FROM tradecloud.documents WHERE object_id = $1`, [objectId])).rows[0];
     expect(attached.map((event) => event.documents.map((document) => document.documentId))).toEqual([[row.id]]);
     expect(stored).toEqual([
@@ -69,13 +55,11 @@ describe('document domain events', () => {
     const first = (await receiver.sql.query(`SELECT object_id, sha256 FROM tradecloud.documents WHERE content_status = 'stored' LIMIT 1`)).rows[0];
     const body = buildOrderDocumentsEvent({ seed: 8, headerDocuments: 1, lineNumbers: [] });
     body.orderDocumentsEvent.supplierOrder.documents[0].objectId = first.object_id;
-    const requestsBefore = simulator.requests.length;
+    const requestsBefore = receiver.simulator.requests.length;
     const storedBefore = stored.length;
     const response = await receiver.post('/order-documents', body);
     expect(response.status).toBe(202);
-    for (const deadline = Date.now() + 10_000; stored.length === storedBefore && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(() => expect(stored.length).toBeGreaterThan(storedBefore), { timeout: 10_000 });
     const row = (await receiver.sql.query(
       `SELECT id::text, order_id, sha256, content_status FROM tradecloud.documents WHERE object_id = $1 AND order_id = $2`,
       [first.object_id, body.orderDocumentsEvent.orderId],
@@ -84,6 +68,6 @@ describe('document domain events', () => {
     expect(stored.slice(storedBefore)).toEqual([
       expect.objectContaining({ type: 'document.stored', documentId: row.id, orderId: row.order_id, sha256: first.sha256 }),
     ]);
-    expect(simulator.requests.slice(requestsBefore)).toEqual([]); // reused: no API call, no download
+    expect(receiver.simulator.requests.slice(requestsBefore)).toEqual([]); // reused: no API call, no download
   });
 });

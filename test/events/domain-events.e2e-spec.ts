@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, OrderCreatedEvent, OrderLinesChangedEvent, ShipmentChangedEvent, TradecloudDomainEvent } from '../../src';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { ReceiverFixture, useReceiver, waitFor } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const received: TradecloudDomainEvent[] = [];
 const flakyCalls: Array<{ eventId: string; linesInDatabase: number }> = [];
-let sql: ReceiverApp['sql'];
+let sql: ReceiverFixture['sql'];
 
 /** A host's handlers: one records everything, one throws twice before it succeeds. */
 @Injectable()
@@ -30,35 +29,20 @@ class FlakyErpConnector {
 }
 
 describe('domain events for the host', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({
+    label: 'domain_events',
+    options: { queue: { attempts: 4, retryDelaySeconds: 1 } },
+    providers: [ErpSync, FlakyErpConnector],
+  });
 
-  beforeAll(async () => {
-    database = await createTestDatabase('domain_events');
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: { queue: { attempts: 4, retryDelaySeconds: 1 } },
-      providers: [ErpSync, FlakyErpConnector],
-    });
+  beforeAll(() => {
     sql = receiver.sql;
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
-
-  const waitFor = async (condition: () => boolean, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error('condition not reached in time');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
 
   it('emits order.created, order.lines.changed and order.documents.attached after the order is committed', async () => {
     const response = await receiver.post('/orders', sampleText('post-order-event'));
     const { eventId } = (await response.json()) as { eventId: string };
-    await waitFor(() => received.filter((event) => event.sourceEventId === eventId).length >= 3);
+    await waitFor(() => expect(received.filter((event) => event.sourceEventId === eventId).length).toBeGreaterThanOrEqual(3));
     const types = received.filter((event) => event.sourceEventId === eventId).map((event) => event.type).sort();
     expect(types).toEqual(['order.created', 'order.documents.attached', 'order.lines.changed']);
     const created = received.find((event) => event.type === 'order.created') as OrderCreatedEvent;
@@ -68,7 +52,7 @@ describe('domain events for the host', () => {
   });
 
   it('delivers a changed line with its diff, and retries a throwing handler until it succeeds (3 deliveries), data intact', async () => {
-    await waitFor(() => flakyCalls.length >= 3);
+    await waitFor(() => expect(flakyCalls.length).toBeGreaterThanOrEqual(3));
     expect(flakyCalls).toHaveLength(3);
     expect(new Set(flakyCalls.map((call) => call.eventId)).size).toBe(1); // the same event, redelivered
     expect(flakyCalls.every((call) => call.linesInDatabase === 2)).toBe(true);
@@ -80,7 +64,7 @@ describe('domain events for the host', () => {
     body.orderEvent.lines[0].status.processStatus = 'Completed';
     const response = await receiver.post('/orders', body);
     const { eventId } = (await response.json()) as { eventId: string };
-    await waitFor(() => received.some((event) => event.sourceEventId === eventId && event.type === 'order.lines.changed'));
+    await waitFor(() => expect(received.some((event) => event.sourceEventId === eventId && event.type === 'order.lines.changed')).toBe(true));
     const changed = received.find((event) => event.sourceEventId === eventId) as OrderLinesChangedEvent;
     expect(changed.lines).toEqual([
       {
@@ -97,16 +81,26 @@ describe('domain events for the host', () => {
   it('emits shipment.changed', async () => {
     const response = await receiver.post('/shipments', sampleText('post-shipment-event'));
     const { eventId } = (await response.json()) as { eventId: string };
-    await waitFor(() => received.some((event) => event.sourceEventId === eventId));
+    await waitFor(() => expect(received.some((event) => event.sourceEventId === eventId)).toBe(true));
     const event = received.find((candidate) => candidate.sourceEventId === eventId) as ShipmentChangedEvent;
     expect(event).toMatchObject({ type: 'shipment.changed', changeType: 'created', linesChanged: 2, documentsAdded: 1 });
   });
 
   it('sends nothing for a redelivered event', async () => {
     const before = received.length;
+    const stored = await receiver.q(`SELECT count(*)::int AS n FROM S.webhook_events`);
     const again = await receiver.post('/orders', sampleText('post-order-event'));
     expect(again.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(received.length).toBe(before);
+    // The positive signal: an event sent after the redelivery has had its domain event delivered,
+    // so anything the redelivery had set off would have been delivered before it.
+    const marker = sample('post-order-event');
+    marker.orderEvent.meta.messageId = 'after-the-redelivery';
+    marker.orderEvent.lastUpdatedAt = marker.orderEvent.lines[0].lastUpdatedAt = '2025-06-21T12:00:00.000Z';
+    marker.orderEvent.lines = [marker.orderEvent.lines[0]];
+    marker.orderEvent.lines[0].status.processStatus = 'Completed';
+    const { eventId: markerId } = (await (await receiver.post('/orders', marker)).json()) as { eventId: string };
+    await waitFor(() => expect(received.some((event) => event.sourceEventId === markerId && event.type === 'order.lines.changed')).toBe(true));
+    expect(received.slice(before).map((event) => event.sourceEventId)).toEqual(received.slice(before).map(() => markerId));
+    expect(await receiver.q(`SELECT count(*)::int AS n FROM S.webhook_events`)).toEqual([{ n: stored[0].n + 1 }]);
   });
 });

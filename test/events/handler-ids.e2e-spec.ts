@@ -1,13 +1,13 @@
 import { ArgumentsHost, CallHandler, Catch, ConsoleLogger, ExceptionFilter, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, OrderCreatedEvent, TradecloudDomainEvent } from '../../src';
 import { DOMAIN_EVENTS_QUEUE } from '../../src/events/domain-event.publisher';
 import { JobQueue } from '../../src/queue/job-queue.service';
 import { runCli, runCliJson } from '../cli/cli-process';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
+import { startReceiverApp } from '../support/receiver-app';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const calls: Array<{ handler: string; eventType: string; throughInterceptor: boolean }> = [];
 const intercepted: Array<{ type: string; handler: string; argument: unknown }> = [];
@@ -71,27 +71,20 @@ class RecordingLogger extends ConsoleLogger {
 
 describe('domain-event handler ids and execution context', () => {
   const logger = new RecordingLogger();
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({
+    label: 'handler_ids',
+    options: { queue: { attempts: 1 } },
+    providers: [ErpOrders, LegacyHandler, AlwaysFailing],
+    appOptions: { logger },
+    beforeListen: (app) => {
+      app.useGlobalInterceptors(new HostInterceptor());
+      app.useGlobalFilters(new HostFilter());
+    },
+  });
   let env: Record<string, string>;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('handler_ids');
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: { queue: { attempts: 1 } },
-      providers: [ErpOrders, LegacyHandler, AlwaysFailing],
-      appOptions: { logger },
-      beforeListen: (app) => {
-        app.useGlobalInterceptors(new HostInterceptor());
-        app.useGlobalFilters(new HostFilter());
-      },
-    });
-    env = { DATABASE_URL: database.url, DATABASE_SCHEMA: 'tradecloud' };
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
+  beforeAll(() => {
+    env = { DATABASE_URL: receiver.database.url, DATABASE_SCHEMA: 'tradecloud' };
   });
 
   it('warns at start about a handler without an id, and only about that one', () => {
@@ -104,36 +97,30 @@ describe('domain-event handler ids and execution context', () => {
   it("runs each handler once, by its id, through the host's global interceptor and exception filter", async () => {
     const response = await receiver.post('/orders', sampleText('post-order-event'));
     expect(response.status).toBe(202);
-    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 20_000, interval: 50 });
+    await waitFor(() => expect(calls).toHaveLength(2));
     expect(calls.sort((a, b) => (a.handler < b.handler ? -1 : 1))).toEqual([
       { handler: 'LegacyHandler.record', eventType: 'order.created', throughInterceptor: true },
       { handler: 'erp.orders.created', eventType: 'order.created', throughInterceptor: true },
     ]);
     expect(intercepted).toContainEqual({ type: 'tradecloud-event', handler: 'ErpOrders.created', argument: expect.objectContaining({ type: 'order.created' }) });
     // The failing handler went through the filter, and was kept as dead after its last attempt.
-    await vi.waitFor(() => expect(filtered).toContain('tradecloud-event: ERP refuses this line'), { timeout: 20_000, interval: 50 });
-    await vi.waitFor(
-      async () => {
-        const { rows } = await receiver.sql.query(`SELECT handler_id, event_type, attempts, reason FROM tradecloud.dead_event_deliveries WHERE handler_id = 'erp.always-failing'`);
-        expect(rows).toEqual([{ handler_id: 'erp.always-failing', event_type: 'order.lines.changed', attempts: 1, reason: expect.stringContaining('ERP refuses this line') }]);
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await waitFor(() => expect(filtered).toContain('tradecloud-event: ERP refuses this line'));
+    await waitFor(async () => {
+      const { rows } = await receiver.sql.query(`SELECT handler_id, event_type, attempts, reason FROM tradecloud.dead_event_deliveries WHERE handler_id = 'erp.always-failing'`);
+      expect(rows).toEqual([{ handler_id: 'erp.always-failing', event_type: 'order.lines.changed', attempts: 1, reason: expect.stringContaining('ERP refuses this line') }]);
+    });
   });
 
   it('keeps a queued delivery whose handler id no longer exists as dead, with the reason, and shows it in tradecloud status', async () => {
     // A delivery queued for a handler that was renamed since (its id is not in this application).
     const event = { type: 'order.created', id: 'gone-1:order.created:o-1', orderId: 'o-1', sourceEventId: null, sourceEventName: null, occurredAt: new Date().toISOString() };
-    const queue = receiver.app.get(JobQueue);
+    const queue = receiver.app!.get(JobQueue);
     await queue.send(DOMAIN_EVENTS_QUEUE, { handlerId: 'OldErpSync.linesChanged', event });
     queue.wake(DOMAIN_EVENTS_QUEUE);
-    await vi.waitFor(
-      async () => {
-        const { rows } = await receiver.sql.query(`SELECT event, reason FROM tradecloud.dead_event_deliveries WHERE handler_id = 'OldErpSync.linesChanged'`);
-        expect(rows).toEqual([{ event, reason: expect.stringContaining('No handler with id "OldErpSync.linesChanged"') }]);
-      },
-      { timeout: 20_000, interval: 100 },
-    );
+    await waitFor(async () => {
+      const { rows } = await receiver.sql.query(`SELECT event, reason FROM tradecloud.dead_event_deliveries WHERE handler_id = 'OldErpSync.linesChanged'`);
+      expect(rows).toEqual([{ event, reason: expect.stringContaining('No handler with id "OldErpSync.linesChanged"') }]);
+    });
     const text = await runCli(['status'], env);
     expect(text.stdout).toMatch(/Dead domain-event deliveries: 2/);
     expect(text.stdout).toMatch(/OldErpSync\.linesChanged\s+order\.created gone-1:order\.created:o-1\s+1\s+.*No handler with id/);
@@ -153,7 +140,7 @@ describe('domain-event handler ids and execution context', () => {
       @OnTradecloudEvent('shipment.changed', { id: 'erp.sync' })
       handle(): void {}
     }
-    await expect(startReceiverApp({ databaseUrl: database.url, schema: 'tc_duplicate_ids', providers: [FirstSync, SecondSync] })).rejects.toThrow(
+    await expect(startReceiverApp({ databaseUrl: receiver.database.url, schema: 'tc_duplicate_ids', providers: [FirstSync, SecondSync] })).rejects.toThrow(
       /Two Tradecloud event handlers have the id "erp\.sync": FirstSync\.handle and SecondSync\.handle/,
     );
   });

@@ -1,8 +1,8 @@
 import { ConsoleLogger } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sampleText } from '../support/samples';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 const ORDER_ID = '11111111-2222-4333-8444-555555555555';
 /** A real order event whose numbers a JSON.parse + JSON.stringify round trip would change. */
@@ -21,13 +21,7 @@ class RecordingLogger extends ConsoleLogger {
 }
 
 describe('webhook bodies under the host application body parser', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase('host_body_parser');
-  });
-  afterAll(async () => {
-    await database.drop();
-  });
+  const database = useDatabase('host_body_parser');
 
   async function storedExactly(receiver: ReceiverApp, eventId: string): Promise<void> {
     await receiver.waitForEvents([eventId]);

@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 describe('migration DataLifecycle', () => {
-  let database: TestDatabase;
+  const database = useDatabase('lifecycle_migration');
   let dataSource: TradecloudDataSource;
 
   beforeAll(async () => {
-    database = await createTestDatabase('lifecycle_migration');
     dataSource = new TradecloudDataSource(tradecloudDataSourceOptions({ url: database.url, schema: 'tc_lifecycle' }));
     await dataSource.initialize();
   });
   afterAll(async () => {
     await dataSource?.destroy();
-    await database?.drop();
   });
 
   const insert = (dedupeKey: string, status: string, body: string | null, prunedAt: string | null = null) =>

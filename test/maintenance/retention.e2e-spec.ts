@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { contentFilePath, removeContentFile } from '../../src/documents/filesystem-content.store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MaintenanceService } from '../../src/maintenance/maintenance.service';
 import { resolveRetentionOptions } from '../../src/maintenance/retention-options';
 import { runRetentionPass } from '../../src/maintenance/retention-pass';
@@ -12,8 +12,7 @@ import { TradecloudDatabase } from '../../src/database/tradecloud-database.servi
 import { TradecloudMetrics } from '../../src/observability/metrics/tradecloud-metrics';
 import { runCli, runCliJson } from '../cli/cli-process';
 import { PrometheusScrape } from '../observability/prometheus-text';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 import { buildOrderEvent } from '../support/tradecloud-simulator';
 
 const DAY = 86_400;
@@ -24,11 +23,14 @@ const DAY = 86_400;
  * off, so only the passes a test starts change anything.
  */
 describe('data lifecycle: retention of event bodies, rows, changes and document content', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({
+    label: 'retention',
+    options: { retention: { maintenanceInterval: false, changes: '730d' } },
+    providers: [TradecloudMetrics],
+  });
   let env: Record<string, string>;
   const q = async <T = any>(text: string, values?: unknown[]) => (await receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values)).rows as T[];
-  const maintenance = () => receiver.app.get(MaintenanceService);
+  const maintenance = () => receiver.app!.get(MaintenanceService);
 
   /** A stored event as the inbox holds it, `ageDays` old (received and, when settled, processed then). */
   const storeEvent = async (status: string, ageDays: number, options: { processedDaysAgo?: number; rawBody?: boolean } = {}) => {
@@ -53,17 +55,7 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('retention');
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: { retention: { maintenanceInterval: false, changes: '730d' } },
-      providers: [TradecloudMetrics],
-    });
-    env = { DATABASE_URL: database.url, DATABASE_SCHEMA: receiver.schema, CHANGES_RETENTION: '730d' };
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
+    env = { DATABASE_URL: receiver.database.url, DATABASE_SCHEMA: receiver.schema, CHANGES_RETENTION: '730d' };
   });
 
   it('old processed events lose their body and keep their row; young ones, and unprocessed ones of any age, keep theirs', async () => {
@@ -176,7 +168,7 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
   it('a pass interrupted halfway leaves consistent tables, and the next pass finishes the work', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push(await storeEvent('processed', 60 + i));
-    const tradecloud = receiver.app.get(TradecloudDatabase);
+    const tradecloud = receiver.app!.get(TradecloudDatabase);
     const options = resolveRetentionOptions({ batchSize: 2, orphanedDocumentContent: false }, []);
     let batches = 0;
     const interrupted = await runRetentionPass(tradecloud, options, { afterBatch: () => ++batches < 2 });
@@ -212,7 +204,7 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => cli.on('exit', (_code, signal) => resolve(signal)));
     // Killed as soon as its first batches are committed (one row per batch: thousands of batches to go).
-    await expect.poll(async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM S.webhook_events WHERE ${mine} AND body_pruned_at IS NOT NULL`))[0].n, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await q<{ n: number }>(`SELECT count(*)::int AS n FROM S.webhook_events WHERE ${mine} AND body_pruned_at IS NOT NULL`))[0].n, { interval: 10 }).toBeGreaterThan(0);
     cli.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
@@ -251,7 +243,7 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
         `INSERT INTO S.documents (document_key, shipment_id, side, content_status, document, sha256) VALUES ($1, 'SHP-RETENTION', 'buyer', 'stored', '{}'::jsonb, $2)`,
         [`object:${randomUUID()}`, referenced],
       );
-      const tradecloud = receiver.app.get(TradecloudDatabase);
+      const tradecloud = receiver.app!.get(TradecloudDatabase);
       const onlyContent = resolveRetentionOptions({ eventBodies: false, eventRows: false, failedEventBodies: false }, []);
       // Without the content directory (the CLI elsewhere), filesystem content is left alone.
       expect((await runRetentionPass(tradecloud, onlyContent, {})).counts.documentContents).toBe(0);
@@ -279,7 +271,7 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
   });
 
   it('metrics and status report table sizes, the oldest body kept and the maintenance passes', async () => {
-    const scrape = new PrometheusScrape(await receiver.app.get(TradecloudMetrics).metrics());
+    const scrape = new PrometheusScrape(await receiver.app!.get(TradecloudMetrics).metrics());
     expect(scrape.value('tradecloud_maintenance_runs_total', { outcome: 'completed' })).toBeGreaterThanOrEqual(4);
     expect(scrape.value('tradecloud_maintenance_runs_total', { outcome: 'skipped' })).toBe(2);
     expect(scrape.value('tradecloud_maintenance_deleted_total', { what: 'event_bodies' })).toBeGreaterThanOrEqual(8);
@@ -306,12 +298,12 @@ describe('data lifecycle: retention of event bodies, rows, changes and document 
     const id = await storeEvent('processed', 33);
     const [before] = await q<{ last_started_at: Date }>(`SELECT last_started_at FROM S.maintenance_state WHERE task = 'retention'`);
     // A second instance on the same database, with a 2-second interval (its first pass follows after one interval).
-    const scheduled = await startReceiverApp({ databaseUrl: database.url, options: { retention: { maintenanceInterval: '2s' } } });
+    const scheduled = await receiver.startAnother({ options: { retention: { maintenanceInterval: '2s' } }, providers: [] });
     try {
-      await expect.poll(async () => (await eventRow(id)).has_body, { timeout: 30_000, interval: 100 }).toBe(false);
+      await expect.poll(async () => (await eventRow(id)).has_body).toBe(false);
       const [after] = await q<{ last_started_at: Date; last_outcome: string }>(`SELECT last_started_at, last_outcome FROM S.maintenance_state WHERE task = 'retention'`);
       expect(after.last_started_at.getTime()).toBeGreaterThan(before.last_started_at.getTime());
-      await expect.poll(async () => (await q(`SELECT last_outcome FROM S.maintenance_state WHERE task = 'retention'`))[0].last_outcome, { timeout: 10_000 }).toBe('completed');
+      await expect.poll(async () => (await q(`SELECT last_outcome FROM S.maintenance_state WHERE task = 'retention'`))[0].last_outcome).toBe('completed');
     } finally {
       await scheduled.close();
     }

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
-import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
-import { buildOrder, buildOrderEvent, buildShipmentEvent, sendWebhook, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
+import { withClient } from '../support/test-database';
+import { buildOrder, buildOrderEvent, buildShipmentEvent, sendWebhook } from '../support/tradecloud-simulator';
 
 const secret = (label: string) => `${label}-${randomBytes(9).toString('base64url')}`;
 const SECRETS = {
@@ -28,39 +25,31 @@ type LogLine = Record<string, any>;
  * event id, and not one secret anywhere.
  */
 describe('structured logs', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
   let entra: FakeEntra;
-  let receiver: StandaloneProcess;
-  let dataDir: string;
   let oauthToken: string;
+  let databaseUrl: URL;
   const role = `tc_logs_${randomBytes(4).toString('hex')}`;
-  const lines = (): LogLine[] =>
-    receiver
-      .rawOutput()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
-  const webhook = (route: string, body: unknown, authorization: string, headers: Record<string, string> = {}) =>
-    sendWebhook(`${receiver.url}/tradecloud/webhooks/${route}`, body, { auth: { authorization }, headers });
-  const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('logs');
-    // A database URL with a password, which must not leak either.
-    await withClient(database.url, (client) => client.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${SECRETS.databasePassword}'`));
-    const databaseUrl = new URL(database.url);
-    databaseUrl.username = role;
-    databaseUrl.password = SECRETS.databasePassword;
-    simulator = await TradecloudSimulator.start();
-    entra = await FakeEntra.start();
-    entra.registerResource(RESOURCE);
-    entra.registerClient(CLIENT);
-    oauthToken = await requestClientCredentialsToken(entra.tokenEndpoint(), { ...CLIENT, scope: `${RESOURCE.applicationIdUri}/.default` });
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-logs-'));
-    receiver = await startStandaloneProcess({
+  // Registered before the receiver, so that it runs after the receiver's database is dropped.
+  afterAll(async () => {
+    await withClient(receiver.database.urlOf('postgres'), (client) => client.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
+  });
+  const receiver = useReceiver({
+    label: 'logs',
+    setup: 'standalone',
+    simulator: true,
+    before: async ({ database }) => {
+      // A database URL with a password, which must not leak either.
+      await database.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${SECRETS.databasePassword}'`);
+      databaseUrl = new URL(database.url);
+      databaseUrl.username = role;
+      databaseUrl.password = SECRETS.databasePassword;
+      entra = await FakeEntra.start();
+      entra.registerResource(RESOURCE);
+      entra.registerClient(CLIENT);
+      oauthToken = await requestClientCredentialsToken(entra.tokenEndpoint(), { ...CLIENT, scope: `${RESOURCE.applicationIdUri}/.default` });
+    },
+    env: ({ simulator }) => ({
       DATABASE_URL: databaseUrl.toString(),
-      DATA_DIR: dataDir,
       LOG_LEVEL: 'trace',
       WEBHOOK_BASIC_USERNAME: 'tradecloud',
       WEBHOOK_BASIC_PASSWORD: SECRETS.basicPassword,
@@ -73,23 +62,27 @@ describe('structured logs', () => {
       TRADECLOUD_API_URL: simulator.baseUrl,
       TRADECLOUD_API_USERNAME: simulator.credentials.username,
       TRADECLOUD_API_PASSWORD: simulator.credentials.password,
-    });
+    }),
   });
   afterAll(async () => {
-    await receiver?.stop('SIGTERM');
-    await simulator?.stop();
     await entra?.close();
-    await database?.drop();
-    await withClient(database.url.replace(/\/[^/]+$/, '/postgres'), (client) => client.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
   });
+  const lines = (): LogLine[] =>
+    receiver.process!
+      .rawOutput()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+  const webhook = (route: string, body: unknown, authorization: string, headers: Record<string, string> = {}) =>
+    sendWebhook(`${receiver.url}/tradecloud/webhooks/${route}`, body, { auth: { authorization }, headers });
+  const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
   it('writes one line per webhook request and per processing attempt, joined by the event id, with the request id', async () => {
     const order = buildOrderEvent({ seed: 901, eventName: 'OrderIssuedByBuyer' });
     const answer = await webhook('orders', order, basic('tradecloud', SECRETS.basicPassword), { 'X-Request-Id': 'lb-req-0001' });
     expect(answer.status).toBe(202);
     const eventId = JSON.parse(answer.body).eventId as string;
-    const processed = await waitForLine((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.status === 'processed');
+    const processed = await waitFor(() => lineWhere((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.status === 'processed'));
 
     const request = lines().find((line) => line.context === 'TradecloudPipeline' && line.eventId === eventId && line.statusCode === 202)!;
     expect(request).toMatchObject({
@@ -108,7 +101,7 @@ describe('structured logs', () => {
 
     const shipment = buildShipmentEvent({ seed: 901 });
     const shipped = await webhook('shipments', shipment, basic('tradecloud-next', SECRETS.rotatedPassword));
-    const shipmentLine = await waitForLine((line) => line.eventId === JSON.parse(shipped.body).eventId && line.statusCode === 202);
+    const shipmentLine = await waitFor(() => lineWhere((line) => line.eventId === JSON.parse(shipped.body).eventId && line.statusCode === 202));
     expect(shipmentLine).toMatchObject({ kind: 'shipments', shipmentId: shipment.shipment.id, eventName: 'ShipmentIssuedBySupplier' });
     expect(shipmentLine.reqId).toMatch(/^[0-9a-f-]{36}$/); // drawn when the caller sent none
   });
@@ -120,38 +113,35 @@ describe('structured logs', () => {
     await webhook('order-documents', { eventName: 'OrderDocumentsAttachedBySupplier', orderDocumentsEvent: {} }, `Bearer ${SECRETS.nextBearerToken}`);
     await webhook('orders', buildOrderEvent({ seed: 904 }), `Bearer ${oauthToken}`);
     const known = buildOrder({ seed: 905 });
-    simulator.orders.set(known.id, known);
+    receiver.simulator.orders.set(known.id, known);
     const get = await sendWebhook(`${receiver.url}/tradecloud/webhooks/orders/${known.id}`, undefined, { method: 'GET', auth: { bearer: SECRETS.bearerToken } });
-    await waitForLine((line) => line.eventId === JSON.parse(get.body).eventId && line.status === 'processed'); // logged in to the API with its password
+    await waitFor(() => lineWhere((line) => line.eventId === JSON.parse(get.body).eventId && line.status === 'processed')); // logged in to the API with its password
     await fetch(`${receiver.url}/metrics`, { headers: { authorization: `Bearer ${SECRETS.metricsToken}` } });
     await fetch(`${receiver.url}/metrics?token=${SECRETS.metricsToken}`);
 
-    const refusal = await waitForLine((line) => line.context === 'WebhookAuth' && /wrong password/.test(line.msg));
+    const refusal = await waitFor(() => lineWhere((line) => line.context === 'WebhookAuth' && /wrong password/.test(line.msg)));
     const answered = lines().find((line) => line.statusCode === 401 && line.outcome === 'unauthorized')!;
     expect(refusal.reqId).toBe(answered.reqId);
     expect(lines().find((line) => line.outcome === 'rejected')).toMatchObject({ level: 'warn', kind: 'order-documents', statusCode: 400 });
     expect(lines().some((line) => line.level === 'debug' || line.level === 'trace')).toBe(true); // LOG_LEVEL=trace
 
-    const raw = receiver.rawOutput();
+    const raw = receiver.process!.rawOutput();
     for (const line of raw.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
     const forbidden = [
       ...Object.values(SECRETS),
       CLIENT.clientSecret,
       oauthToken,
-      simulator.credentials.password,
+      receiver.simulator.credentials.password,
       Buffer.from(`tradecloud:${SECRETS.basicPassword}`).toString('base64'),
       Buffer.from(`tradecloud-next:${SECRETS.rotatedPassword}`).toString('base64'),
     ];
     for (const value of forbidden) expect(raw).not.toContain(value);
   });
 
-  async function waitForLine(match: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = lines().find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such log line in:\n${receiver.rawOutput()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  /** The first log line that matches; throws (so that `waitFor` looks again) while there is none. */
+  function lineWhere(match: (line: LogLine) => boolean): LogLine {
+    const found = lines().find(match);
+    if (!found) throw new Error(`no such log line in:\n${receiver.process!.rawOutput()}`);
+    return found;
   }
 });

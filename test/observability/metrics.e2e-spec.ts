@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Pool } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../support/receiver-fixture';
 import {
   buildOrder,
   buildOrderDocumentsEvent,
   buildOrderEvent,
   registerDocuments,
   sendWebhook,
-  TradecloudSimulator,
 } from '../support/tradecloud-simulator';
 import { PrometheusScrape } from './prometheus-text';
 
@@ -21,11 +15,19 @@ const METRICS_TOKEN = 'metrics-scrape-token-5a0c';
 
 /** `GET /metrics` of the standalone service across a scripted sequence of webhook outcomes. */
 describe('GET /metrics', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: StandaloneProcess;
-  let sql: Pool;
-  let dataDir: string;
+  const receiver = useReceiver({
+    label: 'metrics',
+    setup: 'standalone',
+    simulator: true,
+    env: ({ simulator }) => ({
+      WEBHOOK_BASIC_USERNAME: BASIC.username,
+      WEBHOOK_BASIC_PASSWORD: BASIC.password,
+      METRICS_TOKEN,
+      TRADECLOUD_API_URL: simulator.baseUrl,
+      TRADECLOUD_API_USERNAME: simulator.credentials.username,
+      TRADECLOUD_API_PASSWORD: simulator.credentials.password,
+    }),
+  });
 
   const scrape = async (authorization = `Bearer ${METRICS_TOKEN}`) => {
     const response = await fetch(`${receiver.url}/metrics`, { headers: { authorization } });
@@ -35,42 +37,14 @@ describe('GET /metrics', () => {
     const response = await sendWebhook(`${receiver.url}/tradecloud/webhooks/${route}`, body, { auth: { basic: auth } });
     return { status: response.status!, eventId: response.body ? (JSON.parse(response.body).eventId as string | undefined) : undefined };
   };
-  const settle = async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await sql.query(
+  /** How many events and downloads are still waiting. */
+  const waiting = async () =>
+    (
+      await receiver.sql.query(
         `SELECT (SELECT count(*) FROM tradecloud.webhook_events WHERE status IN ('pending', 'failed'))::int
               + (SELECT count(*) FROM tradecloud.documents WHERE content_status = 'pending')::int AS waiting`,
-      );
-      if (rows[0].waiting === 0) return;
-      if (Date.now() > deadline) throw new Error('events or downloads still waiting');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
-  beforeAll(async () => {
-    database = await createTestDatabase('metrics');
-    simulator = await TradecloudSimulator.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-metrics-'));
-    receiver = await startStandaloneProcess({
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      WEBHOOK_BASIC_USERNAME: BASIC.username,
-      WEBHOOK_BASIC_PASSWORD: BASIC.password,
-      METRICS_TOKEN,
-      TRADECLOUD_API_URL: simulator.baseUrl,
-      TRADECLOUD_API_USERNAME: simulator.credentials.username,
-      TRADECLOUD_API_PASSWORD: simulator.credentials.password,
-    });
-    sql = openTestPool(database.url);
-  });
-  afterAll(async () => {
-    await receiver?.stop('SIGTERM');
-    await sql?.end();
-    await simulator?.stop();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+      )
+    ).rows[0].waiting as number;
 
   it('answers only with METRICS_TOKEN, in Prometheus text format', async () => {
     expect((await scrape('')).status).toBe(401);
@@ -94,15 +68,15 @@ describe('GET /metrics', () => {
     expect((await post('orders', { eventName: 'OrderIssuedByBuyer', orderEvent: {} })).status).toBe(400);
     expect((await post('orders', first, { username: BASIC.username, password: 'wrong' })).status).toBe(401);
     const known = buildOrder({ seed: 803 });
-    simulator.orders.set(known.id, known);
+    receiver.simulator.orders.set(known.id, known);
     const get = (orderId: string) => sendWebhook(`${receiver.url}/tradecloud/webhooks/orders/${orderId}`, undefined, { method: 'GET', auth: { basic: BASIC } });
     expect((await get(known.id)).status).toBe(202);
     expect((await get(randomUUID())).status).toBe(202); // the API answers 404: dead at once
     const documents = buildOrderDocumentsEvent({ seed: 801, headerDocuments: 1, lineNumbers: [1] });
-    const registered = registerDocuments(simulator, documents, { sizeBytes: 2048 });
-    simulator.documents.delete([...registered.keys()][1]); // the line's document: download fails (404)
+    const registered = registerDocuments(receiver.simulator, documents, { sizeBytes: 2048 });
+    receiver.simulator.documents.delete([...registered.keys()][1]); // the line's document: download fails (404)
     expect((await post('order-documents', documents)).status).toBe(202);
-    await settle();
+    await expect.poll(waiting).toBe(0);
 
     const after = new PrometheusScrape((await scrape()).text);
     const delta = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
@@ -139,7 +113,7 @@ describe('GET /metrics', () => {
   });
 
   it('keeps its request lines out of the log below debug, and its log free of the token', () => {
-    const output = receiver.rawOutput();
+    const output = receiver.process!.rawOutput();
     expect(output).not.toContain(METRICS_TOKEN);
     expect(output).not.toContain(BASIC.password);
     expect(output).not.toMatch(/"level":"debug"/); // LOG_LEVEL=info (default) is respected

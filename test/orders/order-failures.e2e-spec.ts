@@ -5,26 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedPostgres } from '../../src/database/embedded/embedded-postgres';
 import { findFreePort } from '../../src/database/embedded/process-utils';
 import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 describe('processing failures', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('order_failures');
-    // A mapping bug, simulated by replacing the mapper: every attempt fails.
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: { queue: { attempts: 3, retryDelaySeconds: 1 } },
-      overrides: [{ provide: OrderSnapshotMapper, useValue: { map: () => { throw new Error('simulated mapping bug'); } } }],
-    });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
+  // A mapping bug, simulated by replacing the mapper: every attempt fails.
+  const receiver = useReceiver({
+    label: 'order_failures',
+    options: { queue: { attempts: 3, retryDelaySeconds: 1 } },
+    overrides: [{ provide: OrderSnapshotMapper, useValue: { map: () => { throw new Error('simulated mapping bug'); } } }],
   });
 
   it('records each failed attempt on the event, retries with back-off, and ends dead (kept for replay)', async () => {
@@ -32,9 +22,9 @@ describe('processing failures', () => {
     expect(response.status).toBe(202); // the event is safe: the bug is in processing
     const { eventId } = (await response.json()) as { eventId: string };
 
-    const failed = await receiver.waitForEvents([eventId], ['failed'], 10_000);
+    const failed = await receiver.waitForEvents([eventId], ['failed']);
     expect(failed[0].status).toBe('failed');
-    const [dead] = await receiver.waitForEvents([eventId], ['dead'], 30_000);
+    const [dead] = await receiver.waitForEvents([eventId], ['dead']);
     expect(dead.status).toBe('dead');
     const row = (await receiver.sql.query(`SELECT attempts, last_error, body IS NOT NULL AS kept FROM tradecloud.webhook_events WHERE id = $1`, [eventId])).rows[0];
     expect(row).toEqual({ attempts: 3, last_error: 'simulated mapping bug', kept: true });
@@ -43,6 +33,7 @@ describe('processing failures', () => {
   });
 });
 
+/** A PostgreSQL server of its own, because the test stops and starts it (the fault it simulates). */
 describe('database outage', () => {
   let dataDir: string;
   let server: EmbeddedPostgres;
@@ -73,16 +64,18 @@ describe('database outage', () => {
 
     server = new EmbeddedPostgres({ dataDir, port });
     await server.start();
-    let after: Response | undefined;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      // as Tradecloud does: deliver again after a 5xx, with a pause
-      after = await receiver.post('/orders', body);
-      if (after.status !== 503) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(after!.status).toBe(202);
-    const { eventId } = (await after!.json()) as { eventId: string };
-    const [done] = await receiver.waitForEvents([eventId], ['processed'], 30_000);
+    // As Tradecloud does: deliver again after a 5xx, until it is taken in.
+    const after = await waitFor(
+      async () => {
+        const response = await receiver.post('/orders', body);
+        expect(response.status).not.toBe(503);
+        return response;
+      },
+      { interval: 250 },
+    );
+    expect(after.status).toBe(202);
+    const { eventId } = (await after.json()) as { eventId: string };
+    const [done] = await receiver.waitForEvents([eventId], ['processed']);
     expect(done.status).toBe('processed');
     const lines = await receiver.sql.query(`SELECT count(*)::int AS n FROM tradecloud.order_lines`);
     expect(lines.rows[0].n).toBe(2);

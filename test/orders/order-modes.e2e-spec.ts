@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { buildOrder, buildOrderEvent, buildSingleDeliveryOrderEvent, OrderBuildOptions, TradecloudSimulator } from '../support/tradecloud-simulator';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../support/receiver-fixture';
+import { buildOrder, buildOrderEvent, buildSingleDeliveryOrderEvent, OrderBuildOptions } from '../support/tradecloud-simulator';
 
 /**
  * One normalised shape for every source: the same order sent as `orderEvent` (delivery-schedule
@@ -19,22 +18,10 @@ const SNAPSHOT = {
 };
 
 describe('the same order in both webhook modes, and fetched', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('order_modes');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: { tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials }, documents: { download: false } },
-    });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+  const receiver = useReceiver({
+    label: 'order_modes',
+    simulator: true,
+    options: ({ simulator }) => ({ tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials }, documents: { download: false } }),
   });
 
   const send = async (body: unknown) => {
@@ -76,7 +63,7 @@ describe('the same order in both webhook modes, and fetched', () => {
     await send(buildSingleDeliveryOrderEvent({ ...common, messageId: 'single-then-fetched', eventName: 'OrderIssuedByBuyer', processStatus: 'Issued', lastUpdatedAt: '2025-06-20T10:00:00.000Z' }));
     // The API now has line 1 confirmed 3 days later at 11.40; line 2 unchanged.
     const newer = '2025-06-21T10:00:00.000Z';
-    simulator.orders.set(
+    receiver.simulator.orders.set(
       ORDER_ID,
       buildOrder({
         ...common,

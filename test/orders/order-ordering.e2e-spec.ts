@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RunningReceiver, useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 import { orderTablesState } from '../support/table-state';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { orderEventStream, seededRandom, shuffle } from './order-stream';
 
 /** Sends bodies from `clients` concurrent senders; returns the event ids. */
-async function deliver(receiver: ReceiverApp, bodies: unknown[], clients: number): Promise<string[]> {
+async function deliver(receiver: RunningReceiver, bodies: unknown[], clients: number): Promise<string[]> {
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
@@ -23,21 +22,13 @@ async function deliver(receiver: ReceiverApp, bodies: unknown[], clients: number
 }
 
 describe('order events in any order, at the same time', () => {
-  let database: TestDatabase;
-  let inOrder: ReceiverApp;
-  let shuffled: ReceiverApp;
+  // Two independent receivers on the same database, in two schemas: one gets the stream in
+  // order, one by one; the other gets it shuffled, from several clients at once.
+  const inOrder = useReceiver({ label: 'order_ordering', schema: 'tc_in_order', options: { queue: { concurrency: 1 } } });
+  let shuffled: RunningReceiver;
 
   beforeAll(async () => {
-    database = await createTestDatabase('order_ordering');
-    // Two independent receivers on the same database, in two schemas: one gets the stream in
-    // order, one by one; the other gets it shuffled, from several clients at once.
-    inOrder = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_in_order', options: { queue: { concurrency: 1 } } });
-    shuffled = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_shuffled', options: { queue: { concurrency: 6 } } });
-  });
-  afterAll(async () => {
-    await inOrder?.close();
-    await shuffled?.close();
-    await database?.drop();
+    shuffled = await inOrder.startAnother({ schema: 'tc_shuffled', options: { queue: { concurrency: 6 } } });
   });
 
   it('a shuffled stream of 200 events across 20 orders ends in exactly the state of the in-order stream', async () => {

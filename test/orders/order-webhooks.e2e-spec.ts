@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
 import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-
 
 describe('POST order webhooks', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('order_webhooks');
-    receiver = await startReceiverApp({ databaseUrl: database.url, options: { webhooks: { bodyLimitBytes: 256 * 1024 } } });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  const receiver = useReceiver({ label: 'order_webhooks', options: { webhooks: { bodyLimitBytes: 256 * 1024 } } });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
   const send = async (body: unknown, path = '/orders') => {

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExact } from '../../src/changes/lossless-json';
 import { buildOrderEvent, buildSingleDeliveryOrderEvent } from '../../src/cli/simulate/order-builders';
 import { jsonToTxml } from '../../src/inbox/txml/json-to-txml';
 import { OrderWebhookBodyDto } from '../../src/orders/dto/order-events.dto';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
+import { RunningReceiver, useReceiver, waitFor } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** Columns that say when a row was written (they differ between two databases written one after the other). */
 const WHEN = ['created_at', 'updated_at', 'recorded_at', 'received_at', 'processed_at', 'last_attempt_at', 'leased_until', 'downloaded_at', 'available_at'];
@@ -31,7 +30,7 @@ const EXCEPT: Record<string, string[]> = {
 };
 
 /** Every row of every table of the module (pg-boss's own tables aside), without the write-time columns. */
-async function allTables(receiver: ReceiverApp): Promise<Record<string, string[]>> {
+async function allTables(receiver: RunningReceiver): Promise<Record<string, string[]>> {
   const state: Record<string, string[]> = {};
   for (const [table, order] of Object.entries(TABLES)) {
     const drop = [...WHEN, ...(EXCEPT[table] ?? [])].map((column) => ` - '${column}'`).join('');
@@ -48,19 +47,9 @@ function twins(body: unknown, transform: (xml: string) => string = (xml) => xml)
 }
 
 describe('tXML order webhooks: the same rows as their JSON twins', () => {
-  let jsonDatabase: TestDatabase;
-  let xmlDatabase: TestDatabase;
-  let viaJson: ReceiverApp;
-  let viaXml: ReceiverApp;
-
-  beforeAll(async () => {
-    [jsonDatabase, xmlDatabase] = await Promise.all([createTestDatabase('txml_twin_json'), createTestDatabase('txml_twin_xml')]);
-    [viaJson, viaXml] = await Promise.all([startReceiverApp({ databaseUrl: jsonDatabase.url }), startReceiverApp({ databaseUrl: xmlDatabase.url })]);
-  });
-  afterAll(async () => {
-    await Promise.all([viaJson?.close(), viaXml?.close()]);
-    await Promise.all([jsonDatabase?.drop(), xmlDatabase?.drop()]);
-  });
+  // Two databases, so that both receivers hand out the same event ids.
+  const viaJson = useReceiver({ label: 'txml_twin_json' });
+  const viaXml = useReceiver({ label: 'txml_twin_xml' });
 
   /** Sends the JSON to one receiver and the tXML to the other, waits for both, and compares every table. */
   async function sendBoth(path: string, pair: { json: string; xml: string }, contentType = 'application/xml'): Promise<string[]> {
@@ -71,7 +60,7 @@ describe('tXML order webhooks: the same rows as their JSON twins', () => {
     const [jsonDone, xmlDone] = await Promise.all([viaJson.waitForEvents([jsonAnswer.eventId]), viaXml.waitForEvents([xmlAnswer.eventId])]);
     expect(xmlDone).toEqual(jsonDone);
     // Document downloads are queued after the event's commit, in the background of each receiver: compare once both have settled.
-    await vi.waitFor(async () => expect(await allTables(viaXml)).toEqual(await allTables(viaJson)), { timeout: 15_000, interval: 250 });
+    await waitFor(async () => expect(await allTables(viaXml)).toEqual(await allTables(viaJson)), { interval: 250 });
     const stored = await viaXml.sql.query(`SELECT raw_body, status FROM "${viaXml.schema}".webhook_events WHERE id = $1`, [xmlAnswer.eventId]);
     expect(stored.rows[0]).toEqual({ raw_body: pair.xml, status: 'processed' });
     return [jsonAnswer.eventId];
@@ -175,17 +164,7 @@ describe('tXML order webhooks: the same rows as their JSON twins', () => {
 });
 
 describe('tXML order webhooks: hostile and wrong input', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('txml_hostile');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  const receiver = useReceiver({ label: 'txml_hostile' });
 
   const BILLION_LAUGHS = `<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+import { withClient } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 /**
  * The library as a host really gets it: `npm pack`, then a fresh Nest 11 application in a
@@ -78,7 +79,7 @@ function startHost(hostDir: string, env: Record<string, string>): Promise<Runnin
 describe('the packed library in a fresh Nest 11.1 host application', () => {
   let workDir: string;
   let hostDir: string;
-  let database: TestDatabase;
+  const database = useDatabase('packed_host');
   let packedFiles: string[];
 
   beforeAll(async () => {
@@ -128,11 +129,9 @@ describe('the packed library in a fresh Nest 11.1 host application', () => {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], hostDir);
     // Compiled by the host's own settings against what it installed (this repository's tsc).
     await run(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], hostDir);
-    database = await createTestDatabase('packed_host');
   }, 150_000);
 
   afterAll(async () => {
-    await database?.drop();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -187,7 +186,7 @@ describe('the packed library in a fresh Nest 11.1 host application', () => {
       expect(response.status).toBe(202);
       const { eventId } = (await response.json()) as { eventId: string };
       await expect
-        .poll(async () => (await sql<{ status: string }>(`SELECT status FROM tradecloud.webhook_events WHERE id = $1`, [eventId]))[0]?.status, { timeout: 30_000, interval: 100 })
+        .poll(async () => (await sql<{ status: string }>(`SELECT status FROM tradecloud.webhook_events WHERE id = $1`, [eventId]))[0]?.status)
         .toBe('processed');
       expect(
         await sql(
@@ -196,7 +195,7 @@ describe('the packed library in a fresh Nest 11.1 host application', () => {
         ),
       ).toEqual([{ net_price: '0.10', json_quantity: '12345678901234.56789' }]);
       await expect
-        .poll(() => sql(`SELECT "orderId", runs, "throughInterceptor" FROM public.host_order_notes`), { timeout: 30_000, interval: 100 })
+        .poll(() => sql(`SELECT "orderId", runs, "throughInterceptor" FROM public.host_order_notes`))
         .toEqual([{ orderId: ORDER_ID, runs: 1, throughInterceptor: true }]);
       expect(host.output()).not.toMatch(/has no stable id/);
     } finally {

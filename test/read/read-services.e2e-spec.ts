@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TradecloudOrders, TradecloudShipments } from '../../src';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 describe('read services for hosts', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({ label: 'read_services' });
   let orders: TradecloudOrders;
   let shipments: TradecloudShipments;
 
   beforeAll(async () => {
-    database = await createTestDatabase('read_services');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
-    orders = receiver.app.get(TradecloudOrders);
-    shipments = receiver.app.get(TradecloudShipments);
+    orders = receiver.app!.get(TradecloudOrders);
+    shipments = receiver.app!.get(TradecloudShipments);
     const ids: string[] = [];
     for (const [path, body] of [
       ['/orders', sampleText('post-order-event')],
@@ -23,10 +19,6 @@ describe('read services for hosts', () => {
       ids.push(((await (await receiver.post(path, body)).json()) as { eventId: string }).eventId);
     }
     await receiver.waitForEvents(ids);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
   });
 
   it('finds an order by id and by purchase order number, with lines and current schedules', async () => {

@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { TradecloudSimulator } from '../support/tradecloud-simulator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RunningReceiver, useReceiver } from '../support/receiver-fixture';
 import { busiestSecond, expectSuccess, passes, seedOrders } from './reconcile-kit';
 
 describe('reconciliation with two instances on one database', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let first: ReceiverApp;
-  let second: ReceiverApp;
+  const options = ({ simulator }: { simulator: typeof first.simulator }) => ({
+    tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
+    reconcile: { interval: 'off' as const, shipments: false },
+  });
+  const first = useReceiver({ label: 'reconcile_instances', simulator: true, options });
+  let second: RunningReceiver;
+  let simulator: typeof first.simulator;
 
   beforeAll(async () => {
-    database = await createTestDatabase('reconcile_instances');
-    simulator = await TradecloudSimulator.start();
-    const options = {
-      tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
-      reconcile: { interval: 'off', shipments: false },
-    };
-    first = await startReceiverApp({ databaseUrl: database.url, options });
-    second = await startReceiverApp({ databaseUrl: database.url, options: { ...options, database: { migrationsRun: false } as never } });
-  });
-  afterAll(async () => {
-    await first?.close();
-    await second?.close();
-    await simulator?.stop();
-    await database?.drop();
+    simulator = first.simulator;
+    second = await first.startAnother({ options: { ...options(first), database: { migrationsRun: false } as never } });
   });
 
   it('runs one pass at a time, and both together stay within 10 requests in any second', async () => {
@@ -56,7 +45,7 @@ describe('reconciliation with two instances on one database', () => {
   it('a pass waiting for the lock runs after the other one, never next to it', async () => {
     // From the first page a pass applied to its end: the two spans must not overlap.
     const spans: Array<[number, number]> = [];
-    const run = async (receiver: ReceiverApp) => {
+    const run = async (receiver: RunningReceiver) => {
       let firstPage = 0;
       const result = await passes(receiver).run('orders', { waitForLock: true, onProgress: () => (firstPage ||= performance.now()) });
       spans.push([firstPage, performance.now()]);

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { ReconcilePassService } from '../../src/reconcile';
 import type { ReconcilePassResult } from '../../src/reconcile';
 import type { ReconcileKind } from '../../src/reconcile';
-import { ReceiverApp } from '../support/receiver-app';
+import type { RunningReceiver } from '../support/receiver-fixture';
 import { buildOrder, buildShipment, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import type { RecordedRequest } from '../support/tradecloud-simulator';
 
@@ -28,11 +28,11 @@ export function seedShipments(simulator: TradecloudSimulator, family: string, co
   return ids;
 }
 
-export function passes(receiver: ReceiverApp): ReconcilePassService {
-  return receiver.app.get(ReconcilePassService, { strict: false });
+export function passes(receiver: RunningReceiver): ReconcilePassService {
+  return receiver.app!.get(ReconcilePassService, { strict: false });
 }
 
-export async function cursorOf(receiver: ReceiverApp, kind: ReconcileKind): Promise<string | null> {
+export async function cursorOf(receiver: RunningReceiver, kind: ReconcileKind): Promise<string | null> {
   const { rows } = await receiver.sql.query(`SELECT cursor FROM "${receiver.schema}".reconcile_state WHERE kind = $1`, [kind]);
   return rows[0]?.cursor ?? null;
 }

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnTradecloudEvent, TradecloudDomainEvent } from '../../src';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { buildOrder, buildOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { cursorOf, expectSuccess, passes, seedOrders } from './reconcile-kit';
 
@@ -17,27 +16,21 @@ class ErpSync {
 }
 
 describe('reconciliation passes through the polling API', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('reconcile_pass');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: {
-        tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials, maxRetries: 2, retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
-        reconcile: { interval: 'off', overlap: '3s', shipments: false },
-      },
-      providers: [ErpSync],
-    });
+  const receiver = useReceiver({
+    label: 'reconcile_pass',
+    simulator: true,
+    options: ({ simulator }) => ({
+      tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials, maxRetries: 2, retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
+      reconcile: { interval: 'off', overlap: '3s', shipments: false },
+    }),
+    providers: [ErpSync],
   });
-  afterAll(async () => {
+  let simulator: TradecloudSimulator;
+  beforeAll(() => {
+    simulator = receiver.simulator;
+  });
+  afterAll(() => {
     vi.restoreAllMocks();
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
   });
 
   const q = async (text: string, values?: unknown[]) => (await receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values)).rows;
@@ -75,10 +68,7 @@ describe('reconciliation passes through the polling API', () => {
     expect(row).toEqual({ endpoint: 'orders-poll', payload_kind: 'polledOrder', status: 'processed' });
     expect((await q(`SELECT count(*)::int AS n FROM S.changes WHERE order_id = $1`, [orderId]))[0].n).toBeGreaterThan(0);
     // …and the host's handlers hear of it like of any webhook.
-    await vi.waitFor(() => expect(received.some((event) => event.type === 'order.created' && (event as { orderId?: string }).orderId === orderId)).toBe(true), {
-      timeout: 15_000,
-      interval: 100,
-    });
+    await waitFor(() => expect(received.some((event) => event.type === 'order.created' && (event as { orderId?: string }).orderId === orderId)).toBe(true));
   });
 
   it('re-reads the overlap as unchanged without writing event rows', async () => {
@@ -151,20 +141,20 @@ describe('reconciliation passes through the polling API', () => {
       const late = stableUuid('reconcile-order', 'lag-late');
       const t = Date.now();
       simulator.orders.set(early, buildOrder({ orderId: early, lastUpdatedAt: new Date(t).toISOString() }));
-      await vi.waitFor(async () => {
+      await waitFor(async () => {
         const pass = await passes(receiver).run('orders');
         expectSuccess(pass);
         expect((await q(`SELECT count(*)::int AS n FROM S.orders WHERE order_id = $1`, [early]))[0].n).toBe(1);
-      }, { timeout: 10_000, interval: 300 });
+      }, { interval: 300 });
       // Changed before `early` but indexed only now: the cursor is already past it.
       simulator.orders.set(late, buildOrder({ orderId: late, lastUpdatedAt: new Date(t - 500).toISOString() }));
       const blind = await passes(receiver).run('orders');
       expect(blind.counts.created).toBe(0);
       expect(Date.parse((await cursorOf(receiver, 'orders'))!)).toBeGreaterThan(t - 500);
-      await vi.waitFor(async () => {
+      await waitFor(async () => {
         await passes(receiver).run('orders');
         expect((await q(`SELECT count(*)::int AS n FROM S.orders WHERE order_id = $1`, [late]))[0].n).toBe(1);
-      }, { timeout: 10_000, interval: 300 });
+      }, { interval: 300 });
     } finally {
       simulator.pollSettings.indexLagMs = 0;
     }

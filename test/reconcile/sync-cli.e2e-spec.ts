@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliJson } from '../cli/cli-process';
-import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
-import { startReceiverApp } from '../support/receiver-app';
+import { openTestPool } from '../support/test-database';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { buildOrder, buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { seedOrders, seedShipments } from './reconcile-kit';
 
@@ -11,19 +11,21 @@ const MINUTE = 60_000;
 const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 describe('tradecloud sync (backfill through the polling API)', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
   const base = Date.parse('2025-03-01T00:00:00.000Z');
-
-  beforeAll(async () => {
-    database = await createTestDatabase('sync_cli');
-    simulator = await TradecloudSimulator.start();
-    seedOrders(simulator, 'backfill', 1_000, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
-    seedShipments(simulator, 'backfill', 300, base, 2);
+  // The CLI is what runs here; a receiver is started only where a test needs one (startAnother).
+  const fixture = useReceiver({
+    label: 'sync_cli',
+    simulator: true,
+    start: false,
+    before: ({ simulator }) => {
+      seedOrders(simulator, 'backfill', 1_000, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
+      seedShipments(simulator, 'backfill', 300, base, 2);
+    },
   });
-  afterAll(async () => {
-    await simulator?.stop();
-    await database?.drop();
+  let simulator: TradecloudSimulator;
+  let database: typeof fixture.database;
+  beforeAll(() => {
+    ({ simulator, database } = fixture);
   });
 
   const env = (schema: string, extra: Record<string, string | undefined> = {}) => ({
@@ -87,9 +89,9 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const sql = openTestPool(database.url, 1);
     try {
-      await vi.waitFor(
+      await waitFor(
         async () => expect((await sql.query(`SELECT count(*)::int AS n FROM "sync_killed".orders`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n).toBe(300),
-        { timeout: 60_000, interval: 50 },
+        { timeout: 60_000 },
       );
     } finally {
       await sql.end();
@@ -121,9 +123,9 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const sql = openTestPool(database.url, 1);
     try {
-      await vi.waitFor(
+      await waitFor(
         async () => expect((await sql.query(`SELECT count(*)::int AS n FROM "sync_interrupted".orders`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n).toBe(200),
-        { timeout: 60_000, interval: 50 },
+        { timeout: 60_000 },
       );
       child.kill('SIGINT');
       expect(await exited).toBe(130);
@@ -175,7 +177,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
       await sql.query(`UPDATE "sync_rejected".webhook_events SET body = body || jsonb_build_object('buyerOrder', $2::jsonb) WHERE id = $1`, [row.id, JSON.stringify(buyerOrder)]);
       const accepted = await runCliJson(['replay', row.id], env('sync_rejected'));
       expect(accepted[0]).toMatchObject({ result: 'accepted' });
-      const receiver = await startReceiverApp({ databaseUrl: database.url, schema: 'sync_rejected', options: { reconcile: { interval: 'off' } } });
+      const receiver = await fixture.startAnother({ schema: 'sync_rejected', options: { reconcile: { interval: 'off' } } });
       try {
         await receiver.waitForEvents([row.id], ['processed']);
       } finally {

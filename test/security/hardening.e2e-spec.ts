@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingProxy } from '../support/forwarding-proxy';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { PrometheusScrape } from '../observability/prometheus-text';
 
 const TOKEN = 'hardening-test-token-4f9a1c7e2b';
@@ -20,14 +20,13 @@ async function scrape(receiver: StandaloneProcess): Promise<PrometheusScrape> {
 }
 
 describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlist, nothing exposed by default, slow clients cut', () => {
-  let database: TestDatabase;
+  const database = useDatabase('hardening_proxy');
   let receiver: StandaloneProcess;
   let proxy: ForwardingProxy;
   const post = (base: string, headers: Record<string, string>) =>
     fetch(`${base}/tradecloud/webhooks/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   beforeAll(async () => {
-    database = await createTestDatabase('hardening_proxy');
     receiver = await startStandaloneProcess({
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
@@ -43,7 +42,6 @@ describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlis
   afterAll(async () => {
     await proxy?.close();
     if (receiver) expect(await receiver.stop('SIGTERM')).toBe(0);
-    await database?.drop();
   });
 
   it('says at start which filter is active and what is exposed', () => {
@@ -148,12 +146,11 @@ describe('production start behind a proxy: TRUST_PROXY=loopback, source allowlis
 });
 
 describe('without TRUST_PROXY, X-Forwarded-For is ignored', () => {
-  let database: TestDatabase;
+  const database = useDatabase('hardening_no_proxy');
   let receiver: StandaloneProcess;
   let proxy: ForwardingProxy;
 
   beforeAll(async () => {
-    database = await createTestDatabase('hardening_no_proxy');
     receiver = await startStandaloneProcess({
       DATABASE_URL: database.url,
       DATABASE_SCHEMA: 'tc_hardening_plain',
@@ -166,7 +163,6 @@ describe('without TRUST_PROXY, X-Forwarded-For is ignored', () => {
   afterAll(async () => {
     await proxy?.close();
     if (receiver) expect(await receiver.stop('SIGTERM')).toBe(0);
-    await database?.drop();
   });
 
   it('takes the proxy for the caller: the forwarded 203.0.113.7 is not believed, so the allowlist refuses', async () => {

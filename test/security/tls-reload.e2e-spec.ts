@@ -8,7 +8,7 @@ import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusScrape } from '../observability/prometheus-text';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 
 const TOKEN = 'tls-reload-token-7c1e9a4b2d';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +40,7 @@ function presentedFingerprint(port: number, ca: string): Promise<string> {
 }
 
 describe('certificates replaced on disk are served without a restart (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
-  let database: TestDatabase;
+  const database = useDatabase('tls_reload');
   let folder: string;
   let receiver: StandaloneProcess;
   let root: Generated;
@@ -52,7 +52,6 @@ describe('certificates replaced on disk are served without a restart (TLS_CERT_F
   const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 
   beforeAll(async () => {
-    database = await createTestDatabase('tls_reload');
     folder = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-tls-reload-'));
     const caExtensions = [
       { name: 'basicConstraints' as const, cA: true, critical: true },
@@ -78,7 +77,6 @@ describe('certificates replaced on disk are served without a restart (TLS_CERT_F
   });
   afterAll(async () => {
     if (receiver) expect(await receiver.stop('SIGINT')).toBe(0);
-    await database?.drop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 

@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sample, sampleText } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { forRootReceiver, hostAppReceiver, ReceiverUnderTest, standaloneReceiver } from './receivers';
+import { useReceiver, waitFor } from '../support/receiver-fixture';
 
 const ORDER_ID = 'd0d74b64-fe9c-4af2-b5b3-9ebd6bdae718';
 
 /** The same webhook scenarios, run identically over the three ways of running the receiver. */
 describe.each([
-  ['standalone service', standaloneReceiver],
-  ['forRoot', forRootReceiver],
-  ["forRootAsync on the host's DataSource (examples/host-app)", hostAppReceiver],
-] as const)('webhook scenarios: %s', (_, start) => {
-  let database: TestDatabase;
-  let receiver: ReceiverUnderTest;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('setups');
-    receiver = await start(database.url);
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  ['standalone service', 'standalone'],
+  ['forRoot', 'forRoot'],
+  ["forRootAsync on the host's DataSource (examples/host-app)", 'host-app'],
+] as const)('webhook scenarios: %s', (_, setup) => {
+  const receiver = useReceiver({ label: 'setups', setup });
 
   const post = async (path: string, body: unknown, authorization: string | null = receiver.authorization) => {
     const response = await fetch(`${receiver.webhooks}${path}`, {
@@ -31,14 +20,7 @@ describe.each([
     });
     return { status: response.status, body: (await response.json()) as { eventId: string; message?: string[] } };
   };
-  const processed = async (eventId: string) => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
-      const { rows } = await receiver.sql.query(`SELECT status FROM "${receiver.schema}".webhook_events WHERE id = $1`, [eventId]);
-      if (['processed', 'stale', 'dead'].includes(rows[0]?.status)) return rows[0].status as string;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`event ${eventId} not processed in time`);
-  };
+  const processed = async (eventId: string) => (await receiver.waitForEvents([eventId]))[0].status;
 
   it('stores an order event with its lines and exact prices', async () => {
     const accepted = await post('/orders', sampleText('post-order-event'));
@@ -74,17 +56,7 @@ describe.each([
 });
 
 describe('the example host reacts to order.lines.changed in its own table', () => {
-  let database: TestDatabase;
-  let host: Awaited<ReturnType<typeof hostAppReceiver>>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('host_reaction');
-    host = await hostAppReceiver(database.url);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await database?.drop();
-  });
+  const host = useReceiver({ label: 'host_reaction', setup: 'host-app' });
 
   it('writes one row per changed line, once', async () => {
     const response = await fetch(`${host.webhooks}/orders`, {
@@ -93,11 +65,9 @@ describe('the example host reacts to order.lines.changed in its own table', () =
       body: sampleText('post-order-event'),
     });
     expect(response.status).toBe(202);
-    let rows: Array<{ line_id: string }> = [];
-    for (const deadline = Date.now() + 20_000; rows.length < 2 && Date.now() < deadline; ) {
-      rows = (await host.sql.query(`SELECT "lineId" AS line_id FROM public.erp_line_updates ORDER BY "lineId"`)).rows;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(rows.map((row) => row.line_id)).toEqual(['9027e194-175b-44fc-bd99-bf938de4d763', '9a88a2bc-c6f0-4638-9967-f922d1519ac4']);
+    await waitFor(async () => {
+      const rows = (await host.sql.query(`SELECT "lineId" AS line_id FROM public.erp_line_updates ORDER BY "lineId"`)).rows;
+      expect(rows.map((row) => row.line_id)).toEqual(['9027e194-175b-44fc-bd99-bf938de4d763', '9a88a2bc-c6f0-4638-9967-f922d1519ac4']);
+    });
   });
 });

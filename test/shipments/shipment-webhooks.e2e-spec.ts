@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { describe, expect, it } from 'vitest';
+import { useReceiver } from '../support/receiver-fixture';
 import { sample, sampleText } from '../support/samples';
 import { incompressibleAscii as noise, incompressibleWide as wide } from '../support/incompressible-text';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const SHIPMENT_ID = 'dcf95157-6451-4be2-a92e-a13a151f9572-SHP2025-0345';
 
-
 describe('POST shipment webhook', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('shipment_webhooks');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  const receiver = useReceiver({ label: 'shipment_webhooks' });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
   const deliver = async (body: unknown, path = '/shipments') => {

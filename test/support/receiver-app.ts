@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { TradecloudModule, TradecloudModuleOptions } from '../../src';
 import type { TradecloudModuleExtras } from '../../src/tradecloud-module-options';
 import { openTestPool } from './test-database';
+import { waitFor } from './wait';
 
 export interface ReceiverApp {
   app: INestApplication;
@@ -88,18 +89,20 @@ export async function startReceiverApp(setup: ReceiverAppOptions): Promise<Recei
         headers: { 'content-type': 'application/json', authorization, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
-    waitForEvents: async (eventIds, statuses = ['processed', 'stale', 'dead'], timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { rows } = await sql.query<{ id: string; status: string }>(
-          `SELECT id::text, status FROM "${schema}".webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`,
-          [eventIds],
-        );
-        if (rows.length === eventIds.length && rows.every((row) => statuses.includes(row.status))) return rows;
-        if (Date.now() > deadline) throw new Error(`events not done in time: ${JSON.stringify(rows)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    waitForEvents: (eventIds, statuses = ['processed', 'stale', 'dead'], timeoutMs) =>
+      waitFor(
+        async () => {
+          const { rows } = await sql.query<{ id: string; status: string }>(
+            `SELECT id::text, status FROM "${schema}".webhook_events WHERE id = ANY($1::bigint[]) ORDER BY id`,
+            [eventIds],
+          );
+          if (rows.length !== eventIds.length || !rows.every((row) => statuses.includes(row.status))) {
+            throw new Error(`events not done in time: ${JSON.stringify(rows)}`);
+          }
+          return rows;
+        },
+        { timeout: timeoutMs },
+      ),
     close: async () => {
       await app.close();
       await sql.end();

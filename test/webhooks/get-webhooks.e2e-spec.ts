@@ -1,32 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { buildOrder, TradecloudSimulator } from '../support/tradecloud-simulator';
 
 const ORDER_ID = 'd0d74b64-fe9c-4af2-b5b3-9ebd6bdae718';
 const SHIPMENT_ID = 'dcf95157-6451-4be2-a92e-a13a151f9572-SHP2025-0345';
 
 describe('GET order and GET shipment webhooks', () => {
-  let database: TestDatabase;
-  let simulator: TradecloudSimulator;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('get_webhooks');
-    simulator = await TradecloudSimulator.start();
-    receiver = await startReceiverApp({
-      databaseUrl: database.url,
-      options: {
-        tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
-        queue: { attempts: 5, retryDelaySeconds: 1 },
-      },
-    });
+  const receiver = useReceiver({
+    label: 'get_webhooks',
+    simulator: true,
+    options: ({ simulator }) => ({
+      tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials },
+      queue: { attempts: 5, retryDelaySeconds: 1 },
+    }),
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await simulator?.stop();
-    await database?.drop();
+  let simulator: TradecloudSimulator;
+  beforeAll(() => {
+    simulator = receiver.simulator;
   });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text.replace(/\bS\./g, `"${receiver.schema}".`), values);
@@ -177,17 +168,7 @@ describe('GET order and GET shipment webhooks', () => {
 });
 
 describe('GET webhooks without Tradecloud API settings', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('get_unconfigured');
-    receiver = await startReceiverApp({ databaseUrl: database.url });
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
-  });
+  const receiver = useReceiver({ label: 'get_unconfigured' });
 
   it('answers 503 naming what to configure, so that Tradecloud keeps retrying', async () => {
     const response = await fetch(`${receiver.webhooks}/orders/${ORDER_ID}`, { headers: { authorization: receiver.authorization } });

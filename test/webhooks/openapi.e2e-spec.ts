@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setupTradecloudOpenApi } from '../../src';
-import { startReceiverApp, ReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useReceiver } from '../support/receiver-fixture';
 
 interface Operation {
   security?: Array<Record<string, string[]>>;
@@ -10,8 +9,7 @@ interface Operation {
 }
 
 describe('OpenAPI document of the webhook routes', () => {
-  let database: TestDatabase;
-  let receiver: ReceiverApp;
+  const receiver = useReceiver({ label: 'openapi', beforeListen: (app) => setupTradecloudOpenApi(app) });
   let document: {
     openapi: string;
     paths: Record<string, Record<string, Operation>>;
@@ -19,15 +17,9 @@ describe('OpenAPI document of the webhook routes', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase('openapi');
-    receiver = await startReceiverApp({ databaseUrl: database.url, beforeListen: (app) => setupTradecloudOpenApi(app) });
     const response = await fetch(`${receiver.url}/docs-json`);
     expect(response.status).toBe(200);
     document = (await response.json()) as typeof document;
-  });
-  afterAll(async () => {
-    await receiver?.close();
-    await database?.drop();
   });
 
   it('is OpenAPI 3 and lists every webhook route', () => {
