@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
 import { orderEventStream, seededRandom, shuffle } from '../orders/order-stream';
-import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
+import { FixtureDatabase, RunningReceiver, startReceiver, useDatabase, waitFor } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 import { orderTablesState } from '../support/table-state';
-import { createTestDatabase, openTestPool, TestDatabase } from '../support/test-database';
-import { StandaloneReceiver, startStandaloneReceiver, stopSurely } from '../reliability/support/receivers';
 
 /**
  * Batch processing (issue 15): a worker applies up to `queue.batchSize` events in one transaction,
@@ -29,8 +27,13 @@ function mixedStream(seed: number): unknown[] {
   return shuffle([...orders, ...repeats, documents, shipment], random);
 }
 
-async function storeBacklog(databaseUrl: string, bodies: unknown[]): Promise<string[]> {
-  const intake = await startReceiverApp({ databaseUrl, options: { queue: { workers: false } } });
+type ReceiverApp = RunningReceiver;
+
+const start = (database: FixtureDatabase, options: Parameters<typeof startReceiver>[0]) =>
+  startReceiver(options, { database, simulator: undefined as never });
+
+async function storeBacklog(database: FixtureDatabase, bodies: unknown[]): Promise<string[]> {
+  const intake = await start(database, { options: { queue: { workers: false } } });
   try {
     const ids: string[] = [];
     for (const body of bodies) {
@@ -45,8 +48,8 @@ async function storeBacklog(databaseUrl: string, bodies: unknown[]): Promise<str
   }
 }
 
-async function drain(databaseUrl: string, eventIds: string[], queue: { batchSize: number; concurrency: number }, instances = 1): Promise<ReceiverApp[]> {
-  const workers = await Promise.all(Array.from({ length: instances }, () => startReceiverApp({ databaseUrl, options: { queue } })));
+async function drain(database: FixtureDatabase, eventIds: string[], queue: { batchSize: number; concurrency: number }, instances = 1): Promise<ReceiverApp[]> {
+  const workers = await Promise.all(Array.from({ length: instances }, () => start(database, { options: { queue } })));
   try {
     await workers[0].waitForEvents(eventIds, ['processed', 'stale', 'dead'], 60_000);
   } catch (error) {
@@ -77,18 +80,16 @@ async function eventOutcomes(receiver: ReceiverApp): Promise<string[]> {
 }
 
 describe('batch processing gives exactly the result of one event at a time', () => {
-  const databases: TestDatabase[] = [];
+  const databases = [useDatabase('batch_equivalence'), useDatabase('batch_equivalence_single')];
   const receivers: ReceiverApp[] = [];
   let batched: { tables: unknown; changes: string[]; outcomes: string[]; transactions: number; events: number };
   let single: { tables: unknown; changes: string[]; outcomes: string[] };
 
   beforeAll(async () => {
     const bodies = mixedStream(15);
-    const run = async (queue: { batchSize: number; concurrency: number }) => {
-      const database = await createTestDatabase('batch_equivalence');
-      databases.push(database);
-      const ids = await storeBacklog(database.url, bodies);
-      const [worker] = await drain(database.url, ids, queue);
+    const run = async (database: FixtureDatabase, queue: { batchSize: number; concurrency: number }) => {
+      const ids = await storeBacklog(database, bodies);
+      const [worker] = await drain(database, ids, queue);
       receivers.push(worker);
       // Events of one transaction share `processed_at` (the transaction's start time).
       const batches = await worker.sql.query<{ transactions: number; events: number }>(
@@ -101,12 +102,11 @@ describe('batch processing gives exactly the result of one event at a time', () 
         ...batches.rows[0],
       };
     };
-    batched = await run({ batchSize: 64, concurrency: 1 });
-    single = await run({ batchSize: 1, concurrency: 1 });
+    batched = await run(databases[0], { batchSize: 64, concurrency: 1 });
+    single = await run(databases[1], { batchSize: 1, concurrency: 1 });
   });
   afterAll(async () => {
     for (const receiver of receivers) await receiver.close();
-    for (const database of databases) await database.drop();
   });
 
   it('applies the backlog in few transactions (batches really happened)', () => {
@@ -130,16 +130,12 @@ describe('batch processing gives exactly the result of one event at a time', () 
 });
 
 describe('one bad event never fails its batch', () => {
-  let database: TestDatabase;
+  const database = useDatabase('batch_poison');
   let worker: ReceiverApp;
   const poisonOrderId = 'dddddddd-0000-4000-8000-00000000000d';
 
-  beforeAll(async () => {
-    database = await createTestDatabase('batch_poison');
-  });
   afterAll(async () => {
     await worker?.close();
-    await database?.drop();
   });
 
   it('fails the poison event alone; the other events of its batch are processed', async () => {
@@ -149,7 +145,7 @@ describe('one bad event never fails its batch', () => {
     poison.orderEvent.meta.messageId = 'poison-message';
     poison.orderEvent.buyerOrder.purchaseOrderNumber = 'PO-POISON';
     bodies.splice(5, 0, poison);
-    const ids = await storeBacklog(database.url, bodies);
+    const ids = await storeBacklog(database, bodies);
     // A mapping bug that only shows in the database: a quantity PostgreSQL refuses, for one order.
     const real = new OrderSnapshotMapper();
     const buggy = Object.assign(Object.create(OrderSnapshotMapper.prototype), {
@@ -159,8 +155,7 @@ describe('one bad event never fails its batch', () => {
         return snapshot;
       },
     });
-    worker = await startReceiverApp({
-      databaseUrl: database.url,
+    worker = await start(database, {
       options: { queue: { batchSize: 64, concurrency: 1, attempts: 1 } },
       overrides: [{ provide: OrderSnapshotMapper, useValue: buggy }],
     });
@@ -185,29 +180,23 @@ describe('one bad event never fails its batch', () => {
 });
 
 describe('two instances drain a shared backlog of overlapping orders', () => {
-  let database: TestDatabase;
-  let reference: TestDatabase;
+  const database = useDatabase('batch_two_instances');
+  const reference = useDatabase('batch_two_reference');
   const workers: ReceiverApp[] = [];
 
-  beforeAll(async () => {
-    database = await createTestDatabase('batch_two_instances');
-    reference = await createTestDatabase('batch_two_reference');
-  });
   afterAll(async () => {
     for (const worker of workers) await worker.close();
-    await database?.drop();
-    await reference?.drop();
   });
 
   it('ends with the one-at-a-time tables, with no deadlock and nothing applied twice', async () => {
     const bodies = orderEventStream({ orders: 6, eventsPerOrder: 20, linesPerOrder: 4, seed: 21 });
-    const ids = await storeBacklog(database.url, bodies);
-    const referenceIds = await storeBacklog(reference.url, bodies);
+    const ids = await storeBacklog(database, bodies);
+    const referenceIds = await storeBacklog(reference, bodies);
     const deadlocks = async (worker: ReceiverApp) =>
       (await worker.sql.query<{ n: number }>(`SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()`)).rows[0].n;
-    const started = await drain(database.url, ids, { batchSize: 8, concurrency: 4 }, 2);
+    const started = await drain(database, ids, { batchSize: 8, concurrency: 4 }, 2);
     workers.push(...started);
-    const [expected] = await drain(reference.url, referenceIds, { batchSize: 1, concurrency: 1 });
+    const [expected] = await drain(reference, referenceIds, { batchSize: 1, concurrency: 1 });
     workers.push(expected);
     expect(await deadlocks(started[0])).toBe(0);
     expect(await orderTablesState(started[0].sql, 'tradecloud')).toEqual(await orderTablesState(expected.sql, 'tradecloud'));
@@ -222,43 +211,35 @@ describe('two instances drain a shared backlog of overlapping orders', () => {
 });
 
 describe('a worker killed (SIGKILL) in the middle of a batch', () => {
-  let database: TestDatabase;
-  let reference: TestDatabase;
+  const database = useDatabase('batch_crash');
+  const reference = useDatabase('batch_crash_reference');
   const apps: ReceiverApp[] = [];
-  let standalone: StandaloneReceiver | undefined;
+  let standalone: RunningReceiver | undefined;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('batch_crash');
-    reference = await createTestDatabase('batch_crash_reference');
-  });
   afterAll(async () => {
-    await stopSurely(standalone);
+    await standalone?.close().catch(() => undefined);
     for (const app of apps) await app.close();
-    await database?.drop();
-    await reference?.drop();
   });
 
   it('loses nothing and applies nothing twice: the batch rolls back and its events are claimed again at once', async () => {
     const bodies = orderEventStream({ orders: 40, eventsPerOrder: 8, linesPerOrder: 5, seed: 33 });
-    const ids = await storeBacklog(database.url, bodies);
-    const referenceIds = await storeBacklog(reference.url, bodies);
-    const [expected] = await drain(reference.url, referenceIds, { batchSize: 1, concurrency: 1 });
+    const ids = await storeBacklog(database, bodies);
+    const referenceIds = await storeBacklog(reference, bodies);
+    const [expected] = await drain(reference, referenceIds, { batchSize: 1, concurrency: 1 });
     apps.push(expected);
 
-    standalone = await startStandaloneReceiver(database.url, 'tradecloud', { QUEUE_BATCH_SIZE: '64', QUEUE_CONCURRENCY: '2' });
-    const sql = openTestPool(database.url);
-    try {
+    standalone = await start(database, { setup: 'standalone', env: { QUEUE_BATCH_SIZE: '64', QUEUE_CONCURRENCY: '2' } });
+    const sql = database.sql;
+    {
       const settled = async () =>
         (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM tradecloud.webhook_events WHERE status IN ('processed', 'stale')`)).rows[0].n;
       // Killed as soon as the first batches are in: the next ones are being written.
-      await vi.waitFor(async () => expect(await settled()).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
-      standalone.process.child.kill('SIGKILL');
-      await standalone.stop('SIGKILL');
-      standalone = undefined;
+      await waitFor(async () => expect(await settled()).toBeGreaterThan(0), { interval: 5 });
+      await standalone.process!.stop('SIGKILL');
       const atKill = await settled();
       expect(atKill).toBeLessThan(ids.length);
 
-      const [worker] = await drain(database.url, ids, { batchSize: 64, concurrency: 2 });
+      const [worker] = await drain(database, ids, { batchSize: 64, concurrency: 2 });
       apps.push(worker);
       expect(await orderTablesState(worker.sql, 'tradecloud')).toEqual(await orderTablesState(expected.sql, 'tradecloud'));
       // Each event was applied in exactly one committed attempt; each version has one change row.
@@ -270,8 +251,6 @@ describe('a worker killed (SIGKILL) in the middle of a batch', () => {
         `SELECT count(*)::int AS n FROM (SELECT 1 FROM tradecloud.changes GROUP BY entity, order_id, line_id, last_updated_at HAVING count(*) > 1) twice`,
       );
       expect(twice.rows[0].n).toBe(0);
-    } finally {
-      await sql.end();
     }
   });
 });
