@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import PgBoss from 'pg-boss';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TRADECLOUD_MIGRATIONS } from '../../src';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
 import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/1765000016001-MoveJobQueueToOwnSchema';
 import { startReceiverApp } from '../support/receiver-app';
 import { sample } from '../support/samples';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
+import { withClient } from '../support/test-database';
 
 /** The processing queue of receivers before the inbox became the queue (migration InboxQueue). */
 const PROCESS_EVENT_QUEUE = 'tradecloud-process-event';
@@ -23,11 +24,10 @@ const tablesIn = (url: string, schema: string) =>
  * created before it are processed after it.
  */
 describe('moving the job queue to its own schema', () => {
-  let database: TestDatabase;
+  const database = useDatabase('queue_schema_move');
   const eventIds: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('queue_schema_move');
     // The layout before: every migration up to (not including) the move.
     const before = TRADECLOUD_MIGRATIONS.filter((migration) => migration !== MoveJobQueueToOwnSchema1765000016001);
     const dataSource = await new TradecloudDataSource({ ...tradecloudDataSourceOptions({ url: database.url, schema: 'tradecloud' }), migrations: before }).initialize();
@@ -57,9 +57,6 @@ describe('moving the job queue to its own schema', () => {
       await dataSource.destroy();
     }
     expect(await tablesIn(database.url, 'tradecloud')).toEqual(expect.arrayContaining(['job', 'queue', 'version']));
-  });
-  afterAll(async () => {
-    await database?.drop();
   });
 
   it('moves the queue at start, processes the jobs created before, and leaves only the receiver tables in its schema', async () => {
