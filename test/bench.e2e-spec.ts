@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../bench/options';
 import { renderMarkdown, RunInfo } from '../bench/report';
 import { runBench } from '../bench/run';
@@ -9,7 +9,7 @@ import type { LagFigures } from '../bench/scenarios/lag';
 import type { LargeOrderFigures } from '../bench/scenarios/large-order';
 import type { MaintenanceFigures } from '../bench/scenarios/maintenance';
 import { readmeCookbook, SqlCookbookFigures } from '../bench/scenarios/sql-cookbook';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useDatabase } from './support/receiver-fixture';
 
 /**
  * Keeps `npm run bench` runnable: its smoke mode (a handful of requests per scenario) against the
@@ -17,11 +17,10 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
  * of its own. No figure is judged: only that every scenario ran and its events were processed.
  */
 describe('benchmark smoke run (npm run bench -- --smoke)', () => {
-  let database: TestDatabase;
+  const database = useDatabase('bench');
   let info: RunInfo;
 
   beforeAll(async () => {
-    database = await createTestDatabase('bench');
     info = await runBench({
       args: parseArgs(['--smoke']),
       command: 'vitest test/bench.e2e-spec.ts',
@@ -31,10 +30,6 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
       log: () => undefined,
     });
   }, 180_000);
-
-  afterAll(async () => {
-    await database?.drop();
-  });
 
   it('runs every smoke scenario without failure', () => {
     expect(info.failures).toEqual({});
