@@ -57,6 +57,8 @@ describe('jsonDiff', () => {
     expect(String(changed.q.new)).toBe('0.10000000000000000001');
     expect(Object.keys(jsonDiff(parseExact('{"q": 12345678901234567890}'), parseExact('{"q": 12345678901234567891}')))).toEqual(['q']);
     expect(jsonDiff(parseExact('{"q": 1.10, "z": -0.0, "e": 1.5e1}'), parseExact('{"q": 1.1, "z": 0, "e": 15}'))).toEqual({});
+    // An empty key has a path of its own, apart from the root's (`$`) and from a key named `$`.
+    expect(jsonDiff({ '': false }, { $: '' })).toEqual({ '""': { old: false, new: null }, $: { old: null, new: '' } });
     // An exact number and a plain one with the same value are the same.
     expect(jsonDiff(parseExact('{"q": 2.50}'), { q: 2.5 })).toEqual({});
   });

@@ -29,7 +29,9 @@ function walk(a: unknown, b: unknown, path: string, diff: JsonDiff, ignore: Set<
     const right = b as Record<string, unknown>;
     for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
       if (path === '' && ignore.has(key)) continue;
-      walk(left[key], right[key], path ? `${path}.${key}` : key, diff, ignore);
+      // An empty key is written `""`: bare, at the top it would be the root's path (`$`).
+      const name = key === '' ? '""' : key;
+      walk(left[key], right[key], path ? `${path}.${name}` : name, diff, ignore);
     }
     return;
   }
