@@ -10,8 +10,9 @@ import { tradecloudQueueSchemaName, tradecloudSchema } from './migration-schema'
  *   back-off time for a failed one).
  * - `retries`: failed attempts since the event was last queued (reset by `tradecloud replay`),
  *   which the back-off and the `dead` decision count; `attempts` stays the event's whole history.
- * - `webhook_events_ready_idx`: the claim's index (ready events in arrival order), small because
- *   only unsettled events are in it.
+ * - `webhook_events_ready_idx`: the claim's index, small because only unsettled events are in it.
+ *   Ordered by `available_at`: a claim reads ready events only, however many failed events wait
+ *   for their back-off (an API outage can leave thousands), and new events in arrival order.
  *
  * Jobs of the former processing queue (pg-boss, `tradecloud-process-event`) are removed: their
  * events are `pending` or `failed` and are claimed from the inbox now.
@@ -24,7 +25,7 @@ export class InboxQueue1765000022000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE ${s}.webhook_events ADD COLUMN available_at timestamptz NOT NULL DEFAULT now()`);
     await queryRunner.query(`ALTER TABLE ${s}.webhook_events ADD COLUMN retries integer NOT NULL DEFAULT 0`);
     await queryRunner.query(`
-      CREATE INDEX webhook_events_ready_idx ON ${s}.webhook_events (id)
+      CREATE INDEX webhook_events_ready_idx ON ${s}.webhook_events (available_at, id)
         WHERE status IN ('pending', 'failed')`);
     const queue = tradecloudQueueSchemaName(queryRunner);
     const [{ present }] = (await queryRunner.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${queue}.job`])) as Array<{ present: boolean }>;

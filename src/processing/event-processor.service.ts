@@ -27,7 +27,8 @@ const MAX_RETRY_DELAY_SECONDS = 3_600;
 
 /**
  * Processes stored webhook events. The inbox (`webhook_events`) is the queue: each worker loop
- * claims a batch of ready events (`pending`, or `failed` and due) in arrival order with
+ * claims a batch of ready events (`pending`, or `failed` and due) in the order they became ready
+ * (arrival order for new events) with
  * `FOR UPDATE SKIP LOCKED` inside the transaction that applies them, so:
  *
  * - a batch's rows, its events' statuses and the claim commit together; a crash (or a lost
@@ -154,7 +155,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       `SELECT id, endpoint, payload_kind, event_name, entity_id, body::text AS body, received_at, retries
          FROM ${this.database.table('webhook_events')}
         WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
-        ORDER BY id
+        ORDER BY available_at, id
         LIMIT $1
           FOR UPDATE SKIP LOCKED`,
       [limit],
