@@ -29,7 +29,7 @@ export async function runLag(ctx: BenchContext, receiver: Receiver, firstOrder: 
   const load = await openLoop(receiver.target('orders'), { rate, count }, (i) => stream.body(i));
   const finished = await receiver.inbox.waitProcessed(afterId, load.accepted, timeoutS, () => ctx.aborted());
   const lag = await receiver.inbox.lag(afterId);
-  if (!finished || load.accepted < count) ctx.log(`  not all processed within ${timeoutS} s: ${await receiver.inbox.settle()} queued jobs dropped`);
+  if (!finished || load.accepted < count) ctx.log(`  not all processed within ${timeoutS} s: ${await receiver.inbox.settle()} unprocessed events put aside`);
   const rss = receiver.process.memory.windowPeakBytes();
   ctx.log(`  lag p50 ${ms(lag.p50Ms)}, p99 ${ms(lag.p99Ms)} over ${lag.events} events`);
 
