@@ -40,7 +40,7 @@ export function shipmentEvents(tag: string, count: number, shipments: number, li
   });
 }
 
-/** Pre-stores `events` with their jobs on a running receiver and measures how fast its workers drain them. */
+/** Pre-stores `events` not ready yet on a running receiver and measures how fast its workers drain them. */
 export async function drain(ctx: BenchContext, receiver: Receiver, events: EventSource, timeoutS: number): Promise<DrainFigures> {
   const afterId = await receiver.inbox.lastId();
   const bodyKb = Buffer.byteLength(events.at(0).body) / 1024;
@@ -49,7 +49,7 @@ export async function drain(ctx: BenchContext, receiver: Receiver, events: Event
   ctx.throwIfAborted();
   const meter = ctx.cpuMeter(receiver.process.pid);
   await enqueueJobs(ctx.db.pool, receiver.schema, ids);
-  ctx.log(`  stored ${events.count} events (${fmt(bodyKb, 1)} KB each) and their jobs in ${fmt((Date.now() - storing) / 1000, 1)} s; draining…`);
+  ctx.log(`  stored ${events.count} events (${fmt(bodyKb, 1)} KB each) in ${fmt((Date.now() - storing) / 1000, 1)} s; draining…`);
   const finished = await receiver.inbox.waitProcessed(afterId, events.count, timeoutS, () => ctx.aborted());
   const cpu = meter();
   if (!finished) ctx.log(`  not drained within ${timeoutS} s: ${await receiver.inbox.settle()} unprocessed events put aside so the next scenario starts on an empty inbox`);
@@ -60,7 +60,7 @@ export async function drain(ctx: BenchContext, receiver: Receiver, events: Event
 
 /**
  * Scenario 2: drain rate. N order events over M orders (every order gets N/M versions, in
- * order) are stored with their jobs in one go while the receiver idles; its workers then drain
+ * order) are stored (not ready yet) in one go while the receiver idles; its workers then drain
  * the queue. events/s = (n − 1) / (last processed_at − first processed_at). Then the same with
  * shipment events (delivering those orders). Runs on the shared receiver.
  */
