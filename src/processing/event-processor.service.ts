@@ -9,6 +9,7 @@ import { InboxSignal } from '../queue/inbox-signal';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventSettlement, settleEvents } from './event-settlement';
 import { BatchWriter } from './batch-writer';
+import { configureBatchTransaction } from './batch-transaction';
 import { ApplyResult, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
 
 /** A claimed event with its writer, or with the reason it cannot be written. */
@@ -41,8 +42,8 @@ const MAX_RETRY_DELAY_SECONDS = 3_600;
  * - a failed event is retried with exponential back-off (`available_at`), and is `dead` after the
  *   last attempt, or at once for an error no retry can fix.
  *
- * Processing commits without waiting for the WAL flush (`synchronous_commit = off`): a commit lost
- * in a crash only means its events are claimed and applied again, which the `lastUpdatedAt`
+ * Processing commits without waiting for the WAL flush (see `configureBatchTransaction`): a commit
+ * lost in a crash only means its events are claimed and applied again, which the `lastUpdatedAt`
  * guards make idempotent. Intake's commit stays synchronous, because its 2xx promises durability.
  */
 @Injectable()
@@ -117,7 +118,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      await client.query('SET LOCAL synchronous_commit = off');
+      await configureBatchTransaction(client);
       const events = await this.claim(client, limit);
       if (!events.length) {
         await client.query('COMMIT');

@@ -4,6 +4,7 @@ import { stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { BatchWriter } from '../processing/batch-writer';
+import { configureBatchTransaction } from '../processing/batch-transaction';
 import { EventApplier, EventApplierRegistry, EventWriter, settledResult, StoredEvent } from '../processing/event-applier';
 import { settleEvents } from '../processing/event-settlement';
 import { compareVersions } from '../processing/versions';
@@ -182,7 +183,7 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
     try {
       const applied = await this.database.transaction(async (client) => {
         // No WAL flush per page: see `apply`.
-        await client.query('SET LOCAL synchronous_commit = off');
+        await configureBatchTransaction(client);
         const inserted = await client.query<{ id: string; dedupe_key: string }>(
           `INSERT INTO ${events} (endpoint, payload_kind, entity_id, dedupe_key, body)
            SELECT x.endpoint, x.payload_kind, x.entity_id, x.dedupe_key, x.body
