@@ -42,7 +42,7 @@ import { fmt, ratio } from './stats';
 export interface BareApplierOptions {
   /** Events per transaction. */
   batchSize: number;
-  /** Connections applying batches in parallel (the receiver's default is 4 workers). */
+  /** Connections applying batches in parallel (4; the receiver's default is 2 worker loops). */
   workers: number;
 }
 

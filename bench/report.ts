@@ -98,7 +98,7 @@ export function renderMarkdown(info: RunInfo): string {
         info.machine.idleBefore < 0.85 || info.machine.othersShare > 0.1 ? ' — **the machine was shared: figures are lower than on a quiet machine**' : ''
       } |`,
     `| Revision | ${info.revision} |`,
-    '| Receiver | compiled standalone service (`node dist/src/main.js`) as a child process, Basic auth on, LOG_LEVEL=info, default pool (10) and queue (4 workers) |',
+    '| Receiver | compiled standalone service (`node dist/src/main.js`) as a child process, Basic auth on, LOG_LEVEL=info, default pool (10) and queue (2 worker loops, batches of up to 32 events) |',
     '| Baseline | `bench/baseline-server.ts`: `node:http` + `pg` pool (10), Basic auth with a constant-time compare, raw body as jsonb into an inbox table with a unique dedupe key (one INSERT … ON CONFLICT DO NOTHING), 202 |',
     '| Bare applier | `bench/bare-applier.ts` (scenario 2\'s baseline): the same pre-stored events applied by set-based SQL straight from the stored jsonb to the receiver\'s tables (a schema of its own, same migrations), in batches on parallel connections, with the lastUpdatedAt guard; no change tracking, domain events or queue: the physical limit of this schema on this machine |',
     '| Measures | CPU per event: user + system time of all threads of the process (/proc/<pid>/stat) over the window ÷ events; "+ … ms" is the embedded PostgreSQL (postmaster and backends; not measured with DATABASE_URL). RSS: VmRSS sampled every 50 ms and VmHWM, reset per scenario (clear_refs). Every server is warmed up (a few seconds of unmeasured load) after its start |',

@@ -153,7 +153,7 @@ export async function runProcessing(
         `${fmt(p.orderEvents)} orderEvent bodies (${p.orderLines} lines × 2 schedule entries, ${fmt(orders.bodyKb, 1)} KB) over ${fmt(p.orders)} orders, ` +
         `then ${fmt(p.shipmentEvents)} shipment bodies (${p.shipmentLines} lines, ${fmt(shipments.bodyKb, 1)} KB) over ${fmt(p.shipments)} shipments, ` +
         'stored in webhook_events not ready (available_at = infinity) while the receiver idled, then made ready in one statement; every event is a newer version ' +
-        '(all lines change), queued round-robin over the entities. Default queue settings (4 workers). ' +
+        '(all lines change), queued round-robin over the entities. Default queue settings (2 worker loops, batches of up to 32 events). ' +
         'Rate = (n − 1) / (last − first processed_at). ' +
         `Baseline: the bare applier (\`bench/bare-applier.ts\`), after each drain, on a copy of the same events in a schema of its own made by the same migrations: ` +
         `set-based SQL straight from the stored jsonb, ${bareFigures.options.batchSize} events per transaction on ${bareFigures.options.workers} connections, ` +

@@ -1,11 +1,18 @@
 /** Background processing settings (pg-boss on the module's own PostgreSQL). */
 export interface TradecloudQueueOptions {
-  /** Events processed at the same time by this instance (events of one order are still serialised). Default `4`. */
+  /**
+   * Worker loops of this instance per queue: event batches applied at the same time (events of one
+   * order are still applied one at a time, in arrival order), and domain-event deliveries and
+   * document downloads run at the same time. Default `2`: on the 2-core machine of the benchmark,
+   * two loops drained twice as fast as four (the batches' transactions competed for PostgreSQL's
+   * CPU; see bench/ANALYSIS.md).
+   */
   concurrency?: number;
   /**
    * Most events one worker applies in one transaction. A worker takes one event at a time while the
    * inbox is nearly empty (low latency) and doubles up to this while a backlog lasts (fewer
-   * statements and commits per event). Default `64`.
+   * statements and commits per event). Default `32` (the fastest drain measured; larger batches
+   * cost PostgreSQL more CPU per event, see bench/ANALYSIS.md).
    */
   batchSize?: number;
   /** Processing attempts of one event before it is marked `dead` (kept for replay). Default `8`. */
@@ -45,8 +52,8 @@ export interface ResolvedQueueOptions {
 }
 
 export const QUEUE_DEFAULTS = {
-  concurrency: 4,
-  batchSize: 64,
+  concurrency: 2,
+  batchSize: 32,
   attempts: 8,
   retryDelaySeconds: 2,
   jobTimeoutSeconds: 60,

@@ -35,7 +35,7 @@ describe('readEnvironment', () => {
       logLevel: 'info',
       dataDir: '/srv/app/.data',
       production: false,
-      queue: { concurrency: 4, attempts: 8, retryDelaySeconds: 2, jobTimeoutSeconds: 60, maintenanceIntervalSeconds: 30, workers: true },
+      queue: { concurrency: 2, batchSize: 32, attempts: 8, retryDelaySeconds: 2, jobTimeoutSeconds: 60, maintenanceIntervalSeconds: 30, workers: true },
     });
   });
 
