@@ -1,3 +1,4 @@
+import { waitFor } from '../../support/wait';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliveryPolicy, DeliveryResult, deliverWebhook, WebhookAuth } from '../../support/tradecloud-simulator';
 import { TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../../support/receiver-app';
@@ -108,16 +109,16 @@ function eventIdOf(result: DeliveryResult): string | undefined {
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(intervalMs);
+  try {
+    return await waitFor(
+      async () => {
+        const value = await check();
+        if (value === undefined) throw new Error(`still waiting for ${what}`);
+        return value;
+      },
+      { timeout: timeoutMs, interval: intervalMs },
+    );
+  } catch (error) {
+    throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last error: ${(error as Error).message})`);
   }
 }
