@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { buildOrder, buildOrderDocumentsEvent, buildShipment, deliverGetWebhook, registerDocuments, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { exactlyOnce, waitForQuiet } from './support/checks';
 import { AnswerTally, TEST_AUTH, waitUntil } from './support/delivery';
@@ -11,12 +11,11 @@ import { SIZES_FOR_SCALE } from './support/scale';
 const size = SIZES_FOR_SCALE.apiOutage;
 
 describe('reliability: Tradecloud API outage', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_api_outage');
   let simulator: TradecloudSimulator;
   let receiver: ReceiverApp;
 
   beforeAll(async () => {
-    database = await createTestDatabase('rel_api_outage');
     simulator = await TradecloudSimulator.start();
     receiver = await startReceiverApp({
       databaseUrl: database.url,
@@ -30,7 +29,6 @@ describe('reliability: Tradecloud API outage', () => {
   afterAll(async () => {
     await receiver?.close();
     await simulator?.stop();
-    await database?.drop();
   });
 
   const q = (text: string, values?: unknown[]) => receiver.sql.query(text, values).then((result) => result.rows);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeEntra, requestClientCredentialsToken } from '../support/fake-entra/fake-entra';
 import { hmacWithPublicKey, signedWithForeignKey, unsigned } from '../support/fake-entra/forged-tokens';
 import { ReceiverApp, startReceiverApp, TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { buildOrderEvent, sendWebhook, SeededRandom } from '../support/tradecloud-simulator';
 import { rowCounts } from './support/checks';
 import { AnswerTally } from './support/delivery';
@@ -22,12 +22,11 @@ const prefixRight = (secret: string, right: number) => secret.slice(0, right) + 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 describe('reliability: authentication abuse', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_auth');
   let entra: FakeEntra;
   let receiver: ReceiverApp;
 
   beforeAll(async () => {
-    database = await createTestDatabase('rel_auth');
     entra = await FakeEntra.start();
     for (const resource of [RESOURCE, OTHER_API]) entra.registerResource(resource);
     for (const client of [CLIENT, STRANGER]) entra.registerClient(client);
@@ -46,7 +45,6 @@ describe('reliability: authentication abuse', () => {
   afterAll(async () => {
     await receiver?.close();
     await entra?.close();
-    await database?.drop();
   });
 
   /** `count` wrong Authorization values of each scheme. */

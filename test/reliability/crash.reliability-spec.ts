@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/database/embedded/process-utils';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { exactlyOnce, staleEntities, waitForQuiet } from './support/checks';
 import { AnswerTally, deliverAll } from './support/delivery';
 import { buildEventStream } from './support/event-stream';
@@ -12,16 +12,11 @@ const size = SIZES_FOR_SCALE.crash;
 const stream = buildEventStream({ events: size.events, orders: size.orders, shipments: Math.max(1, Math.round(size.orders / 10)), seed: 50 });
 
 describe('reliability: crash', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_crash');
   let receiver: StandaloneReceiver | undefined;
   const sql = () => assertionPool(database.url);
-
-  beforeAll(async () => {
-    database = await createTestDatabase('rel_crash');
-  });
   afterAll(async () => {
     await stopSurely(receiver);
-    await database?.drop();
   });
 
   it('SIGKILL of the receiver during a burst: acknowledged events processed once, the rest redelivered', () =>

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { dataState, deadlockCount, exactlyOnce, staleEntities, waitForQuiet } from './support/checks';
 import { AnswerTally, answerTimePercentile, deliverAll } from './support/delivery';
 import { buildEventStream, shuffledWithDuplicates, StreamEvent } from './support/event-stream';
@@ -14,13 +14,12 @@ const stream = buildEventStream({ events: size.events, orders: size.orders, ship
 const rowsOf = (state: Record<string, string[]>) => Object.entries(state).map(([table, rows]) => `${table} ${rows.length}`).join(', ');
 
 describe('reliability: disorder', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_disorder');
   let inOrder: ReceiverApp;
   let shuffled: ReceiverApp;
   let reference: Promise<Record<string, string[]>> | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase('rel_disorder');
     inOrder = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_in_order', options: { queue: { concurrency: 1 } } });
     shuffled = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_shuffled', options: { queue: { concurrency: 8 } } });
     await recordEnvironment(inOrder.sql);
@@ -28,7 +27,6 @@ describe('reliability: disorder', () => {
   afterAll(async () => {
     await inOrder?.close();
     await shuffled?.close();
-    await database?.drop();
   });
 
   /** The final tables of the stream delivered in order, one event at a time, by one worker. */

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { buildOrderEvent, buildShipmentEvent } from '../support/tradecloud-simulator';
 import { exactlyOnce, dataState, waitForQuiet } from './support/checks';
 import { AnswerTally, deliverAll } from './support/delivery';
@@ -20,12 +20,11 @@ async function appliedChanges(sql: Pool, schema: string): Promise<string[]> {
 }
 
 describe('reliability: duplicates', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_duplicates');
   let receiver: ReceiverApp;
   let once: ReceiverApp;
 
   beforeAll(async () => {
-    database = await createTestDatabase('rel_duplicates');
     receiver = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_duplicates', options: { queue: { concurrency: 8 } } });
     once = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_once', options: { queue: { concurrency: 1 } } });
     await recordEnvironment(receiver.sql);
@@ -33,7 +32,6 @@ describe('reliability: duplicates', () => {
   afterAll(async () => {
     await receiver?.close();
     await once?.close();
-    await database?.drop();
   });
 
   it(`the same event ${copies} times at once is stored once and applied once`, () =>

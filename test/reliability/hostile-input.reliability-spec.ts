@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useDatabase } from '../support/receiver-fixture';
 import { buildOrderEvent, sendWebhook } from '../support/tradecloud-simulator';
 import { rowCounts } from './support/checks';
 import { AnswerTally, TEST_AUTH } from './support/delivery';
@@ -63,17 +63,15 @@ function validExtremes() {
 }
 
 describe('reliability: hostile input', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_hostile');
   let receiver: ReceiverApp;
 
   beforeAll(async () => {
-    database = await createTestDatabase('rel_hostile');
     receiver = await startReceiverApp({ databaseUrl: database.url, options: { webhooks: { bodyLimitBytes: LIMIT } } });
     await recordEnvironment(receiver.sql);
   });
   afterAll(async () => {
     await receiver?.close();
-    await database?.drop();
   });
 
   it(`at least ${size.generated.toLocaleString('en-US')} generated hostile bodies: only 400/413/415, the process up, no partial rows, no polluted prototype`, () =>

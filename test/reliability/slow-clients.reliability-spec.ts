@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useDatabase } from '../support/receiver-fixture';
 import { buildOrderEvent } from '../support/tradecloud-simulator';
 import { TEST_BASIC_PASSWORD, TEST_BASIC_USER } from '../support/receiver-app';
 import { AnswerTally, answerTimePercentile, deliverAll, waitUntil } from './support/delivery';
@@ -39,16 +39,11 @@ function dribble(port: number, head: string, rest: string): SlowClient {
 }
 
 describe('reliability: slow clients', () => {
-  let database: TestDatabase;
+  const database = useDatabase('rel_slow_clients');
   let receiver: StandaloneReceiver | undefined;
   const sql = () => assertionPool(database.url);
-
-  beforeAll(async () => {
-    database = await createTestDatabase('rel_slow_clients');
-  });
   afterAll(async () => {
     await stopSurely(receiver);
-    await database?.drop();
   });
 
   it('clients sending one byte per second are cut with 408 while Tradecloud\'s deliveries are answered and processed', () =>
