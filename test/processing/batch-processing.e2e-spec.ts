@@ -198,7 +198,7 @@ describe('two instances drain a shared backlog of overlapping orders', () => {
   });
 
   it('ends with the one-at-a-time tables, with no deadlock and nothing applied twice', async () => {
-    const bodies = orderEventStream({ orders: 6, eventsPerOrder: 20, linesPerOrder: 4, seed: 21 });
+    const bodies = orderEventStream({ orders: 6, eventsPerOrder: 12, linesPerOrder: 4, seed: 21 });
     const ids = await storeBacklog(database, bodies);
     const referenceIds = await storeBacklog(reference, bodies);
     const deadlocks = async (worker: ReceiverApp) =>
@@ -231,7 +231,7 @@ describe('a worker killed (SIGKILL) in the middle of a batch', () => {
   });
 
   it('loses nothing and applies nothing twice: the batch rolls back and its events are claimed again at once', async () => {
-    const bodies = orderEventStream({ orders: 40, eventsPerOrder: 8, linesPerOrder: 5, seed: 33 });
+    const bodies = orderEventStream({ orders: 24, eventsPerOrder: 6, linesPerOrder: 5, seed: 33 });
     const ids = await storeBacklog(database, bodies);
     const referenceIds = await storeBacklog(reference, bodies);
     const [expected] = await drain(reference, referenceIds, { batchSize: 1, concurrency: 1 });
