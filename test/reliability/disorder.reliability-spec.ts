@@ -20,8 +20,11 @@ describe('reliability: disorder', () => {
   let reference: Promise<Record<string, string[]>> | undefined;
 
   beforeAll(async () => {
-    inOrder = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_in_order', options: { queue: { concurrency: 1 } } });
-    shuffled = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_shuffled', options: { queue: { concurrency: 8 } } });
+    // No document downloads: a download attempt lands whenever it does, and the compared tables
+    // (documents included) must depend only on the events applied.
+    const noDownloads = { documents: { download: false } };
+    inOrder = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_in_order', options: { ...noDownloads, queue: { concurrency: 1 } } });
+    shuffled = await startReceiverApp({ databaseUrl: database.url, schema: 'tc_shuffled', options: { ...noDownloads, queue: { concurrency: 8 } } });
     await recordEnvironment(inOrder.sql);
   });
   afterAll(async () => {
@@ -118,7 +121,7 @@ describe('reliability: disorder', () => {
         let receivers: StandaloneReceiver[] = [];
         try {
           const deadlocksAtStart = await deadlockCount(sql);
-          const started = await Promise.allSettled([0, 1].map(() => startStandaloneReceiver(database.url, 'tc_two')));
+          const started = await Promise.allSettled([0, 1].map(() => startStandaloneReceiver(database.url, 'tc_two', { DOCUMENTS_DOWNLOAD: 'false' })));
           receivers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
           expect(started.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
           await sleep(1_500);
