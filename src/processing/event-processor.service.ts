@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { parseExact } from '../changes/lossless-json';
-import { discardAfterCommit, runAfterCommit } from '../database/after-commit';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
@@ -112,34 +111,18 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
    * claimed. Exposed for tools that drain the inbox themselves (the CLI's `sync`, tests).
    */
   async processBatch(limit: number): Promise<number> {
-    const client = await this.database.pool.connect();
-    let lost: Error | undefined;
-    const onError = (error: Error) => (lost ??= error);
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
+    const started = Date.now();
+    const settlements = await this.database.transaction(async (client) => {
       await configureBatchTransaction(client);
       const events = await this.claim(client, limit);
-      if (!events.length) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const started = Date.now();
+      if (!events.length) return [];
       const prepared = await Promise.all(events.map((event) => this.prepare(event)));
-      const settlements = await this.write(client, prepared);
-      await settleEvents(client, this.database.table('webhook_events'), settlements);
-      await client.query('COMMIT');
-      runAfterCommit(client);
-      for (const settlement of settlements) this.report(settlement, started);
-      return events.length;
-    } catch (error) {
-      discardAfterCommit(client);
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.off('error', onError);
-      client.release(lost);
-    }
+      const written = await this.write(client, prepared);
+      await settleEvents(client, this.database.table('webhook_events'), written);
+      return written;
+    });
+    for (const settlement of settlements) this.report(settlement, started);
+    return settlements.length;
   }
 
   private async claim(client: PoolClient, limit: number): Promise<Array<{ event: StoredEvent; retries: number }>> {
