@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseExact, parseExactLossless, stringifyExact, stringifyExactLossless } from './lossless-json';
+import { parseExact, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
 
 /**
  * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
@@ -164,5 +164,39 @@ describe('stringifyExact', () => {
     const value = { a: '\u0000x:1.0', b: new LosslessNumber('92.0'), c: ['\\u0000', new LosslessNumber('-1.5e3')] };
     expect(stringifyExact(value)).toBe(stringifyExactLossless(value));
     expect(stringifyExact(value)).toBe('{"a":"\\u0000x:1.0","b":92.0,"c":["\\\\u0000",-1.5e3]}');
+  });
+  it('writes BigInts and numbers of another lossless-json copy exactly, and leaves no toJSON behind', () => {
+    // Another copy of the library: not this LosslessNumber class, recognised by its marker symbol.
+    const foreign = Object.defineProperties({ value: '12345678901234567890.5', isLosslessNumber: true }, { [Symbol.for('lossless-json.LosslessNumber')]: { get: () => true } });
+    expect(stringifyExact({ big: 12345678901234567890n, n: new LosslessNumber('1.10') })).toBe('{"big":12345678901234567890,"n":1.10}');
+    expect(stringifyExact({ foreign, n: new LosslessNumber('2.0') })).toBe('{"foreign":12345678901234567890.5,"n":2.0}');
+    expect('toJSON' in LosslessNumber.prototype).toBe(false);
+    expect(JSON.stringify(new LosslessNumber('3.0'))).toBe('{"value":"3.0","isLosslessNumber":true}');
+    expect(stringifyExact(undefined)).toBe('null');
+  });
+});
+
+describe('plainJson', () => {
+  it('gives what JSON.parse(stringifyExact(value)) gives, for arbitrary JSON', () => {
+    fc.assert(
+      fc.property(padded(jsonText(numberToken, anyKey)), (text) => {
+        let value: unknown;
+        try {
+          value = parseExactLossless(text);
+        } catch {
+          return;
+        }
+        expect(shape(plainJson(value))).toEqual(shape(JSON.parse(stringifyExact(value))));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves out undefined properties, keeps an own __proto__ key and copies rather than shares', () => {
+    const source = parseExact('{"__proto__":{"a":1.50},"b":[1,{"c":2e3}]}') as Record<string, unknown>;
+    const copy = plainJson({ ...source, gone: undefined }) as Record<string, unknown>;
+    expect(shape(copy)).toEqual(shape(JSON.parse('{"__proto__":{"a":1.5},"b":[1,{"c":2000}]}')));
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(copy.b).not.toBe(source.b);
   });
 });

@@ -114,14 +114,31 @@ function toLossless(value: unknown, walk: Walk): unknown {
 }
 
 /**
- * JSON text with every `LosslessNumber` written as its exact token. `JSON.stringify` (native, several
- * times faster than lossless-json's `stringify`) writes each exact number as a marked string, and
- * one pass replaces the marked strings by their tokens. The marker starts with U+0000, which
- * `JSON.stringify` escapes as `\u0000`, followed by a random nonce of this process: a string of
- * the value itself can only produce the same text if it contains U+0000 and the nonce.
+ * JSON text with every `LosslessNumber` written as its exact token. Native `JSON.stringify`
+ * (several times faster than lossless-json's `stringify`) writes each exact number as a marked
+ * string, and one pass replaces the marked strings by their tokens. The marker starts with
+ * U+0000, which `JSON.stringify` escapes as `\u0000`, followed by a random nonce of this process:
+ * a string of the value itself can only produce the same text if it contains U+0000 and the nonce.
+ *
+ * The marked string comes from a `toJSON` that exists on `LosslessNumber.prototype` only for the
+ * duration of the (synchronous) call, so no other code ever sees it. A replacer function would do
+ * the same, but `JSON.stringify` calls a replacer for every key and value, which made it twice as
+ * slow; `toJSON` is called for the numbers alone. A `BigInt`, or a `LosslessNumber` of another copy
+ * of lossless-json (recognised by its marker symbol, not by this class), takes the replacer path.
  */
 export function stringifyExact(value: unknown): string {
-  const text = JSON.stringify(value, exactNumbers);
+  let text: string | undefined;
+  const prototype = LosslessNumber.prototype as { toJSON?: () => string };
+  prototype.toJSON = markedToken;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    text = undefined; // a BigInt (or a cycle, which the replacer path throws for again)
+  } finally {
+    delete prototype.toJSON;
+  }
+  if (text === undefined || text.includes(FOREIGN_LOSSLESS_NUMBER)) text = JSON.stringify(value, exactNumbers);
   if (text === undefined) return 'null';
   return text.includes(MARKER_TEXT) ? text.replace(MARKED_NUMBER, '$1') : text;
 }
@@ -131,11 +148,37 @@ const MARKER = `\u0000${NONCE}:`;
 /** How the marker looks in `JSON.stringify`'s output. */
 const MARKER_TEXT = `\\u0000${NONCE}:`;
 const MARKED_NUMBER = new RegExp(`"\\\\u0000${NONCE}:(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)"`, 'g');
+/** How a `LosslessNumber` without our `toJSON` (another copy of the library) comes out of `JSON.stringify`. */
+const FOREIGN_LOSSLESS_NUMBER = '"isLosslessNumber":true';
+
+function markedToken(this: LosslessNumber): string {
+  return MARKER + this.value;
+}
 
 function exactNumbers(this: unknown, _key: string, value: unknown): unknown {
   if (value !== null && typeof value === 'object' && isLosslessNumber(value)) return MARKER + (value as LosslessNumber).value;
   if (typeof value === 'bigint') return MARKER + value.toString();
   return value;
+}
+
+/**
+ * A copy of an exact tree with plain JSON numbers, as `JSON.parse(stringifyExact(value))` gives
+ * (validation works on plain numbers), without writing and parsing the text. Properties whose
+ * value is undefined are left out, as in JSON.
+ */
+export function plainJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? Number(value) : value;
+  if (isLosslessNumber(value)) return Number((value as LosslessNumber).value);
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : plainJson(item)));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === 'function') continue;
+    // An own `__proto__` key (as JSON.parse makes it) stays a key, never the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: plainJson(item), writable: true, enumerable: true, configurable: true });
+    else copy[key] = plainJson(item);
+  }
+  return copy;
 }
 
 /** lossless-json's own `stringify` (the reference {@link stringifyExact} is tested against). */

@@ -116,7 +116,7 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
     const context: EventContext = { eventId: null, eventName: null };
     let write: EventWriter;
     try {
-      write = await this.writerFor(payloadKind, entity.body, context);
+      write = await this.writerFor(payloadKind, entity.body, context, bodyText);
     } catch (error) {
       if (!(error instanceof UnusableFetchedEntityError)) throw error;
       // Kept with its reasons, like a refused webhook body; `tradecloud replay` can try it again.
@@ -167,16 +167,18 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
       const dedupeKey = `${POLLED_ENDPOINTS[entity.kind]}:${entity.id}:${entity.lastUpdatedAt}`;
       const context: EventContext = { eventId: null, eventName: null };
       let write: EventWriter;
+      let bodyText: string;
       try {
         if (seen.has(dedupeKey)) throw new Error('listed twice');
-        write = await this.writerFor(payloadKind, entity.body, context);
+        bodyText = stringifyExact(entity.body);
+        write = await this.writerFor(payloadKind, entity.body, context, bodyText);
       } catch {
         // Unusable (kept as rejected) or listed twice in one page: on its own, as before.
         results.push({ entity, ...(await this.apply(entity, singleDelivery)) });
         continue;
       }
       seen.add(dedupeKey);
-      prepared.push({ entity, payloadKind, dedupeKey, bodyText: stringifyExact(entity.body), context, write });
+      prepared.push({ entity, payloadKind, dedupeKey, bodyText, context, write });
     }
     if (!prepared.length) return results;
     const events = this.database.table('webhook_events');
@@ -227,9 +229,9 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
     return results;
   }
 
-  private writerFor(payloadKind: string, body: Record<string, unknown>, context: EventContext): Promise<EventWriter> {
-    if (payloadKind === POLLED_PAYLOAD_KINDS.shipment) return this.shipments.writerFor(body, context);
-    return this.orders.writerFor(body, context, payloadKind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? 'singleDelivery' : 'deliverySchedule');
+  private writerFor(payloadKind: string, body: Record<string, unknown>, context: EventContext, bodyText?: string): Promise<EventWriter> {
+    if (payloadKind === POLLED_PAYLOAD_KINDS.shipment) return this.shipments.writerFor(body, context, bodyText);
+    return this.orders.writerFor(body, context, payloadKind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? 'singleDelivery' : 'deliverySchedule', bodyText);
   }
 }
 

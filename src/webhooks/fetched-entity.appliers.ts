@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventContext } from '../changes/change-recorder';
-import { stringifyExact } from '../changes/lossless-json';
+import { plainJson, stringifyExact } from '../changes/lossless-json';
 import { EventApplier, EventApplierRegistry, eventWriter, EventWriter, StoredEvent } from '../processing/event-applier';
 import { validateBody } from '../inbox/validation-messages';
 import { OrderEventDto, SingleDeliveryOrderEventDto } from '../orders/dto/order-events.dto';
@@ -20,7 +20,7 @@ export class UnusableFetchedEntityError extends Error {
 
 async function checkShape(dto: new () => object, entity: unknown, what: string): Promise<void> {
   // Validation works on plain JSON numbers; the exact values are what gets stored.
-  const problems = await validateBody(dto, JSON.parse(stringifyExact(entity)));
+  const problems = await validateBody(dto, plainJson(entity));
   if (problems.length) throw new UnusableFetchedEntityError(`The ${what} returned by the Tradecloud API is unusable: ${problems.join('; ')}`);
 }
 
@@ -52,12 +52,13 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
   /**
    * Validates and maps an order as the Tradecloud API returns it (GET order, or a poll's
    * `data[]` item: all lines) and returns its writer. Throws {@link UnusableFetchedEntityError}.
+   * `bodyText` is the order's exact JSON when the caller has it already (polling stores it).
    */
-  async writerFor(order: Record<string, unknown>, context: EventContext, mode: OrderMode = 'deliverySchedule'): Promise<EventWriter> {
+  async writerFor(order: Record<string, unknown>, context: EventContext, mode: OrderMode = 'deliverySchedule', bodyText?: string): Promise<EventWriter> {
     // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
     await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, mode);
-    const fetched = { body: stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
+    const fetched = { body: bodyText ?? stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
     const { locks, write, plan } = this.orders.writer(snapshot, context, (outcome) => ({ ...summarize(outcome), fetched }));
     return eventWriter(locks, write, plan);
   }
@@ -85,11 +86,11 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
     return this.writerFor(shipment as Record<string, unknown>, context);
   }
 
-  /** Validates and maps a shipment as the Tradecloud API returns it (GET shipment, or a poll's `data[]` item). */
-  async writerFor(shipment: Record<string, unknown>, context: EventContext): Promise<EventWriter> {
+  /** Validates and maps a shipment as the Tradecloud API returns it (GET shipment, or a poll's `data[]` item); `bodyText` as for orders. */
+  async writerFor(shipment: Record<string, unknown>, context: EventContext, bodyText?: string): Promise<EventWriter> {
     await checkShape(ShipmentDto, shipment, 'shipment');
     const snapshot = this.mapper.map(shipment as Record<string, unknown>);
-    const fetched = { body: stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
+    const fetched = { body: bodyText ?? stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
     return eventWriter(ShipmentStore.locksOf(snapshot), async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched }));
   }
 }
