@@ -134,7 +134,14 @@ export class ReconcilePassService {
     return { from: undefined, incremental: false };
   }
 
-  /** Pages once through everything changed after `from`. */
+  /**
+   * Pages once through everything changed after `from`. Pages overlap: the next page is fetched
+   * while one is applied, and the chunks of a page are applied by a pool of
+   * `reconcile.concurrency` transactions that moves on to the next page's chunks while the last
+   * ones of a page finish (no barrier between pages). At most {@link PAGES_IN_FLIGHT} pages are
+   * being applied at once. The cursor moves page by page, in page order, once a page and every
+   * page before it are applied.
+   */
   private async sweep(
     kind: ReconcileKind,
     from: string | undefined,
@@ -146,42 +153,73 @@ export class ReconcilePassService {
     const pollKind: PollKind = kind === 'shipments' ? 'shipments' : this.options.ordersEndpoint === 'single-delivery' ? 'orders-single-delivery' : 'orders';
     const singleDelivery = pollKind === 'orders-single-delivery';
     const poll = (offset: number) => this.api.poll(pollKind, { lastUpdatedAfter: from, offset, limit: MAX_POLL_LIMIT });
+    const pool = new TransactionPool(this.options.concurrency);
     const seen = new Map<string, string>();
     let shifted = false;
     let cursor: string | undefined;
     let newestApplied: string | undefined;
     let offset = 0;
     let pending: Promise<TradecloudPollPage> = poll(0);
-    for (;;) {
-      const page = await pending;
-      const nextOffset = offset + page.data.length;
-      const more = page.data.length > 0 && nextOffset < page.total;
-      // The next page is fetched while this one is applied.
-      if (more) {
-        pending = poll(nextOffset);
-        pending.catch(() => undefined); // handled when awaited
+    // Each page's step: applied, and then its cursor recorded (chained, so in page order).
+    const steps: Promise<void>[] = [];
+    const applying: Promise<void>[] = [];
+    let previousStep: Promise<void> = Promise.resolve();
+    let sweepComplete = false;
+    let stopped = false;
+    try {
+      while (!sweepComplete && !stopped) {
+        const page = await pending;
+        const nextOffset = offset + page.data.length;
+        const more = page.data.length > 0 && nextOffset < page.total;
+        // The next page is fetched while this one is applied.
+        if (more) {
+          pending = poll(nextOffset);
+          pending.catch(() => undefined); // handled when awaited
+        }
+        const entities = page.data.map((item) => describePolled(kind, item as Record<string, unknown>));
+        for (const entity of entities) {
+          const before = seen.get(entity.id);
+          if (before !== undefined && before !== entity.lastUpdatedAt) shifted = true;
+          seen.set(entity.id, entity.lastUpdatedAt);
+        }
+        sweepComplete = !more;
+        const complete = sweepComplete;
+        const applied = this.applyPage(entities, singleDelivery, incremental, passStartedMs, counts, pool);
+        applied.catch(() => undefined); // handled through its step
+        applying.push(applied);
+        const step = previousStep.then(async () => {
+          await applied;
+          for (const entity of entities) newestApplied = newer(newestApplied, entity.lastUpdatedAt);
+          // Once entities moved under this sweep, the cursor waits for the repeated sweep.
+          const candidate = complete ? newer(newestApplied, page.lastUpdatedAt) : newestApplied;
+          if (candidate && !shifted) cursor = await this.state.advance(kind, candidate, complete);
+          else if (complete && !shifted) await this.state.completeSweep(kind);
+          options.onProgress?.({ kind, counts, total: page.total });
+        });
+        step.catch(() => undefined); // handled when awaited
+        steps.push(step);
+        previousStep = step;
+        if (steps.length >= PAGES_IN_FLIGHT) await steps[steps.length - PAGES_IN_FLIGHT];
+        if (!sweepComplete && options.signal?.aborted) stopped = true;
+        offset = nextOffset;
       }
-      const entities = page.data.map((item) => describePolled(kind, item as Record<string, unknown>));
-      for (const entity of entities) {
-        const before = seen.get(entity.id);
-        if (before !== undefined && before !== entity.lastUpdatedAt) shifted = true;
-        seen.set(entity.id, entity.lastUpdatedAt);
-      }
-      await this.applyPage(entities, singleDelivery, incremental, passStartedMs, counts);
-      for (const entity of entities) newestApplied = newer(newestApplied, entity.lastUpdatedAt);
-      const sweepComplete = !more;
-      // Once entities moved under this sweep, the cursor waits for the repeated sweep.
-      const candidate = sweepComplete ? newer(newestApplied, page.lastUpdatedAt) : newestApplied;
-      if (candidate && !shifted) cursor = await this.state.advance(kind, candidate, sweepComplete);
-      else if (sweepComplete && !shifted) await this.state.completeSweep(kind);
-      options.onProgress?.({ kind, counts, total: page.total });
-      if (sweepComplete) return { cursor, shifted, stopped: false };
-      if (options.signal?.aborted) return { cursor, shifted, stopped: true };
-      offset = nextOffset;
+      await previousStep;
+    } finally {
+      // A failed page or poll: the pages before it keep their cursor, and nothing runs on after the pass.
+      await Promise.allSettled([...applying, ...steps]);
     }
+    return { cursor, shifted, stopped };
   }
 
-  private async applyPage(entities: PolledEntity[], singleDelivery: boolean, incremental: boolean, passStartedMs: number, counts: ReconcileCounts): Promise<void> {
+  /** Applies one page's entities that are not current already, in chunks on the pool. */
+  private async applyPage(
+    entities: PolledEntity[],
+    singleDelivery: boolean,
+    incremental: boolean,
+    passStartedMs: number,
+    counts: ReconcileCounts,
+    pool: TransactionPool,
+  ): Promise<void> {
     counts.fetched += entities.length;
     const stored = await this.applier.storedVersions(entities[0]?.kind ?? 'orders', entities.map((entity) => entity.id).filter(Boolean));
     const work = entities.filter((entity) => {
@@ -190,19 +228,18 @@ export class ReconcilePassService {
       return false;
     });
     // Chunks of the page are applied together (one transaction each), a few chunks at a time.
+    const size = Math.min(MAX_CHUNK, Math.max(1, Math.ceil(work.length / this.options.concurrency)));
     const chunks: PolledEntity[][] = [];
-    const size = Math.max(1, Math.ceil(work.length / this.options.concurrency));
-    for (let start = 0; start < work.length; start += Math.min(size, MAX_CHUNK)) chunks.push(work.slice(start, start + Math.min(size, MAX_CHUNK)));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++];
-        for (const { entity, result, problems } of await this.applier.applyMany(chunk, singleDelivery)) {
-          this.count(entity, result, problems, incremental, passStartedMs, counts);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, chunks.length) }, worker));
+    for (let start = 0; start < work.length; start += size) chunks.push(work.slice(start, start + size));
+    await Promise.all(
+      chunks.map((chunk) =>
+        pool.run(async () => {
+          for (const { entity, result, problems } of await this.applier.applyMany(chunk, singleDelivery)) {
+            this.count(entity, result, problems, incremental, passStartedMs, counts);
+          }
+        }),
+      ),
+    );
   }
 
   private count(entity: PolledEntity, result: PolledEntityResult, problems: string | undefined, incremental: boolean, passStartedMs: number, counts: ReconcileCounts): void {
@@ -232,6 +269,28 @@ export class ReconcilePassService {
 
 /** Most polled entities applied in one transaction. */
 const MAX_CHUNK = 50;
+/** Pages being applied at once (the pool's chunks of the next page start while a page's last chunks finish). */
+const PAGES_IN_FLIGHT = 2;
+
+/** Runs at most `size` tasks at once, in the order they were given. */
+class TransactionPool {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
 
 function newer(current: string | undefined, candidate: string | undefined): string | undefined {
   if (!candidate || Number.isNaN(Date.parse(candidate))) return current;
