@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import type { StoredDocument } from '../documents/document.store';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
+import type { BatchScope, BatchSession } from '../processing/event-applier';
 import { JsonDiff } from './json-diff';
 import { stringifyExact } from './lossless-json';
 
@@ -73,6 +74,15 @@ export class ChangeRecorder {
     for (const changes of changesPerEvent) if (changes.length) await this.domainEvents.publishChanges(client, changes);
   }
 
+  /**
+   * The change log of a batch: every session of the batch adds each event's change rows to it as it
+   * applies the event, and it records them all, in event order, after the sessions have written
+   * their tables (so the `changes` ids follow the events, whatever entity each one changed).
+   */
+  log(scope: BatchScope): ChangeLog {
+    return scope.session(CHANGE_LOG_SESSION, (client) => new ChangeLog(client, this));
+  }
+
   private async insert(client: PoolClient, changes: ChangeRow[]): Promise<void> {
     if (!changes.length) return;
     const rows = changes.map((change, ord) => ({
@@ -101,5 +111,30 @@ export class ChangeRecorder {
         ORDER BY x.ord`,
       [stringifyExact(rows)],
     );
+  }
+}
+
+const CHANGE_LOG_SESSION = 'changes';
+
+/** Change rows of a batch's events, in event order, recorded at the end of each flush (see {@link ChangeRecorder.log}). */
+export class ChangeLog implements BatchSession {
+  readonly flushesLast = true;
+  private readonly perEvent: ChangeRow[][] = [];
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly recorder: ChangeRecorder,
+  ) {}
+
+  /** The change rows of the next event; rows may still be appended until the flush (documents found new at the flush). */
+  add(changes: ChangeRow[]): void {
+    this.perEvent.push(changes);
+  }
+
+  async preload(): Promise<void> {}
+
+  async flush(): Promise<void> {
+    const perEvent = this.perEvent.splice(0);
+    if (perEvent.some((changes) => changes.length)) await this.recorder.recordEach(this.client, perEvent);
   }
 }

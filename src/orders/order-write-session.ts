@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { ChangeRecorder, ChangeRow, EventContext } from '../changes/change-recorder';
+import { ChangeLog, ChangeRecorder, ChangeRow, EventContext } from '../changes/change-recorder';
 import { jsonDiff } from '../changes/json-diff';
 import { parseExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
@@ -63,14 +63,21 @@ export class OrderWriteSession implements BatchSession {
     outcome: OrderApplyOutcome;
   }> = [];
   private readonly linkOrders = new Map<string, string>();
-  private readonly changesPerEvent: ChangeRow[][] = [];
+
+  /** The batch's change log (recorded by the batch), or this session's own (recorded at its flush). */
+  private readonly log: ChangeLog;
+  private readonly ownsLog: boolean;
 
   constructor(
     private readonly client: PoolClient,
     private readonly database: TradecloudDatabase,
     private readonly documents: DocumentStore,
     private readonly changes: ChangeRecorder,
-  ) {}
+    log?: ChangeLog,
+  ) {
+    this.ownsLog = !log;
+    this.log = log ?? new ChangeLog(client, changes);
+  }
 
   /** Tells the session what `preload` is to read for this snapshot. */
   plan(snapshot: OrderSnapshot): void {
@@ -170,7 +177,7 @@ export class OrderWriteSession implements BatchSession {
     const headerWritten = headerOutcome === 'created' || headerOutcome === 'updated';
     if (headerWritten || lines.created.length || lines.updated.length) this.touch(orderId, place, context, headerWritten);
     if (lines.created.length) this.linkOrders.set(orderId, header.purchaseOrderNumber);
-    this.changesPerEvent.push(changes);
+    this.log.add(changes);
     const outcome: OrderApplyOutcome = { orderId, header: headerOutcome, lines, documentsAdded: 0 };
     if (snapshot.documents.length) this.documentWrites.push({ place, orderId, documents: snapshot.documents, context, changes, outcome });
     return outcome;
@@ -205,7 +212,6 @@ export class OrderWriteSession implements BatchSession {
     const lineWrites = [...this.lineWrites.values()];
     const lastEvent = new Map(this.lastEvent);
     const linkOrders = new Map(this.linkOrders);
-    const changesPerEvent = this.changesPerEvent.splice(0);
     this.headerWrites.clear();
     this.lineWrites.clear();
     this.lastEvent.clear();
@@ -224,7 +230,7 @@ export class OrderWriteSession implements BatchSession {
       );
     }
     if (lineWrites.length) await writeOrderLines(this.client, this.database, lineWrites);
-    if (changesPerEvent.some((changes) => changes.length)) await this.changes.recordEach(this.client, changesPerEvent);
+    if (this.ownsLog) await this.log.flush();
     if (linkOrders.size) await linkShipmentLines(this.client, this.database, linkOrders);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { ChangeRecorder, EventContext } from '../changes/change-recorder';
+import { ChangeLog, ChangeRecorder, EventContext } from '../changes/change-recorder';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
 import { EntityLocks, lockEntities } from '../processing/entity-locks';
@@ -35,8 +35,8 @@ export class OrderStore {
   }
 
   /** A session for several snapshots in one transaction; the caller holds their locks and flushes it. */
-  session(client: PoolClient): OrderWriteSession {
-    return new OrderWriteSession(client, this.database, this.documents, this.changes);
+  session(client: PoolClient, log?: ChangeLog): OrderWriteSession {
+    return new OrderWriteSession(client, this.database, this.documents, this.changes, log);
   }
 
   /**
@@ -55,7 +55,7 @@ export class OrderStore {
   }
 
   private sessionOf(scope: BatchScope): OrderWriteSession {
-    return scope.session(ORDER_SESSION, (client) => this.session(client));
+    return scope.session(ORDER_SESSION, (client) => this.session(client, this.changes.log(scope)));
   }
 
   /** Applies one snapshot in the caller's transaction, taking its locks. */

@@ -37,6 +37,8 @@ export interface BatchSession {
   preload(): Promise<void>;
   /** Writes what the session's writers applied since the last flush. */
   flush(): Promise<void>;
+  /** Flushed after every other session (a log of what the others wrote). */
+  readonly flushesLast?: boolean;
 }
 
 export class BatchScope {
@@ -56,7 +58,8 @@ export class BatchScope {
   }
 
   async flush(): Promise<void> {
-    for (const session of this.sessions.values()) await session.flush();
+    for (const session of this.sessions.values()) if (!session.flushesLast) await session.flush();
+    for (const session of this.sessions.values()) if (session.flushesLast) await session.flush();
   }
 }
 

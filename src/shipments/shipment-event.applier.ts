@@ -23,7 +23,8 @@ export class ShipmentEventApplier implements EventApplier, OnModuleInit {
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
     const snapshot = this.mapper.map(obj(event.body.shipment));
-    return eventWriter(ShipmentStore.locksOf(snapshot), async (client) => summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)));
+    const { locks, write, plan } = this.shipments.writer(snapshot, context, summarizeShipment);
+    return eventWriter(locks, write, plan);
   }
 }
 

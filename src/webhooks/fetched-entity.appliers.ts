@@ -91,6 +91,7 @@ export class FetchedShipmentApplier implements EventApplier, OnModuleInit {
     await checkShape(ShipmentDto, shipment, 'shipment');
     const snapshot = this.mapper.map(shipment as Record<string, unknown>);
     const fetched = { body: bodyText ?? stringifyExact(shipment), shipmentNumber: snapshot.header.shipmentNumber };
-    return eventWriter(ShipmentStore.locksOf(snapshot), async (client) => ({ ...summarizeShipment(await this.shipments.applySnapshot(client, snapshot, context)), fetched }));
+    const { locks, write, plan } = this.shipments.writer(snapshot, context, (outcome) => ({ ...summarizeShipment(outcome), fetched }));
+    return eventWriter(locks, write, plan);
   }
 }

@@ -3,6 +3,7 @@ import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
 import { orderEventStream, seededRandom, shuffle } from '../orders/order-stream';
 import { FixtureDatabase, RunningReceiver, startReceiver, useDatabase, waitFor } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
+import { shipmentEventStream } from '../shipments/shipment-stream';
 import { orderTablesState } from '../support/table-state';
 
 /**
@@ -12,7 +13,11 @@ import { orderTablesState } from '../support/table-state';
  * result with the same backlog applied one event at a time (`batchSize: 1`, one worker).
  */
 
-/** A shuffled stream of order events with repeats (the same version under a new message id), documents events and shipments in between. */
+/**
+ * A shuffled stream of order events with repeats (the same version under a new message id), a
+ * documents event, and versions of shipments (lines removed, listed again, moved to another
+ * purchase order line; documents refreshed) whose lines deliver the orders' lines, in between.
+ */
 function mixedStream(seed: number): unknown[] {
   const random = seededRandom(seed);
   const orders = orderEventStream({ orders: 10, eventsPerOrder: 5, linesPerOrder: 6, seed });
@@ -23,8 +28,8 @@ function mixedStream(seed: number): unknown[] {
   });
   const documents = sample('post-order-documents-event');
   documents.orderDocumentsEvent.orderId = (orders[0] as { orderEvent: { orderId: string } }).orderEvent.orderId;
-  const shipment = sample('post-shipment-event');
-  return shuffle([...orders, ...repeats, documents, shipment], random);
+  const shipments = shipmentEventStream({ shipments: 4, versions: 5, lines: 8, seed });
+  return shuffle([...orders, ...repeats, documents, ...shipments], random);
 }
 
 type ReceiverApp = RunningReceiver;

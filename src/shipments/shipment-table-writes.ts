@@ -1,0 +1,180 @@
+import type { PoolClient } from 'pg';
+import { stringifyExact } from '../changes/lossless-json';
+import { TradecloudDatabase } from '../database/tradecloud-database.service';
+import { ShipmentHeaderRow, ShipmentLineRow } from './shipment-snapshot.mapper';
+
+/**
+ * The set-based statements of {@link ShipmentWriteSession}: each writes the rows of every shipment
+ * of a flush at once, with the `lastUpdatedAt` guard in SQL as a last line of defence (the session
+ * resolved the versions under the shipment locks already).
+ */
+
+export interface ShipmentHeaderWrite {
+  header: ShipmentHeaderRow;
+  eventId: string | null;
+}
+
+export interface ShipmentLineWrite {
+  shipmentId: string;
+  line: ShipmentLineRow;
+}
+
+export interface ShipmentLineRemoval {
+  shipmentId: string;
+  /** `despatch_advice_number || chr(31) || despatch_advice_line_position`. */
+  key: string;
+  eventId: string | null;
+}
+
+/** Upserts shipment headers (newest version per shipment). */
+export async function writeShipmentHeaders(client: PoolClient, database: TradecloudDatabase, writes: ShipmentHeaderWrite[]): Promise<void> {
+  const rows = writes.map(({ header, eventId }) => ({
+    shipment_id: header.shipmentId,
+    shipment_number: header.shipmentNumber,
+    supplier_company_id: header.supplierCompanyId,
+    buyer_company_id: header.buyerCompanyId,
+    process_status: header.processStatus,
+    process_status_reason: header.processStatusReason,
+    transport_mode: header.transportMode,
+    last_updated_at: header.lastUpdatedAt,
+    shipment: header.shipment,
+    last_event_id: eventId,
+    etd: header.etd,
+    atd: header.atd,
+    eta_start: header.etaStart,
+    eta_end: header.etaEnd,
+    ata: header.ata,
+    departure_location_id: header.departureLocationId,
+    destination_location_id: header.destinationLocationId,
+    bill_of_lading_number: header.billOfLadingNumber,
+    tracking_number: header.trackingNumber,
+    carrier_shipment_number: header.carrierShipmentNumber,
+    invoice_numbers: header.invoiceNumbers,
+  }));
+  await client.query(
+    `INSERT INTO ${database.table('shipments')} AS s
+       (shipment_id, shipment_number, supplier_company_id, buyer_company_id, process_status, process_status_reason,
+        transport_mode, last_updated_at, shipment, last_event_id, etd, atd, eta_start, eta_end, ata,
+        departure_location_id, destination_location_id, bill_of_lading_number, tracking_number,
+        carrier_shipment_number, invoice_numbers)
+     SELECT x.shipment_id, x.shipment_number, x.supplier_company_id, x.buyer_company_id, x.process_status, x.process_status_reason,
+            x.transport_mode, x.last_updated_at, x.shipment, x.last_event_id, x.etd, x.atd, x.eta_start, x.eta_end, x.ata,
+            x.departure_location_id, x.destination_location_id, x.bill_of_lading_number, x.tracking_number,
+            x.carrier_shipment_number, x.invoice_numbers
+       FROM jsonb_to_recordset($1::jsonb) AS x(
+            shipment_id text, shipment_number text, supplier_company_id uuid, buyer_company_id uuid, process_status text,
+            process_status_reason text, transport_mode text, last_updated_at timestamptz, shipment jsonb, last_event_id bigint,
+            etd date, atd date, eta_start date, eta_end date, ata date, departure_location_id text, destination_location_id text,
+            bill_of_lading_number text, tracking_number text, carrier_shipment_number text, invoice_numbers text[])
+     ON CONFLICT (shipment_id) DO UPDATE SET
+       shipment_number = EXCLUDED.shipment_number, supplier_company_id = EXCLUDED.supplier_company_id,
+       buyer_company_id = EXCLUDED.buyer_company_id, process_status = EXCLUDED.process_status,
+       process_status_reason = EXCLUDED.process_status_reason, transport_mode = EXCLUDED.transport_mode,
+       last_updated_at = EXCLUDED.last_updated_at, shipment = EXCLUDED.shipment,
+       last_event_id = EXCLUDED.last_event_id, etd = EXCLUDED.etd, atd = EXCLUDED.atd,
+       eta_start = EXCLUDED.eta_start, eta_end = EXCLUDED.eta_end, ata = EXCLUDED.ata,
+       departure_location_id = EXCLUDED.departure_location_id, destination_location_id = EXCLUDED.destination_location_id,
+       bill_of_lading_number = EXCLUDED.bill_of_lading_number, tracking_number = EXCLUDED.tracking_number,
+       carrier_shipment_number = EXCLUDED.carrier_shipment_number, invoice_numbers = EXCLUDED.invoice_numbers,
+       updated_at = now()
+     WHERE s.last_updated_at < EXCLUDED.last_updated_at`,
+    [stringifyExact(rows)],
+  );
+}
+
+/**
+ * Upserts shipment lines with their `removed_at`: `null` (listed by the newest version), `now`
+ * (removed, or history of an older version written as a new row) or `stored` (left as it is: an
+ * older version's line that is stored already). `stored` passes through the insert as
+ * `-infinity`, which only the conflict branch sees (a `stored` line always exists: the session
+ * read it). A line that moved to another purchase order line loses its link until the flush links
+ * it again.
+ */
+export async function writeShipmentLines(
+  client: PoolClient,
+  database: TradecloudDatabase,
+  writes: Array<ShipmentLineWrite & { removedAt: 'stored' | 'null' | 'now'; eventId: string | null }>,
+): Promise<void> {
+  const rows = writes.map(({ shipmentId, line, removedAt, eventId }) => ({
+    shipment_id: shipmentId,
+    despatch_advice_number: line.despatchAdviceNumber,
+    despatch_advice_line_position: line.despatchAdviceLinePosition,
+    purchase_order_number: line.purchaseOrderNumber,
+    purchase_order_line_position: line.purchaseOrderLinePosition,
+    delivery_schedule_position: line.deliverySchedulePosition,
+    item_number: line.itemNumber,
+    despatch_quantity: line.despatchQuantity,
+    backorder_quantity: line.backorderQuantity,
+    container_number: line.containerNumber,
+    package_sscc: line.packageSscc,
+    container_size_and_type: line.containerSizeAndType,
+    package_type: line.packageType,
+    last_updated_at: line.lastUpdatedAt,
+    line: line.line,
+    last_event_id: eventId,
+    removed_at: removedAt,
+  }));
+  await client.query(
+    `INSERT INTO ${database.table('shipment_lines')} AS l
+       (shipment_id, despatch_advice_number, despatch_advice_line_position, purchase_order_number,
+        purchase_order_line_position, delivery_schedule_position, item_number, despatch_quantity, backorder_quantity,
+        container_number, package_sscc, last_updated_at, line, last_event_id, removed_at,
+        container_size_and_type, package_type)
+     SELECT x.shipment_id, x.despatch_advice_number, x.despatch_advice_line_position, x.purchase_order_number,
+            x.purchase_order_line_position, x.delivery_schedule_position, x.item_number, x.despatch_quantity,
+            x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at, x.line, x.last_event_id,
+            CASE x.removed_at WHEN 'null' THEN NULL WHEN 'now' THEN now() ELSE '-infinity' END, x.container_size_and_type, x.package_type
+       FROM jsonb_to_recordset($1::jsonb) AS x(
+            shipment_id text, despatch_advice_number text, despatch_advice_line_position text, purchase_order_number text,
+            purchase_order_line_position text, delivery_schedule_position text, item_number text,
+            despatch_quantity numeric, backorder_quantity numeric, container_number text, package_sscc text,
+            last_updated_at timestamptz, line jsonb, container_size_and_type text, package_type text,
+            last_event_id bigint, removed_at text)
+     ON CONFLICT (shipment_id, despatch_advice_number, despatch_advice_line_position) DO UPDATE SET
+       purchase_order_number = EXCLUDED.purchase_order_number,
+       purchase_order_line_position = EXCLUDED.purchase_order_line_position,
+       delivery_schedule_position = EXCLUDED.delivery_schedule_position, item_number = EXCLUDED.item_number,
+       despatch_quantity = EXCLUDED.despatch_quantity, backorder_quantity = EXCLUDED.backorder_quantity,
+       container_number = EXCLUDED.container_number, package_sscc = EXCLUDED.package_sscc,
+       container_size_and_type = EXCLUDED.container_size_and_type, package_type = EXCLUDED.package_type,
+       last_updated_at = EXCLUDED.last_updated_at, line = EXCLUDED.line,
+       removed_at = CASE WHEN EXCLUDED.removed_at = '-infinity' THEN l.removed_at ELSE EXCLUDED.removed_at END,
+       order_id = CASE WHEN l.purchase_order_number = EXCLUDED.purchase_order_number
+                        AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.order_id END,
+       line_id = CASE WHEN l.purchase_order_number = EXCLUDED.purchase_order_number
+                       AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.line_id END,
+       last_event_id = EXCLUDED.last_event_id, updated_at = now()
+     WHERE l.last_updated_at <= EXCLUDED.last_updated_at`,
+    [stringifyExact(rows)],
+  );
+}
+
+/** Marks lines removed that a newer shipment version no longer lists (and that are not written in the same flush). */
+export async function removeShipmentLines(client: PoolClient, database: TradecloudDatabase, removals: ShipmentLineRemoval[]): Promise<void> {
+  await client.query(
+    `UPDATE ${database.table('shipment_lines')} l SET removed_at = now(), updated_at = now(), last_event_id = r.event_id
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS r(shipment_id, k, event_id)
+      WHERE l.shipment_id = r.shipment_id AND l.despatch_advice_number || chr(31) || l.despatch_advice_line_position = r.k`,
+    [removals.map((removal) => removal.shipmentId), removals.map((removal) => removal.key), removals.map((removal) => removal.eventId)],
+  );
+}
+
+/**
+ * Links the unlinked lines of these shipments to order lines already stored (by purchase order
+ * number and line position, within the shipment's buyer company when known). The caller holds the
+ * purchase-order locks of the lines (also taken by order writers before they link).
+ */
+export async function linkShipmentsToOrderLines(client: PoolClient, database: TradecloudDatabase, buyers: Map<string, string | null>): Promise<void> {
+  await client.query(
+    `UPDATE ${database.table('shipment_lines')} sl
+        SET order_id = o.order_id, line_id = l.line_id
+       FROM unnest($1::text[], $2::uuid[]) AS s(shipment_id, buyer_company_id),
+            ${database.table('orders')} o
+       JOIN ${database.table('order_lines')} l ON l.order_id = o.order_id
+      WHERE sl.shipment_id = s.shipment_id AND sl.order_id IS NULL
+        AND o.purchase_order_number = sl.purchase_order_number
+        AND (s.buyer_company_id IS NULL OR o.buyer_company_id = s.buyer_company_id)
+        AND l.position = sl.purchase_order_line_position`,
+    [[...buyers.keys()], [...buyers.values()]],
+  );
+}
