@@ -26,7 +26,10 @@ export interface TradecloudReconcileOptions {
    * use `singleDeliveryPerOrderLine`). Default `'delivery-schedule'`.
    */
   ordersEndpoint?: 'delivery-schedule' | 'single-delivery';
-  /** Entities applied at the same time while a page is stored. Default `4`. */
+  /**
+   * Transactions applying polled entities at the same time: a page is applied in chunks (one
+   * transaction each), and the next page's chunks start while a page's last ones finish. Default `4`.
+   */
   concurrency?: number;
 }
 
