@@ -71,6 +71,9 @@ export async function writeOrderHeaders(
   );
 }
 
+/** Lines written in one statement from which the foreign-key checks of their schedules are planned afresh. */
+const REPLAN_AFTER_LINES = 1_000;
+
 /** Upserts the lines and replaces their schedules and delivery history. */
 export async function writeOrderLines(
   client: PoolClient,
@@ -189,6 +192,12 @@ export async function writeOrderLines(
     [orderIds, lineIds],
   );
   if (!deliveryRows.length && !historyRows.length) return;
+  // Each delivery row is checked against its line (foreign key) with a plan this connection cached
+  // when `order_lines` may have been a few pages: a sequential scan, then run once per row. After
+  // thousands of new lines (a large order, a young table) that is seconds per thousand rows, until
+  // autovacuum's next ANALYZE. Dropping the cached plans makes the checks plan again, for the table
+  // as it is now (an index probe). Cheap, and done only when many lines were just written.
+  if (writes.length >= REPLAN_AFTER_LINES) await client.query('DISCARD PLANS');
   await client.query(
     `WITH history AS (
        INSERT INTO ${database.table('delivery_history')} (order_id, line_id, seq, position, date, quantity)
