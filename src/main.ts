@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { EnvironmentError, readEnvironment, StandaloneEnvironment } from './standalone/environment';
+import { limitHeapGrowth } from './standalone/heap-growth';
 import { missingStandalonePackages, missingStandalonePackagesMessage } from './standalone/standalone-packages';
 import type { StandaloneServer } from './standalone/standalone-server';
 
@@ -10,6 +11,7 @@ const HARD_STOP_MARGIN_MS = 45_000;
 
 /** The standalone receiver: `npm start`. */
 async function main(): Promise<void> {
+  limitHeapGrowth();
   let environment: StandaloneEnvironment;
   try {
     environment = readEnvironment();

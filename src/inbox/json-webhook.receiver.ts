@@ -77,7 +77,7 @@ export class JsonWebhookReceiver {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
     }
 
-    const body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
+    let body = (json && typeof json === 'object' && !Array.isArray(json) ? json : {}) as Record<string, unknown>;
     const eventName = typeof body.eventName === 'string' ? body.eventName : null;
     const facts: WebhookRequestFacts = { endpoint, eventName };
     response.locals.tradecloud = facts;
@@ -91,6 +91,10 @@ export class JsonWebhookReceiver {
     }
 
     facts.entityId = identity.entityId;
+    // The parsed tree (tens of megabytes for a 5,000-line order) is not needed to store the text:
+    // let it be collected while the INSERT sends the body.
+    json = undefined;
+    body = {};
     let result;
     try {
       result = await this.intake.accept({ endpoint, eventName, rawText: text, originalBody: original, ...identity });

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 
 /** A request body that is not usable JSON; the raw text is kept so the request can be recorded as rejected. */
@@ -76,26 +77,45 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
  * refuses (U+0000, unpaired surrogates). Walked without recursion.
  */
 export function unstorableContent(json: unknown): string | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: json, path: 'body', depth: 0 }];
+  // A node's path is written only for a message: building it for each of the ~750,000 values of a
+  // 5,000-line order would be tens of megabytes of garbage on every large request.
+  const stack: WalkedValue[] = [{ value: json, parent: undefined, key: '', depth: 0 }];
   while (stack.length) {
-    const { value, path, depth } = stack.pop()!;
+    const node = stack.pop()!;
+    const { value, depth } = node;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return `${path} contains the character U+0000, which cannot be stored`;
-      if (LONE_SURROGATE.test(value)) return `${path} contains an unpaired UTF-16 surrogate, which cannot be stored`;
+      if (value.includes('\u0000')) return `${pathOf(node)} contains the character U+0000, which cannot be stored`;
+      if (LONE_SURROGATE.test(value)) return `${pathOf(node)} contains an unpaired UTF-16 surrogate, which cannot be stored`;
       continue;
     }
     if (!value || typeof value !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) return `${path} is nested deeper than ${MAX_JSON_DEPTH} levels`;
-    for (const [key, child] of Object.entries(value)) {
-      const childPath = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key.slice(0, 100)}`;
-      if (!Array.isArray(value)) {
-        if (FORBIDDEN_KEYS.has(key)) return `${childPath}: the key "${key}" is not allowed`;
-        if (key.includes('\u0000') || LONE_SURROGATE.test(key)) return `${path} has a key that cannot be stored (U+0000 or an unpaired surrogate)`;
-      }
-      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    if (depth >= MAX_JSON_DEPTH) return `${pathOf(node)} is nested deeper than ${MAX_JSON_DEPTH} levels`;
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) stack.push({ value: value[index], parent: node, key: index, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${pathOf({ value: undefined, parent: node, key, depth })}: the key "${key}" is not allowed`;
+      if (key.includes('\u0000') || LONE_SURROGATE.test(key)) return `${pathOf(node)} has a key that cannot be stored (U+0000 or an unpaired surrogate)`;
+      stack.push({ value: (value as Record<string, unknown>)[key], parent: node, key, depth: depth + 1 });
     }
   }
   return undefined;
+}
+
+interface WalkedValue {
+  value: unknown;
+  parent: WalkedValue | undefined;
+  /** Its index in an array parent, its key in an object parent. */
+  key: string | number;
+  depth: number;
+}
+
+/** `body.orderEvent.lines[3].buyerLine`: array items by index, object members by key (at most 100 characters). */
+function pathOf(node: WalkedValue): string {
+  const parts: string[] = [];
+  for (let at: WalkedValue | undefined = node; at?.parent; at = at.parent) parts.push(typeof at.key === 'number' ? `[${at.key}]` : `.${at.key.slice(0, 100)}`);
+  return `body${parts.reverse().join('')}`;
 }
 
 /**
@@ -113,14 +133,6 @@ export async function readBodyBytes(request: IncomingMessage & { body?: unknown;
   return { text: bytes.toString('utf8'), utf8: isUtf8(bytes) };
 }
 
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The exact body a host's parser kept: Nest's `req.rawBody`, or a raw/text parser's result. */
 function bodyFromHostParser(request: { body?: unknown; rawBody?: unknown }): Buffer | string {

@@ -7,7 +7,7 @@ import { DocumentStore } from '../documents/document.store';
 import { ApplyResult, EventApplier, EventApplierRegistry, eventWriter, EventWriter, StoredEvent } from '../processing/event-applier';
 import { OrderApplyOutcome, OrderStore } from './order.store';
 import { arr, lineDocuments, obj, OrderSnapshotMapper } from './order-snapshot.mapper';
-import { orderPayloadOf } from './dto/order-events.dto';
+import { orderPayloadKeyOf } from './dto/order-events.dto';
 import { mapDocumentReferences, OwnedDocument } from '../documents/document-reference.mapper';
 
 /** Applies `orderEvent`, `singleDeliveryOrderEvent` and `orderDocumentsEvent` bodies. */
@@ -30,11 +30,15 @@ export class OrderEventApplier implements EventApplier, OnModuleInit {
 
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
-    const payload = obj(orderPayloadOf(event.body, event.payloadKind));
+    const payloadKey = orderPayloadKeyOf(event.body, event.payloadKind);
+    const payload = obj(event.body[payloadKey]);
     if (event.payloadKind === 'orderDocumentsEvent') {
       return eventWriter({ orders: [String(payload.orderId)] }, (client) => this.applyDocumentsEvent(client, payload, context));
     }
-    const snapshot = this.mapper.map(payload, event.payloadKind === 'singleDeliveryOrderEvent' ? 'singleDelivery' : 'deliverySchedule');
+    const mode = event.payloadKind === 'singleDeliveryOrderEvent' ? 'singleDelivery' : 'deliverySchedule';
+    const snapshot = this.mapper.map(payload, mode);
+    // The stored body holds these very lines in this order: PostgreSQL can write them from it.
+    if (mode === 'deliverySchedule' && Array.isArray(payload.lines)) snapshot.source = { eventId: event.id, payloadKey };
     const { locks, write, plan } = this.orders.writer(snapshot, context, summarize);
     return eventWriter(locks, write, plan);
   }

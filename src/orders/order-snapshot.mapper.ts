@@ -101,6 +101,12 @@ export interface OrderSnapshot {
   header: OrderHeaderRow;
   lines: OrderLineRow[];
   documents: OwnedDocument[];
+  /**
+   * Set when the lines are the delivery-schedule lines of a stored event's body (`lines[i]` is
+   * `body[payloadKey].lines[i]`): their JSON, schedules and delivery history are then written from
+   * that stored jsonb inside PostgreSQL instead of being sent back (`order-line-writes.ts`).
+   */
+  source?: { eventId: string; payloadKey: string };
 }
 
 export type OrderMode = 'deliverySchedule' | 'singleDelivery';

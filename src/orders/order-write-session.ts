@@ -7,7 +7,8 @@ import { DocumentStore } from '../documents/document.store';
 import type { BatchSession } from '../processing/event-applier';
 import { compareVersions, VersionOutcome } from '../processing/versions';
 import { lineDiff } from './order-line-diff';
-import { linkShipmentLines, writeOrderHeaders, writeOrderLines } from './order-table-writes';
+import { linkShipmentLines, writeOrderHeaders } from './order-table-writes';
+import { LineWrite, writeOrderLines } from './order-line-writes';
 import { OrderHeaderRow, OrderLineRow, OrderSnapshot } from './order-snapshot.mapper';
 
 /** Fields that change on every version and are already columns of the change row. */
@@ -46,7 +47,7 @@ export class OrderWriteSession implements BatchSession {
   private readonly planned: OrderSnapshot[] = [];
 
   private readonly headerWrites = new Map<string, { header: OrderHeaderRow; eventId: string | null }>();
-  private readonly lineWrites = new Map<string, { orderId: string; line: OrderLineRow; eventId: string | null }>();
+  private readonly lineWrites = new Map<string, LineWrite>();
   /**
    * The last event (by its place in the session) that changed anything of an order (its header, a
    * line, a document), for `orders.last_event_id`.
@@ -149,8 +150,8 @@ export class OrderWriteSession implements BatchSession {
 
     const lines: OrderApplyOutcome['lines'] = { created: [], updated: [], unchanged: 0, stale: [] };
     // The last occurrence wins if an event ever lists a line twice.
-    const byId = new Map(snapshot.lines.map((line) => [line.lineId, line]));
-    for (const line of byId.values()) {
+    const byId = new Map(snapshot.lines.map((line, index) => [line.lineId, { line, index }]));
+    for (const { line, index } of byId.values()) {
       const key = lineKey(orderId, line.lineId);
       const stored = this.lines.get(key) ?? undefined;
       const outcome = compareVersions(stored?.lastUpdatedAt, line.lastUpdatedAt);
@@ -169,7 +170,8 @@ export class OrderWriteSession implements BatchSession {
           ...event,
         });
         this.lines.set(key, { lastUpdatedAt: new Date(line.lastUpdatedAt), json: line.line });
-        this.lineWrites.set(key, { orderId, line, eventId: context.eventId });
+        const source = snapshot.source && { ...snapshot.source, index, lineCount: snapshot.lines.length };
+        this.lineWrites.set(key, { orderId, line, eventId: context.eventId, source });
       }
     }
 

@@ -136,12 +136,19 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       received_at: Date;
       retries: number;
     }>(
-      `SELECT id, endpoint, payload_kind, event_name, entity_id, body::text AS body, received_at, retries
-         FROM ${this.database.table('webhook_events')}
-        WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
-        ORDER BY available_at, id
-        LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
+      // The rows are locked first and their bodies read after: the projection of a locking scan
+      // runs before the row is found locked, so reading `body::text` there would make every claim
+      // that skips a large event (a 12 MB order in another loop's batch) convert its body anyway.
+      `WITH claimed AS (
+         SELECT id, available_at
+           FROM ${this.database.table('webhook_events')}
+          WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
+          ORDER BY available_at, id
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED)
+       SELECT e.id, e.endpoint, e.payload_kind, e.event_name, e.entity_id, e.body::text AS body, e.received_at, e.retries
+         FROM claimed c JOIN ${this.database.table('webhook_events')} e ON e.id = c.id
+        ORDER BY c.available_at, c.id`,
       [limit],
     );
     return result.rows.map((row) => ({

@@ -82,7 +82,12 @@ export const ORDER_PAYLOAD_ALIASES: Readonly<Record<string, OrderPayloadKind>> =
 
 /** The event object of a stored order body of this payload kind, under its name or an older one. */
 export function orderPayloadOf(body: Record<string, unknown>, kind: string): unknown {
-  if (body[kind] !== undefined && body[kind] !== null) return body[kind];
-  for (const [alias, aliased] of Object.entries(ORDER_PAYLOAD_ALIASES)) if (aliased === kind && body[alias] != null) return body[alias];
-  return body[kind];
+  return body[orderPayloadKeyOf(body, kind)];
+}
+
+/** The key of the body that holds the event object of this payload kind (its name, or an older one). */
+export function orderPayloadKeyOf(body: Record<string, unknown>, kind: string): string {
+  if (body[kind] !== undefined && body[kind] !== null) return kind;
+  for (const [alias, aliased] of Object.entries(ORDER_PAYLOAD_ALIASES)) if (aliased === kind && body[alias] != null) return alias;
+  return kind;
 }
