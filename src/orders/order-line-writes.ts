@@ -9,7 +9,10 @@ export interface LineWrite {
   orderId: string;
   line: OrderLineRow;
   eventId: string | null;
-  /** `webhook_events.body -> payloadKey -> 'lines' -> index` is this line; the body has `lineCount` lines. */
+  /**
+   * `webhook_events.body -> payloadKey -> 'lines' -> index` is this line (`payloadKey` empty: the
+   * body is the order itself, as a polled order's); the body has `lineCount` lines.
+   */
   source?: { eventId: string; payloadKey: string; index: number; lineCount: number };
 }
 
@@ -96,7 +99,7 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
   const sourcedLines = (slotsParam: string, slotColumns: string) => `
     FROM unnest($2::bigint[], $3::text[], $4::uuid[]) WITH ORDINALITY AS s(event_id, payload_key, order_id, ord)
     JOIN ${events} e ON e.id = s.event_id
-    CROSS JOIN LATERAL ROWS FROM (${slotsParam}, jsonb_array_elements(e.body -> s.payload_key -> 'lines')) AS z(${slotColumns}, line)`;
+    CROSS JOIN LATERAL ROWS FROM (${slotsParam}, jsonb_array_elements((CASE s.payload_key WHEN '' THEN e.body ELSE e.body -> s.payload_key END) -> 'lines')) AS z(${slotColumns}, line)`;
   const sourceParams = [sourced.map((event) => event.eventId), sourced.map((event) => event.payloadKey), sourced.map((event) => event.orderId)];
 
   await client.query(

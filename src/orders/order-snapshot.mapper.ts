@@ -104,7 +104,8 @@ export interface OrderSnapshot {
   /**
    * Set when the lines are the delivery-schedule lines of a stored event's body (`lines[i]` is
    * `body[payloadKey].lines[i]`): their JSON, schedules and delivery history are then written from
-   * that stored jsonb inside PostgreSQL instead of being sent back (`order-line-writes.ts`).
+   * that stored jsonb inside PostgreSQL instead of being sent back (`order-line-writes.ts`). An
+   * empty `payloadKey`: the body is the order itself (a polled order).
    */
   source?: { eventId: string; payloadKey: string };
 }

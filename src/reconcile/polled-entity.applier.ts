@@ -231,7 +231,11 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
 
   private writerFor(payloadKind: string, body: Record<string, unknown>, context: EventContext, bodyText?: string): Promise<EventWriter> {
     if (payloadKind === POLLED_PAYLOAD_KINDS.shipment) return this.shipments.writerFor(body, context, bodyText);
-    return this.orders.writerFor(body, context, payloadKind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? 'singleDelivery' : 'deliverySchedule', bodyText);
+    // A polled order is stored as its event's body before its writer runs (and a replayed one is that body).
+    return this.orders.writerFor(body, context, payloadKind === POLLED_PAYLOAD_KINDS.singleDeliveryOrder ? 'singleDelivery' : 'deliverySchedule', {
+      bodyText,
+      storedAsEventBody: true,
+    });
   }
 }
 

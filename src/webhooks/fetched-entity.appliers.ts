@@ -52,15 +52,31 @@ export class FetchedOrderApplier implements EventApplier, OnModuleInit {
   /**
    * Validates and maps an order as the Tradecloud API returns it (GET order, or a poll's
    * `data[]` item: all lines) and returns its writer. Throws {@link UnusableFetchedEntityError}.
-   * `bodyText` is the order's exact JSON when the caller has it already (polling stores it).
+   * `bodyText` is the order's exact JSON when the caller has it already. `storedAsEventBody`: the
+   * order is the stored body of the event in `context` (a polled order) by the time the writer runs.
    */
-  async writerFor(order: Record<string, unknown>, context: EventContext, mode: OrderMode = 'deliverySchedule', bodyText?: string): Promise<EventWriter> {
+  async writerFor(
+    order: Record<string, unknown>,
+    context: EventContext,
+    mode: OrderMode = 'deliverySchedule',
+    { bodyText, storedAsEventBody = false }: { bodyText?: string; storedAsEventBody?: boolean } = {},
+  ): Promise<EventWriter> {
     // `GET /order/{id}` names the id `id`; the shape is otherwise an orderEvent's.
     await checkShape(mode === 'singleDelivery' ? SingleDeliveryOrderEventDto : OrderEventDto, { ...order, orderId: order.id ?? order.orderId }, 'order');
     const snapshot = this.mapper.map(order, mode);
     const fetched = { body: bodyText ?? stringifyExact(order), purchaseOrderNumber: snapshot.header.purchaseOrderNumber };
     const { locks, write, plan } = this.orders.writer(snapshot, context, (outcome) => ({ ...summarize(outcome), fetched }));
-    return eventWriter(locks, write, plan);
+    if (!storedAsEventBody || mode !== 'deliverySchedule' || !Array.isArray(order.lines)) return eventWriter(locks, write, plan);
+    // The stored body holds these very lines in this order, at its root: PostgreSQL writes them
+    // from it (the event id is known once the event row is stored, before the writer runs).
+    return eventWriter(
+      locks,
+      (client, scope) => {
+        if (context.eventId !== null) snapshot.source = { eventId: context.eventId, payloadKey: '' };
+        return write(client, scope);
+      },
+      plan,
+    );
   }
 }
 

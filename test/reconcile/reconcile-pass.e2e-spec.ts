@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnTradecloudEvent, TradecloudDomainEvent } from '../../src';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
+import { sample } from '../support/samples';
 import { buildOrder, buildOrderEvent, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
 import { cursorOf, expectSuccess, passes, seedOrders } from './reconcile-kit';
 
@@ -69,6 +70,33 @@ describe('reconciliation passes through the polling API', () => {
     expect((await q(`SELECT count(*)::int AS n FROM S.changes WHERE order_id = $1`, [orderId]))[0].n).toBeGreaterThan(0);
     // …and the host's handlers hear of it like of any webhook.
     await waitFor(() => expect(received.some((event) => event.type === 'order.created' && (event as { orderId?: string }).orderId === orderId)).toBe(true));
+  });
+
+  it('writes from the stored body exactly the rows a GET webhook writes for the same order', async () => {
+    // A polled order's lines, schedules and history are written from its stored event body inside
+    // PostgreSQL; a GET webhook's fetched order goes through the mapper's rows. Same order, same rows.
+    const orderId = stableUuid('reconcile-order', 'same-rows');
+    const order = { ...sample('get-order-response'), id: orderId, lastUpdatedAt: new Date(Date.now() - 30_000).toISOString() };
+    simulator.orders.set(orderId, order);
+    const rows = async () => ({
+      lines: await q(`SELECT (to_jsonb(l) - 'created_at' - 'updated_at' - 'last_event_id')::text AS r FROM S.order_lines l WHERE order_id = $1 ORDER BY line_id`, [orderId]),
+      schedules: await q(`SELECT to_jsonb(d)::text AS r FROM S.delivery_lines d WHERE order_id = $1 ORDER BY line_id, schedule, seq`, [orderId]),
+      history: await q(`SELECT to_jsonb(h)::text AS r FROM S.delivery_history h WHERE order_id = $1 ORDER BY line_id, seq`, [orderId]),
+    });
+    const call = await fetch(`${receiver.webhooks}/orders/${orderId}`, { headers: { authorization: receiver.authorization } });
+    expect(call.status).toBe(202);
+    expect(await receiver.waitForEvents([((await call.json()) as { eventId: string }).eventId])).toMatchObject([{ status: 'processed' }]);
+    const fetched = await rows();
+    expect(fetched.lines.length).toBe(order.lines.length);
+    expect(fetched.schedules.length).toBeGreaterThan(order.lines.length);
+
+    await q(`DELETE FROM S.orders WHERE order_id = $1`, [orderId]);
+    expect((await rows()).lines).toEqual([]);
+    const pass = await passes(receiver).run('orders', { all: true });
+    expectSuccess(pass);
+    const [polled] = await q(`SELECT payload_kind FROM S.webhook_events WHERE entity_id = $1 AND endpoint = 'orders-poll'`, [orderId]);
+    expect(polled).toEqual({ payload_kind: 'polledOrder' });
+    expect(await rows()).toEqual(fetched);
   });
 
   it('re-reads the overlap as unchanged without writing event rows', async () => {
