@@ -15,27 +15,57 @@ export type JsonDiff = Record<string, FieldChange>;
  */
 export function jsonDiff(previous: unknown, next: unknown, ignore: readonly string[] = []): JsonDiff {
   const diff: JsonDiff = {};
-  walk(previous, next, '', diff, new Set(ignore));
+  walk(previous, next, [], diff, ignore);
   return diff;
 }
 
-function walk(a: unknown, b: unknown, path: string, diff: JsonDiff, ignore: Set<string>): void {
+/**
+ * The walk keeps the path as a stack of segments (a key, or an array index) and writes it out only
+ * for a difference: most of a document is equal, and building every node's path string was most
+ * of the diff's time and garbage.
+ */
+function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDiff, ignore: readonly string[]): void {
+  if (a === b) return;
   if (isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) {
     if (Array.isArray(a) && Array.isArray(b)) {
-      for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], `${path}[${i}]`, diff, ignore);
+      const length = Math.max(a.length, b.length);
+      for (let i = 0; i < length; i++) {
+        path.push(i);
+        walk(a[i], b[i], path, diff, ignore);
+        path.pop();
+      }
       return;
     }
     const left = a as Record<string, unknown>;
     const right = b as Record<string, unknown>;
-    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
-      if (path === '' && ignore.has(key)) continue;
-      // An empty key is written `""`: bare, at the top it would be the root's path (`$`).
-      const name = key === '' ? '""' : key;
-      walk(left[key], right[key], path ? `${path}.${name}` : name, diff, ignore);
+    const top = path.length === 0;
+    // The keys of both sides, the left's first, each once.
+    for (const key of Object.keys(left)) {
+      if (top && ignore.includes(key)) continue;
+      path.push(key);
+      walk(left[key], right[key], path, diff, ignore);
+      path.pop();
+    }
+    for (const key of Object.keys(right)) {
+      if (Object.prototype.hasOwnProperty.call(left, key) || (top && ignore.includes(key))) continue;
+      path.push(key);
+      walk(undefined, right[key], path, diff, ignore);
+      path.pop();
     }
     return;
   }
-  if (!sameLeaf(a, b)) diff[path || '$'] = { old: a ?? null, new: b ?? null };
+  if (!sameLeaf(a, b)) diff[pathText(path)] = { old: a ?? null, new: b ?? null };
+}
+
+/** `buyerLine.deliverySchedule[1].quantity`; `$` for the root. An empty key is written `""` (bare, at the top it would be the root's path). */
+function pathText(path: ReadonlyArray<string | number>): string {
+  if (!path.length) return '$';
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += (text ? '.' : '') + (segment === '' ? '""' : segment);
+  }
+  return text;
 }
 
 function isContainer(value: unknown): value is object {
