@@ -126,6 +126,14 @@ export class ChangeLog implements BatchSession {
     private readonly recorder: ChangeRecorder,
   ) {}
 
+  /**
+   * The batch's log when a session has one, else a log of the session's own (`owned`: the session
+   * records it at its flush).
+   */
+  static sharedOrOwn(client: PoolClient, recorder: ChangeRecorder, shared?: ChangeLog): { log: ChangeLog; owned: boolean } {
+    return shared ? { log: shared, owned: false } : { log: new ChangeLog(client, recorder), owned: true };
+  }
+
   /** The change rows of the next event; rows may still be appended until the flush (documents found new at the flush). */
   add(changes: ChangeRow[]): void {
     this.perEvent.push(changes);

@@ -76,8 +76,7 @@ export class OrderWriteSession implements BatchSession {
     private readonly changes: ChangeRecorder,
     log?: ChangeLog,
   ) {
-    this.ownsLog = !log;
-    this.log = log ?? new ChangeLog(client, changes);
+    ({ log: this.log, owned: this.ownsLog } = ChangeLog.sharedOrOwn(client, changes, log));
   }
 
   /** Tells the session what `preload` is to read for this snapshot. */

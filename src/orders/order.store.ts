@@ -5,6 +5,7 @@ import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
 import { EntityLocks, lockEntities } from '../processing/entity-locks';
 import type { BatchScope } from '../processing/event-applier';
+import { snapshotWriter } from '../processing/snapshot-writer';
 import { OrderSnapshot } from './order-snapshot.mapper';
 import { OrderApplyOutcome, OrderWriteSession } from './order-write-session';
 
@@ -44,14 +45,14 @@ export class OrderStore {
    * batch holds the locks and flushes), else on its own with {@link applySnapshot}.
    */
   writer<T>(snapshot: OrderSnapshot, context: EventContext, result: (outcome: OrderApplyOutcome) => T) {
-    const plan = (scope: BatchScope) => this.sessionOf(scope).plan(snapshot);
-    const write = async (client: PoolClient, scope?: BatchScope): Promise<T | { afterFlush: () => T }> => {
-      if (!scope) return result(await this.applySnapshot(client, snapshot, context));
-      // The outcome is complete (documents added) once the session has flushed.
-      const outcome = await this.sessionOf(scope).apply(snapshot, context);
-      return { afterFlush: () => result(outcome) };
-    };
-    return { locks: OrderStore.locksOf(snapshot), plan, write };
+    return snapshotWriter({
+      snapshot,
+      context,
+      locks: OrderStore.locksOf(snapshot),
+      sessionOf: (scope) => this.sessionOf(scope),
+      applyAlone: (client) => this.applySnapshot(client, snapshot, context),
+      result,
+    });
   }
 
   private sessionOf(scope: BatchScope): OrderWriteSession {

@@ -78,8 +78,7 @@ export class ShipmentWriteSession implements BatchSession {
     private readonly changes: ChangeRecorder,
     log?: ChangeLog,
   ) {
-    this.ownsLog = !log;
-    this.log = log ?? new ChangeLog(client, changes);
+    ({ log: this.log, owned: this.ownsLog } = ChangeLog.sharedOrOwn(client, changes, log));
   }
 
   /** Tells the session what `preload` is to read for this snapshot. */
@@ -90,18 +89,16 @@ export class ShipmentWriteSession implements BatchSession {
   async preload(): Promise<void> {
     const ids = [...new Set(this.planned.splice(0).map((snapshot) => snapshot.header.shipmentId))].filter((id) => !this.headers.has(id));
     if (!ids.length) return;
-    const [headers, lines] = [
-      await this.client.query<{ shipment_id: string; last_updated_at: Date; shipment: string }>(
-        `SELECT shipment_id, last_updated_at, shipment::text AS shipment FROM ${this.database.table('shipments')} WHERE shipment_id = ANY($1::text[])`,
-        [ids],
-      ),
-      await this.client.query<{ shipment_id: string; k: string; last_updated_at: Date; line: string; removed: boolean }>(
-        `SELECT shipment_id, despatch_advice_number || chr(31) || despatch_advice_line_position AS k, last_updated_at,
-                line::text AS line, removed_at IS NOT NULL AS removed
-           FROM ${this.database.table('shipment_lines')} WHERE shipment_id = ANY($1::text[])`,
-        [ids],
-      ),
-    ];
+    const headers = await this.client.query<{ shipment_id: string; last_updated_at: Date; shipment: string }>(
+      `SELECT shipment_id, last_updated_at, shipment::text AS shipment FROM ${this.database.table('shipments')} WHERE shipment_id = ANY($1::text[])`,
+      [ids],
+    );
+    const lines = await this.client.query<{ shipment_id: string; k: string; last_updated_at: Date; line: string; removed: boolean }>(
+      `SELECT shipment_id, despatch_advice_number || chr(31) || despatch_advice_line_position AS k, last_updated_at,
+              line::text AS line, removed_at IS NOT NULL AS removed
+         FROM ${this.database.table('shipment_lines')} WHERE shipment_id = ANY($1::text[])`,
+      [ids],
+    );
     for (const id of ids) {
       this.headers.set(id, null);
       this.lines.set(id, new Map());
