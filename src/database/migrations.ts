@@ -10,6 +10,7 @@ import { MoveJobQueueToOwnSchema1765000016001 } from '../../migrations/176500001
 import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataLifecycle';
 import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
 import { InboxQueue1765000022000 } from '../../migrations/1765000022000-InboxQueue';
+import { BodyCompression1765000023000 } from '../../migrations/1765000023000-BodyCompression';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const TRADECLOUD_MIGRATIONS = [
   DataLifecycle1765000019000,
   SqlModel1765000021000,
   InboxQueue1765000022000,
+  BodyCompression1765000023000,
 ];

@@ -9,7 +9,7 @@ import { compareVersions, VersionOutcome } from '../processing/versions';
 import { lineDiff } from './order-line-diff';
 import { linkShipmentLines, writeOrderHeaders } from './order-table-writes';
 import { LineWrite, writeOrderLines } from './order-line-writes';
-import { OrderHeaderRow, OrderLineRow, OrderSnapshot } from './order-snapshot.mapper';
+import { OrderHeaderRow, OrderSnapshot } from './order-snapshot.mapper';
 
 /** Fields that change on every version and are already columns of the change row. */
 const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
