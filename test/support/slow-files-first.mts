@@ -2,13 +2,22 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The e2e files that take longest (each 10-30 s, mostly waiting for child processes and their
- * own PostgreSQL work), longest first. Started first, they run next to the many short files
- * instead of alone at the end of the run. Vitest orders by the durations of the previous run when
+ * The files that take longest, longest first. First the slowest unit files: they need no
+ * database, so they run while the e2e project's global set-up starts PostgreSQL (a few seconds in
+ * which no e2e file can start). Then the slowest e2e files (each 10-30 s, mostly child processes
+ * and their PostgreSQL work): started first, they run next to the many short files instead of
+ * alone at the end of the run. Vitest orders by the durations of the previous run when
  * it has them (node_modules/.vite); a fresh clone has none, and Vitest would then start the
  * largest files first, which puts several of these last. A file missing here only runs later.
  */
 const SLOW_FILES = [
+  'src/inbox/validation/compiled-validator.parity.spec.ts',
+  'src/auth/jwks-key-cache.spec.ts',
+  'src/tradecloud-api/tradecloud-api.downloads.spec.ts',
+  'src/changes/lossless-json.spec.ts',
+  'src/tradecloud-api/tradecloud-api.client.spec.ts',
+  'src/orders/order-snapshot.mapper.property.spec.ts',
+  'src/inbox/validation/compiled-validator.features.spec.ts',
   'test/bench.e2e-spec.ts',
   'test/packed-host/packed-host.e2e-spec.ts',
   'test/processing/batch-processing.e2e-spec.ts',
@@ -41,9 +50,10 @@ export default class SlowFilesFirst extends BaseSequencer {
       const index = SLOW_FILES.indexOf(relativePath(file));
       return index < 0 ? SLOW_FILES.length : index;
     };
-    // Within each project (Vitest runs them in its order), slow files first; the rest keep Vitest's order.
-    const projects = new Map<string, TestSpecification[]>();
-    for (const file of sorted) projects.set(file.project.name, [...(projects.get(file.project.name) ?? []), file]);
-    return [...projects.values()].flatMap((group) => group.map((file, index) => ({ file, index })).sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index).map(({ file }) => file));
+    // The listed files first, in the list's order, whatever their project; the rest in Vitest's order.
+    return sorted
+      .map((file, index) => ({ file, index }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.index - b.index)
+      .map(({ file }) => file);
   }
 }
