@@ -1,6 +1,7 @@
 import path from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import SlowFilesFirst from './test/support/slow-files-first.mjs';
 import { WAIT_INTERVAL_MS, WAIT_TIMEOUT_MS } from './test/support/wait-defaults.cjs';
 
 // SWC compiles the sources so that Nest's decorator metadata (emitDecoratorMetadata) exists in
@@ -30,6 +31,8 @@ export default defineConfig({
     // machine is one file at a time). Each file has its own database, ports and processes.
     // Set for the whole run: Vitest wants one value for projects that run side by side.
     maxWorkers: TEST_WORKERS,
+    // Known slow e2e files first when Vitest has no durations of a previous run (a fresh clone).
+    sequence: { sequencer: SlowFilesFirst },
     // CI asks for a JSON report too, to print a plain "N passed, N failed" line.
     reporters: process.env.VITEST_JSON_REPORT ? ['default', 'json'] : ['default'],
     outputFile: process.env.VITEST_JSON_REPORT ? { json: process.env.VITEST_JSON_REPORT } : undefined,

@@ -4,8 +4,6 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { CliDatabase, resolveCliDatabase } from './cli-database';
 import { CliError, CliIo, processIo, usageError } from './cli-output';
 import { eventsListCommand, eventsShowCommand } from './commands/events';
-import { simulateCommand } from './commands/simulate';
-import { statusCommand } from './commands/status';
 import { scenarioHelp } from './simulate/scenarios';
 
 const HELP = `Usage: tradecloud <command> [options]   (npm run tradecloud -- <command> …)
@@ -75,6 +73,9 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
     const { values, positionals } = parse(rest, SIMULATE);
     const v = values as Record<string, string | boolean | undefined>;
     const text = (name: string) => v[name] as string | undefined;
+    // Loaded on demand, as every command with heavy imports: simulate brings the DTOs and their
+    // validation library, and each command runs in a process of its own, started for it.
+    const { simulateCommand } = await import('./commands/simulate.js');
     return simulateCommand(io, positionals[0], {
       url: text('url'),
       auth: text('auth'),
@@ -104,6 +105,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
   switch (command) {
     case 'status': {
       const { values } = parse(rest, {});
+      const { statusCommand } = await import('./commands/status.js'); // brings the metrics library
       return run((db) => statusCommand(db, io, { json: values.json === true }));
     }
     case 'events': {

@@ -89,6 +89,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       // request never waits behind a large batch's parsing and mapping (one event loop).
       const busy = this.inbox.busy;
       const limit = busy ? Math.min(batchSize, BUSY_BATCH_SIZE) : batchSize;
+      const mark = this.inbox.mark;
       try {
         claimed = await this.processBatch(limit);
         failures = 0;
@@ -101,7 +102,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       batchSize = claimed === limit ? Math.min(maxBatch, batchSize * 2) : 1;
-      if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal);
+      if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal, mark);
       else if (busy) await new Promise((resolve) => setImmediate(resolve));
     }
   }

@@ -9,6 +9,7 @@ import { Injectable } from '@nestjs/common';
 export class InboxSignal {
   private readonly waiters = new Set<() => void>();
   private requests = 0;
+  private notifications = 0;
 
   /**
    * Webhook requests this instance is answering right now. While there are any, the workers take
@@ -29,11 +30,26 @@ export class InboxSignal {
   }
 
   notify(): void {
+    this.notifications++;
     for (const wake of [...this.waiters]) wake();
   }
 
-  /** Resolves at the next `notify()`, after `timeoutMs`, or when `stop` is aborted, whichever comes first. */
-  wait(timeoutMs: number, stop?: AbortSignal): Promise<void> {
+  /**
+   * A mark of the notifications so far. A worker takes it before it looks for work and passes it
+   * to `wait`: a notification that came while it was looking (its claim may have started before
+   * the new event's INSERT committed, and so not seen it) then ends the wait at once instead of
+   * being lost until the polling interval.
+   */
+  get mark(): number {
+    return this.notifications;
+  }
+
+  /**
+   * Resolves at the next `notify()` (at once if there was one since `since`, a `mark`), after
+   * `timeoutMs`, or when `stop` is aborted, whichever comes first.
+   */
+  wait(timeoutMs: number, stop?: AbortSignal, since?: number): Promise<void> {
+    if (since !== undefined && since !== this.notifications) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

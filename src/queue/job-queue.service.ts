@@ -46,6 +46,8 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('TradecloudQueue');
   private boss?: PgBoss;
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Wakes per queue so far: a loop compares it across its fetch, so that a wake during the fetch is not lost. */
+  private readonly wakes = new Map<string, number>();
   private readonly loops: Promise<void>[] = [];
   private stopping = false;
   private queueCreation: Promise<void> = Promise.resolve();
@@ -130,6 +132,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Wakes this instance's idle workers of a queue, so that a job sent a moment ago starts now. */
   wake(name: string): void {
+    this.wakes.set(name, (this.wakes.get(name) ?? 0) + 1);
     for (const wake of [...(this.waiters.get(name) ?? [])]) wake();
   }
 
@@ -156,6 +159,9 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
     let batchSize = 1;
     while (!this.stopping) {
       let jobs: PgBoss.JobWithMetadata<T>[];
+      // A job sent (and its wake given) while this fetch runs may be missed by it: the wake then
+      // ends the idle wait below at once instead of being lost until the polling interval.
+      const wakesBefore = this.wakes.get(name) ?? 0;
       try {
         jobs = (await boss.fetch<T>(name, { batchSize, includeMetadata: true })) ?? [];
       } catch (error) {
@@ -165,7 +171,7 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
       }
       batchSize = jobs.length === batchSize ? Math.min(MAX_FETCH_BATCH, batchSize * 2) : 1;
       if (!jobs.length) {
-        await this.idle(name, this.options.queue.pollingIntervalSeconds);
+        if ((this.wakes.get(name) ?? 0) === wakesBefore) await this.idle(name, this.options.queue.pollingIntervalSeconds);
         continue;
       }
       // The fetch's UPDATE … RETURNING gives the batch back in no particular order; run it in

@@ -42,6 +42,9 @@ describe('tradecloud CLI on a database with real events', () => {
   beforeAll(async () => {
     env = { DATABASE_URL: receiver.database.url, DATABASE_SCHEMA: receiver.schema };
     ids.order = await post('/orders', order);
+    // Processed before its confirmation arrives: two events of one order in flight together may be
+    // applied in either order (the older one then ends 'stale'), and these tests count 'processed'.
+    await receiver.waitForEvents([ids.order]);
     ids.confirmation = await post('/orders', confirmation);
     ids.shipment = await post('/shipments', shipment);
     ids.documents = await post('/order-documents', documents); // nothing registered in the simulator: downloads fail (404)

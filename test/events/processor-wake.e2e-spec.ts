@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OnTradecloudEvent, TradecloudDomainEvent } from '../../src';
 import { useReceiver, waitFor } from '../support/receiver-fixture';
 import { sampleText } from '../support/samples';
@@ -26,12 +26,9 @@ describe('domain events are delivered without waiting for the polling interval',
     providers: [RecordEvents],
   });
 
-  beforeAll(async () => {
-    // Not a wait for an absence: the workers' first fetch happens at start, and this test must
-    // send after it, so that only a wake can deliver within 10 s. The product shows no signal
-    // for "the first fetch has run" (pg-boss polls on its own), so this one pause remains.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  });
+  // No pause before sending: a wake that comes while a worker is still in its first fetch (which
+  // may have started before the job was committed) is not lost (JobQueue and InboxSignal keep a
+  // count of wakes), so whenever the event arrives, only a wake can deliver it within 10 s.
 
   /** Well under the 30 s polling interval: only a wake delivers this soon. */
   const receivedSoon = (type: string) =>

@@ -4,7 +4,6 @@ import type { ReconcilePassResult } from '../../src/reconcile';
 import type { ReconcileKind } from '../../src/reconcile';
 import type { RunningReceiver } from '../support/receiver-fixture';
 import { buildOrder, buildShipment, stableUuid, TradecloudSimulator } from '../support/tradecloud-simulator';
-import type { RecordedRequest } from '../support/tradecloud-simulator';
 
 /** Orders `first`…`first+count-1` of a family, `lineCount` lines each, `lastUpdatedAt` from `baseMs`, `stepMs` apart. */
 export function seedOrders(simulator: TradecloudSimulator, family: string, count: number, baseMs: number, lineCount = 3, first = 0, stepMs = 1): string[] {
@@ -37,9 +36,9 @@ export async function cursorOf(receiver: RunningReceiver, kind: ReconcileKind): 
   return rows[0]?.cursor ?? null;
 }
 
-/** The most requests that arrived within any one second (sliding window). */
-export function busiestSecond(requests: RecordedRequest[]): number {
-  const times = requests.map((request) => request.receivedAt).sort((a, b) => a - b);
+/** The most requests that arrived within any one second (sliding window), from their arrival times in milliseconds. */
+export function busiestSecond(arrivals: number[]): number {
+  const times = [...arrivals].sort((a, b) => a - b);
   let most = 0;
   let start = 0;
   for (let end = 0; end < times.length; end++) {

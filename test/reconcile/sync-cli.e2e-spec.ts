@@ -8,6 +8,8 @@ import { buildOrder, buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimula
 import { seedOrders, seedShipments } from './reconcile-kit';
 
 const MINUTE = 60_000;
+const ORDERS = 400;
+const SHIPMENTS = 150;
 const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 describe('tradecloud sync (backfill through the polling API)', () => {
@@ -18,8 +20,10 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     simulator: true,
     start: false,
     before: ({ simulator }) => {
-      seedOrders(simulator, 'backfill', 1_000, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
-      seedShipments(simulator, 'backfill', 300, base, 2);
+      // Pages of 100 (Tradecloud's largest): 4 of orders, so that a backfill can be killed or
+      // interrupted after some pages with more to go, and 2 of shipments.
+      seedOrders(simulator, 'backfill', ORDERS, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
+      seedShipments(simulator, 'backfill', SHIPMENTS, base, 2);
     },
   });
   let simulator: TradecloudSimulator;
@@ -53,21 +57,21 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     }
   }
 
-  it('backfills 1,000 orders (10 pages) and 300 shipments with all lines; a rerun polls only from the cursor and creates nothing', async () => {
+  it('backfills 400 orders (4 pages) and 150 shipments (2 pages) with all lines; a rerun polls only from the cursor and creates nothing', async () => {
     simulator.clearRequests();
     const first = await runCliJson(['sync'], env('sync_full'));
     expect(first).toEqual({
-      orders: { fetched: 1000, created: 1000, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
-      shipments: { fetched: 300, created: 300, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
-      cursor: { orders: new Date(base + 999 * MINUTE).toISOString(), shipments: new Date(base + 299).toISOString() },
+      orders: { fetched: ORDERS, created: ORDERS, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
+      shipments: { fetched: SHIPMENTS, created: SHIPMENTS, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
+      cursor: { orders: new Date(base + (ORDERS - 1) * MINUTE).toISOString(), shipments: new Date(base + SHIPMENTS - 1).toISOString() },
     });
-    expect(simulator.requestsTo('order.poll')).toHaveLength(10);
-    expect(simulator.requestsTo('shipment.poll')).toHaveLength(3);
+    expect(simulator.requestsTo('order.poll')).toHaveLength(4);
+    expect(simulator.requestsTo('shipment.poll')).toHaveLength(2);
     const state = await tables('sync_full');
-    expect(state.orders.n).toBe(1000);
-    expect(state.lines.n).toBe(3000);
-    expect(state.shipments.n).toBe(300);
-    expect(state.shipmentLines.n).toBe(600);
+    expect(state.orders.n).toBe(ORDERS);
+    expect(state.lines.n).toBe(3 * ORDERS);
+    expect(state.shipments.n).toBe(SHIPMENTS);
+    expect(state.shipmentLines.n).toBe(2 * SHIPMENTS);
 
     simulator.clearRequests();
     const again = await runCliJson(['sync'], env('sync_full'));
@@ -76,7 +80,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     const polls = simulator.requestsTo('order.poll');
     expect(polls).toHaveLength(1);
     // From the cursor minus the overlap (5 minutes by default), not from the start.
-    expect((polls[0].body as { filters: { lastUpdatedAfter: string } }).filters.lastUpdatedAfter).toBe(new Date(base + 999 * MINUTE - 5 * MINUTE).toISOString());
+    expect((polls[0].body as { filters: { lastUpdatedAfter: string } }).filters.lastUpdatedAfter).toBe(new Date(base + (ORDERS - 1) * MINUTE - 5 * MINUTE).toISOString());
     expect(await tables('sync_full')).toEqual(state);
   });
 
@@ -107,7 +111,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     // It continued where the stored pages ended instead of fetching everything again.
     const firstPoll = simulator.requestsTo('order.poll')[0].body as { filters: { lastUpdatedAfter?: string } };
     expect(firstPoll.filters.lastUpdatedAfter).toBeDefined();
-    expect(resumed.orders.fetched).toBeLessThan(1000);
+    expect(resumed.orders.fetched).toBeLessThan(ORDERS);
     const full = await tables('sync_full');
     const killed = await tables('sync_killed');
     expect({ orders: killed.orders, lines: killed.lines, deliveryLines: killed.deliveryLines }).toEqual({ orders: full.orders, lines: full.lines, deliveryLines: full.deliveryLines });
@@ -135,7 +139,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
       const stored = (await sql.query(`SELECT count(*)::int AS n FROM "sync_interrupted".orders`)).rows[0].n;
       // The page that was being fetched or applied when Ctrl-C came is finished, nothing after it.
       expect(report.orders.created).toBe(stored);
-      expect(stored).toBeLessThan(1000);
+      expect(stored).toBeLessThan(ORDERS);
       const [state] = (await sql.query(`SELECT cursor, resume_from FROM "sync_interrupted".reconcile_state WHERE kind = 'orders'`)).rows;
       expect(state.cursor).toBe(report.cursor.orders);
       expect(state.cursor).toBe(new Date(base + (stored - 1) * MINUTE).toISOString());

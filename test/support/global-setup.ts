@@ -12,6 +12,15 @@ declare module 'vitest' {
 }
 
 /**
+ * The run's own cluster is deleted at its end, so nothing in it has to survive a crash of the
+ * machine: commits do not wait for the disk. Every test sees the same results (a commit is
+ * visible to other sessions at once either way, and no e2e test crashes this server; those that
+ * stop a PostgreSQL start one of their own). On a busy shared disk, waiting for every commit's
+ * flush was a good part of the run.
+ */
+const THROWAWAY_CLUSTER = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
+
+/**
  * One PostgreSQL for the whole run: `TEST_DATABASE_URL` when given, otherwise a real embedded
  * server in a temporary folder, removed afterwards. Each test file then creates its own database.
  */
@@ -22,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => undefined;
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-test-pg-'));
-  const server = new EmbeddedPostgres({ dataDir, databaseName: 'postgres' });
+  const server = new EmbeddedPostgres({ dataDir, databaseName: 'postgres', settings: THROWAWAY_CLUSTER });
   await server.start();
   project.provide('adminDatabaseUrl', server.url('postgres'));
   return async () => {

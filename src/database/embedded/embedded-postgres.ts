@@ -45,6 +45,8 @@ export interface EmbeddedPostgresOptions {
   log?: (message: string) => void;
   /** How long to wait for the server to accept connections. Default 60 s. */
   startTimeoutMs?: number;
+  /** Server settings (`-c name=value`) on top of the defaults, e.g. for a throwaway test cluster. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -120,6 +122,7 @@ export class EmbeddedPostgres {
           '-c', 'listen_addresses=127.0.0.1',
           // No Unix socket: its default folder may not be writable for us, and TCP on loopback is enough.
           '-c', 'unix_socket_directories=',
+          ...Object.entries(this.options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
         ],
         { detached: true, stdio: ['ignore', logFd, logFd], ...(runAs ?? {}) },
       );

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { InboxSignal } from './inbox-signal';
+
+describe('InboxSignal', () => {
+  it('a wait ends at the next notify', async () => {
+    const signal = new InboxSignal();
+    const waited = signal.wait(60_000);
+    signal.notify();
+    await expect(waited).resolves.toBeUndefined();
+  });
+
+  it('a notify that came after the mark was taken (while the worker looked for work) ends the wait at once', async () => {
+    const signal = new InboxSignal();
+    const mark = signal.mark;
+    signal.notify(); // nobody waiting yet: without the mark this wake would be lost
+    const started = Date.now();
+    await signal.wait(60_000, undefined, mark);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('without a notify since the mark, the wait lasts until its timeout', async () => {
+    const signal = new InboxSignal();
+    const mark = signal.mark;
+    let ended = false;
+    const waited = signal.wait(20, undefined, mark).then(() => (ended = true));
+    expect(ended).toBe(false);
+    await waited;
+    expect(ended).toBe(true);
+  });
+});
