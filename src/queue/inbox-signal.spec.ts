@@ -27,4 +27,13 @@ describe('InboxSignal', () => {
     await waited;
     expect(ended).toBe(true);
   });
+
+  it('a wait that starts after the stop ends at once', async () => {
+    const signal = new InboxSignal();
+    const stop = new AbortController();
+    stop.abort();
+    const started = Date.now();
+    await signal.wait(60_000, stop.signal);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });

@@ -49,7 +49,8 @@ export class InboxSignal {
    * `timeoutMs`, or when `stop` is aborted, whichever comes first.
    */
   wait(timeoutMs: number, stop?: AbortSignal, since?: number): Promise<void> {
-    if (since !== undefined && since !== this.notifications) return Promise.resolve();
+    // Stopped while the worker was looking for work: the abort event has fired already.
+    if (stop?.aborted || (since !== undefined && since !== this.notifications)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

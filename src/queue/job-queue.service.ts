@@ -263,6 +263,8 @@ export class JobQueue implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Waits for `wake(name)`, the given seconds, or shutdown, whichever comes first. */
   private idle(name: string, seconds: number): Promise<void> {
+    // Shutdown may have begun while the loop was fetching: its wake-up has been given already.
+    if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, seconds * 1000);
       const waiters = this.waiters.get(name) ?? new Set<() => void>();
