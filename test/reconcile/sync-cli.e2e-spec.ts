@@ -8,8 +8,10 @@ import { buildOrder, buildSingleDeliveryOrderEvent, stableUuid, TradecloudSimula
 import { seedOrders, seedShipments } from './reconcile-kit';
 
 const MINUTE = 60_000;
-const ORDERS = 400;
-const SHIPMENTS = 150;
+/** Issue 14's figures: 1,000 orders (10 pages of 100, Tradecloud's largest) and 300 shipments. */
+const ORDERS = 1_000;
+const SHIPMENTS = 300;
+const pages = (count: number) => Math.ceil(count / 100);
 const CLI = path.resolve(__dirname, '../../dist/src/cli/main.js');
 
 describe('tradecloud sync (backfill through the polling API)', () => {
@@ -20,8 +22,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     simulator: true,
     start: false,
     before: ({ simulator }) => {
-      // Pages of 100 (Tradecloud's largest): 4 of orders, so that a backfill can be killed or
-      // interrupted after some pages with more to go, and 2 of shipments.
+      // Pages of 100: a backfill can be killed or interrupted after some pages with more to go.
       seedOrders(simulator, 'backfill', ORDERS, base, 3, 0, MINUTE); // a minute apart: the overlap (5 min) covers a few
       seedShipments(simulator, 'backfill', SHIPMENTS, base, 2);
     },
@@ -57,7 +58,7 @@ describe('tradecloud sync (backfill through the polling API)', () => {
     }
   }
 
-  it('backfills 400 orders (4 pages) and 150 shipments (2 pages) with all lines; a rerun polls only from the cursor and creates nothing', async () => {
+  it('backfills 1,000 orders (10 pages) and 300 shipments (3 pages) with all lines; a rerun polls only from the cursor and creates nothing', async () => {
     simulator.clearRequests();
     const first = await runCliJson(['sync'], env('sync_full'));
     expect(first).toEqual({
@@ -65,8 +66,8 @@ describe('tradecloud sync (backfill through the polling API)', () => {
       shipments: { fetched: SHIPMENTS, created: SHIPMENTS, updated: 0, unchanged: 0, stale: 0, rejected: 0 },
       cursor: { orders: new Date(base + (ORDERS - 1) * MINUTE).toISOString(), shipments: new Date(base + SHIPMENTS - 1).toISOString() },
     });
-    expect(simulator.requestsTo('order.poll')).toHaveLength(4);
-    expect(simulator.requestsTo('shipment.poll')).toHaveLength(2);
+    expect(simulator.requestsTo('order.poll')).toHaveLength(pages(ORDERS));
+    expect(simulator.requestsTo('shipment.poll')).toHaveLength(pages(SHIPMENTS));
     const state = await tables('sync_full');
     expect(state.orders.n).toBe(ORDERS);
     expect(state.lines.n).toBe(3 * ORDERS);
