@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { OrderLineRow } from './order-snapshot.mapper';
-import { entriesOfSql, lineListsSql, localDateSql, numberSql, textSql } from './stored-line-sql';
+import { entriesOfSql, lineListsSql, localDateSql, numberSql, storedDatesAreReal, textSql } from './stored-line-sql';
 
 /** A line version to write, and where its JSON lies in a stored event body (delivery-schedule lines of an event). */
 export interface LineWrite {
@@ -160,6 +160,8 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
   // autovacuum's next ANALYZE. Dropping the cached plans makes the checks plan again, for the table
   // as it is now (an index probe). Cheap, and done only when many lines were just written.
   if (writes.length >= REPLAN_AFTER_LINES) await client.query('DISCARD PLANS');
+  // Dates read from the stored bodies are cast without a pattern match when every one of them is known to be real.
+  const checked = sourced.every((event) => event.slots.every((write) => !write || storedDatesAreReal(write.line.line)));
   await client.query(
     `WITH stored AS (
        SELECT s.order_id, z.line_id::uuid AS line_id, list.name AS list, (entry.n - 1)::int AS seq, entry.value AS v
@@ -172,7 +174,7 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
        SELECT h.order_id, h.line_id, h.seq, h.position, h.date, h.quantity
          FROM jsonb_to_recordset($6::jsonb) AS h(order_id uuid, line_id uuid, seq integer, position text, date date, quantity numeric)
        UNION ALL
-       SELECT order_id, line_id, seq, ${textSql('v', 'position')}, ${localDateSql('v', 'date')}, ${numberSql('v', 'quantity')}
+       SELECT order_id, line_id, seq, ${textSql('v', 'position')}, ${localDateSql('v', 'date', checked)}, ${numberSql('v', 'quantity')}
          FROM stored WHERE list = 'history')
      INSERT INTO ${database.table('delivery_lines')}
        (order_id, line_id, schedule, seq, position, date, quantity, status, etd, eta, transport_mode)
@@ -181,8 +183,8 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
             order_id uuid, line_id uuid, schedule text, seq integer, position text, date date, quantity numeric, status text,
             etd date, eta date, transport_mode text)
      UNION ALL
-     SELECT order_id, line_id, list, seq, ${textSql('v', 'position')}, ${localDateSql('v', 'date')}, ${numberSql('v', 'quantity')},
-            ${textSql('v', 'status')}, ${localDateSql('v', 'etd')}, ${localDateSql('v', 'eta')}, ${textSql('v', 'transportMode')}
+     SELECT order_id, line_id, list, seq, ${textSql('v', 'position')}, ${localDateSql('v', 'date', checked)}, ${numberSql('v', 'quantity')},
+            ${textSql('v', 'status')}, ${localDateSql('v', 'etd', checked)}, ${localDateSql('v', 'eta', checked)}, ${textSql('v', 'transportMode')}
        FROM stored WHERE list <> 'history'`,
     [
       stringifyExact(deliveryRows),

@@ -4,7 +4,7 @@ import { parseExact } from '../../src/changes/lossless-json';
 import { isLocalDate } from '../../src/orders/dto/delivery-line.dto';
 import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
 import { OrderStore } from '../../src/orders/order.store';
-import { LOCAL_DATE_PATTERN, localDateSql } from '../../src/orders/stored-line-sql';
+import { LOCAL_DATE_PATTERN, localDateSql, storedDatesAreReal } from '../../src/orders/stored-line-sql';
 import { useReceiver } from '../support/receiver-fixture';
 import { buildOrderEvent } from '../support/tradecloud-simulator';
 
@@ -102,6 +102,22 @@ describe('order lines written from the stored body (R8)', () => {
     const firstLineId = (JSON.parse(bodyText) as { orderEvent: { lines: Array<{ id: string }> } }).orderEvent.lines[0].id;
     expect(fromBody.delivery_lines.filter((row) => row.includes('"requested"') && row.includes(firstLineId))).toHaveLength(8);
     expect(fromBody.delivery_history).toHaveLength(4);
+  });
+
+  it('writes exactly the rows the mapper writes when every date is real (cast without the pattern match)', async () => {
+    const event = buildOrderEvent({ orderId: ORDER_ID, lineCount: 4, scheduleEntries: 3, lastUpdatedAt: '2025-06-12T09:00:00.000Z' });
+    const [first, second] = event.orderEvent.lines;
+    first.buyerLine.deliveryHistory = [{ date: '2024-02-29', quantity: 3, position: 'A' }, { date: null, quantity: 1 }, 7];
+    second.deliveryScheduleIncludingRequests = [{ date: '2000-02-29', quantity: 2, etd: 20250101, eta: '9999-12-31' }];
+    const bodyText = JSON.stringify(event);
+    const lines = (parseExact(bodyText) as { orderEvent: { lines: Array<Record<string, unknown>> } }).orderEvent.lines;
+    expect(lines.every((line) => storedDatesAreReal(line))).toBe(true);
+    const id = await store(bodyText, 'r8-real-dates');
+    const fromBody = await applyOnce(bodyText, id, true);
+    const mapped = await applyOnce(bodyText, id, false);
+    expect(fromBody).toEqual(mapped);
+    expect(fromBody.delivery_lines.some((row) => row.includes('"date": "2000-02-29"') && row.includes('"eta": "9999-12-31"') && row.includes('"etd": null'))).toBe(true);
+    expect(fromBody.delivery_history).toHaveLength(3);
   });
 
   it('writes the later entry of a line listed twice, as the mapper does', async () => {
