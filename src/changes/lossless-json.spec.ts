@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseExact, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
+import { arrayElementTexts, parseExact, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
 
 /**
  * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
@@ -198,5 +198,51 @@ describe('plainJson', () => {
     expect(shape(copy)).toEqual(shape(JSON.parse('{"__proto__":{"a":1.5},"b":[1,{"c":2000}]}')));
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(copy.b).not.toBe(source.b);
+  });
+});
+
+describe('arrayElementTexts', () => {
+  /** An object text whose `data` key (among others, in any place) holds the given elements. */
+  const page = fc
+    .tuple(
+      space,
+      fc.array(fc.tuple(plainKey.filter((key) => key !== '"data"'), jsonText(numberToken, anyKey)), { maxLength: 3 }),
+      fc.array(jsonText(numberToken, anyKey).filter((text) => text.startsWith('{')), { maxLength: 5 }),
+      fc.nat(3),
+    )
+    .map(([s, others, elements, at]) => {
+      const entries = others.map(([key, value]) => `${key}${s}:${s}${value}`);
+      entries.splice(Math.min(at, entries.length), 0, `"data"${s}:${s}[${s}${elements.join(`${s},${s}`)}${s}]`);
+      return { text: `${s}{${s}${entries.join(`,${s}`)}${s}}${s}`, elements };
+    });
+
+  it('cuts out the text of every object element of the key, exactly as written, for arbitrary pages', () => {
+    fc.assert(
+      fc.property(page, ({ text, elements }) => {
+        try {
+          parseExactLossless(text);
+        } catch {
+          return; // a repeated key with another value: not a page that parses
+        }
+        expect(arrayElementTexts(text, 'data')).toEqual(elements);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives null for what is not plainly the key of the outer object holding an array', () => {
+    expect(arrayElementTexts('{"data":[{"a":1}],"data":[{"a":1}]}', 'data')).toBeNull();
+    expect(arrayElementTexts('{"d\\u0061ta":[{"a":1}]}', 'data')).toBeNull();
+    expect(arrayElementTexts('{"data":{"a":[{"b":1}]}}', 'data')).toBeNull();
+    expect(arrayElementTexts('{"other":{"data":[{"b":1}]}}', 'data')).toBeNull();
+    expect(arrayElementTexts('[{"data":[{"b":1}]}]', 'data')).toBeNull();
+    expect(arrayElementTexts('{"data":[{"a":1},"x"]}', 'data')).toBeNull();
+    expect(arrayElementTexts('{"data":[[{"a":1}]]}', 'data')).toBeNull();
+    expect(arrayElementTexts('{"total":1}', 'data')).toBeNull();
+  });
+
+  it('skips what is not an object, so that the caller sees the counts differ', () => {
+    expect(arrayElementTexts('{"data":[1,{"a":"]}"},null]}', 'data')).toEqual(['{"a":"]}"}']);
+    expect(arrayElementTexts('{"data":[]}', 'data')).toEqual([]);
   });
 });

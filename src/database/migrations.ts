@@ -11,6 +11,7 @@ import { DataLifecycle1765000019000 } from '../../migrations/1765000019000-DataL
 import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
 import { InboxQueue1765000022000 } from '../../migrations/1765000022000-InboxQueue';
 import { BodyCompression1765000023000 } from '../../migrations/1765000023000-BodyCompression';
+import { LineStorage1765000024000 } from '../../migrations/1765000024000-LineStorage';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const TRADECLOUD_MIGRATIONS = [
   SqlModel1765000021000,
   InboxQueue1765000022000,
   BodyCompression1765000023000,
+  LineStorage1765000024000,
 ];

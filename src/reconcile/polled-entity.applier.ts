@@ -30,9 +30,11 @@ export interface PolledEntity {
   /** PO number or shipment number, for log lines. */
   label: string;
   body: Record<string, unknown>;
+  /** The body's JSON text as Tradecloud sent it, when the poll answer gave it (else it is written from `body`). */
+  bodyText?: string;
 }
 
-export function describePolled(kind: ReconcileKind, body: Record<string, unknown>): PolledEntity {
+export function describePolled(kind: ReconcileKind, body: Record<string, unknown>, bodyText?: string): PolledEntity {
   const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
   if (kind === 'orders') {
     return {
@@ -41,6 +43,7 @@ export function describePolled(kind: ReconcileKind, body: Record<string, unknown
       lastUpdatedAt: text(body.lastUpdatedAt),
       label: `PO ${text((body.buyerOrder as Record<string, unknown> | undefined)?.purchaseOrderNumber) || '?'}`,
       body,
+      bodyText,
     };
   }
   const meta = body.meta as Record<string, unknown> | undefined;
@@ -51,6 +54,7 @@ export function describePolled(kind: ReconcileKind, body: Record<string, unknown
     lastUpdatedAt: text(meta?.lastUpdatedAt ?? body.lastUpdatedAt),
     label: `shipment number ${text(supplierShipment?.shipmentNumber ?? body.shipmentNumber) || '?'}`,
     body,
+    bodyText,
   };
 }
 
@@ -111,7 +115,7 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
   async apply(entity: PolledEntity, singleDelivery: boolean): Promise<{ result: PolledEntityResult; problems?: string }> {
     const payloadKind = entity.kind === 'shipments' ? POLLED_PAYLOAD_KINDS.shipment : singleDelivery ? POLLED_PAYLOAD_KINDS.singleDeliveryOrder : POLLED_PAYLOAD_KINDS.order;
     const endpoint = POLLED_ENDPOINTS[entity.kind];
-    const bodyText = stringifyExact(entity.body);
+    const bodyText = entity.bodyText ?? stringifyExact(entity.body);
     const dedupeKey = `${endpoint}:${entity.id}:${entity.lastUpdatedAt}`;
     const context: EventContext = { eventId: null, eventName: null };
     let write: EventWriter;
@@ -170,7 +174,7 @@ export class PolledEntityApplier implements EventApplier, OnModuleInit {
       let bodyText: string;
       try {
         if (seen.has(dedupeKey)) throw new Error('listed twice');
-        bodyText = stringifyExact(entity.body);
+        bodyText = entity.bodyText ?? stringifyExact(entity.body);
         write = await this.writerFor(payloadKind, entity.body, context, bodyText);
       } catch {
         // Unusable (kept as rejected) or listed twice in one page: on its own, as before.

@@ -176,7 +176,7 @@ export class ReconcilePassService {
           pending = poll(nextOffset);
           pending.catch(() => undefined); // handled when awaited
         }
-        const entities = page.data.map((item) => describePolled(kind, item as Record<string, unknown>));
+        const entities = page.data.map((item, index) => describePolled(kind, item as Record<string, unknown>, page.texts?.[index]));
         for (const entity of entities) {
           const before = seen.get(entity.id);
           if (before !== undefined && before !== entity.lastUpdatedAt) shifted = true;

@@ -22,6 +22,8 @@ export interface TradecloudPollPage {
   total: number;
   /** Tradecloud's cursor for the next poll, when it sent one. */
   lastUpdatedAt?: string;
+  /** The JSON text of each `data` entity exactly as sent (same order), when the answer let it be cut out plainly. */
+  texts?: string[];
 }
 
 export function pollPath(kind: PollKind): { endpoint: TradecloudApiEndpoint; path: string } {

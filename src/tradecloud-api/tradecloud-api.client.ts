@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import { AxiosResponse } from 'axios';
-import { parseExact } from '../changes/lossless-json';
+import { arrayElementTexts, parseExact } from '../changes/lossless-json';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions, TradecloudConfigurationError } from '../options/resolved-options';
 import { filenameFromContentDisposition, filenameFromUrl, limitDownloadBody, tooLargeError, TradecloudDownload } from './download-body';
 import { ResolvedTradecloudApiOptions, resolveTradecloudApiOptions, TradecloudApiOptions } from './tradecloud-api-options';
@@ -113,8 +113,11 @@ export class TradecloudApiClient implements OnApplicationShutdown {
       offset: request.offset ?? 0,
       limit,
     });
-    const answer = await this.sendJson(endpoint, path, 'POST', body);
-    return readPollPage(endpoint, answer);
+    const answer = await this.sendJsonWithText(endpoint, path, 'POST', body);
+    const page = readPollPage(endpoint, answer.value);
+    // Each entity's text as sent, to be stored as it is (null when the answer's shape is not plain).
+    const texts = arrayElementTexts(answer.text, 'data');
+    return texts && texts.length === page.data.length ? { ...page, texts } : page;
   }
 
   /**
@@ -197,6 +200,11 @@ export class TradecloudApiClient implements OnApplicationShutdown {
   }
 
   private async sendJson(endpoint: TradecloudApiEndpoint, path: string, method: 'GET' | 'POST', body?: string): Promise<unknown> {
+    return (await this.sendJsonWithText(endpoint, path, method, body)).value;
+  }
+
+  /** {@link sendJson}, with the answer's text as received. */
+  private async sendJsonWithText(endpoint: TradecloudApiEndpoint, path: string, method: 'GET' | 'POST', body?: string): Promise<{ value: unknown; text: string }> {
     const url = this.apiUrl(endpoint, path);
     let reloggedIn = false;
     return this.http.withRetries(this.retryPolicy, async (attempt) => {
@@ -219,7 +227,7 @@ export class TradecloudApiClient implements OnApplicationShutdown {
         }
         if (response.status === 401) throw this.unauthorized(endpoint, 'a fresh login');
         if (response.status < 200 || response.status >= 300) throw this.http.statusError(endpoint, response, `${method} ${describeUrl(url)}`);
-        return parseJson(endpoint, response.data, url);
+        return { value: parseJson(endpoint, response.data, url), text: response.data };
       }
     });
   }

@@ -25,7 +25,8 @@ describe('isLocalDate', () => {
   it('takes only yyyy-MM-dd strings', () => {
     expect(isLocalDate('2025-02-28')).toBe(true);
     expect(isLocalDate('2024-02-29')).toBe(true);
-    for (const value of ['2025-02-29', '1900-02-29', '2025-2-28', '2025-02-28T00:00:00Z', ' 2025-02-28', '20250228', '', null, 20250228, {}]) {
+    for (const value of ['2025-02-29', '1900-02-29', '2025-2-28', '2025-02-28T00:00:00Z', ' 2025-02-28', '20250228', '', null, 20250228, {},
+      '2025/02/28', '2025-02-2a', '+025-02-28', '2025-0.-28', '２０２５-02-28', '2025-02-28\n', '2025-02-2 ', '-025-02-28']) {
       expect(isLocalDate(value), String(value)).toBe(false);
     }
   });
