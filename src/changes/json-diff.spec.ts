@@ -61,6 +61,10 @@ describe('jsonDiff', () => {
     expect(jsonDiff({ '': false }, { $: '' })).toEqual({ '""': { old: false, new: null }, $: { old: null, new: '' } });
     // An exact number and a plain one with the same value are the same.
     expect(jsonDiff(parseExact('{"q": 2.50}'), { q: 2.5 })).toEqual({});
+    // Keys that name Object.prototype's members are plain keys on either side (fast-check found this).
+    expect(jsonDiff({ valueOf: null }, {})).toEqual({});
+    expect(jsonDiff({ constructor: 1, toString: 'x' }, {})).toEqual({ constructor: { old: 1, new: null }, toString: { old: 'x', new: null } });
+    expect(jsonDiff({}, { hasOwnProperty: true })).toEqual({ hasOwnProperty: { old: null, new: true } });
   });
 
   describe('properties', () => {

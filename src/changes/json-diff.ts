@@ -43,11 +43,13 @@ function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDi
     for (const key of Object.keys(left)) {
       if (top && ignore.includes(key)) continue;
       path.push(key);
-      walk(left[key], right[key], path, diff, ignore);
+      // Own properties only: a key such as `valueOf` or `constructor` missing on the right is
+      // absent there, not the function Object.prototype has under that name.
+      walk(left[key], hasOwn(right, key) ? right[key] : undefined, path, diff, ignore);
       path.pop();
     }
     for (const key of Object.keys(right)) {
-      if (Object.prototype.hasOwnProperty.call(left, key) || (top && ignore.includes(key))) continue;
+      if (hasOwn(left, key) || (top && ignore.includes(key))) continue;
       path.push(key);
       walk(undefined, right[key], path, diff, ignore);
       path.pop();
@@ -66,6 +68,10 @@ function pathText(path: ReadonlyArray<string | number>): string {
     else text += (text ? '.' : '') + (segment === '' ? '""' : segment);
   }
   return text;
+}
+
+function hasOwn(object: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(object, key);
 }
 
 function isContainer(value: unknown): value is object {
