@@ -2,11 +2,9 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The files that take longest, longest first. First the slowest unit files: they need no
- * database, so they run while the e2e project's global set-up starts PostgreSQL (a few seconds in
- * which no e2e file can start). Then the slowest e2e files (each 10-30 s, mostly child processes
- * and their PostgreSQL work): started first, they run next to the many short files instead of
- * alone at the end of the run. Vitest orders by the durations of the previous run when
+ * The files that take longest, longest first: a few slow unit files, then the slowest e2e files
+ * (each 10-30 s, mostly child processes and their PostgreSQL work). Started first, they run next
+ * to the many short files instead of alone at the end of the run. Vitest orders by the durations of the previous run when
  * it has them (node_modules/.vite); a fresh clone has none, and Vitest would then start the
  * largest files first, which puts several of these last. A file missing here only runs later.
  */
