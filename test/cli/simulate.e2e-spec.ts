@@ -33,6 +33,10 @@ describe('tradecloud simulate', () => {
       WEBHOOK_OAUTH_ISSUERS: entra.issuer(2),
       WEBHOOK_OAUTH_AUDIENCES: RESOURCE.clientId,
       WEBHOOK_OAUTH_CLIENT_IDS: CLIENT.clientId,
+      // One worker loop, so that the events of one order are applied in the order they arrived.
+      // With two, the other loop may claim a later event and apply it first: correct (the older
+      // one then ends stale), but not the order the out-of-order test checks.
+      QUEUE_CONCURRENCY: '1',
     }),
   });
   const basicArgs = () => ['--url', receiver.url, '--auth', 'basic', '--username', BASIC.username, '--password', BASIC.password];

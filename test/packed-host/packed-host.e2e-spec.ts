@@ -172,7 +172,8 @@ describe('the packed library in a fresh Nest 11.1 host application', () => {
     try {
       const response = await post(host.url, exactOrder);
       expect(response.status).toBe(503);
-      expect(host.output()).toMatch(/rawBody: true/);
+      // The host's log line arrives through its output pipe, possibly after the answer.
+      await expect.poll(() => host.output()).toMatch(/rawBody: true/);
       expect(await sql<{ n: number }>(`SELECT count(*)::int AS n FROM tradecloud.webhook_events`)).toEqual([{ n: 0 }]);
     } finally {
       await host.stop();
