@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { tradecloudSchema } from './migration-schema';
+import { lz4Supported, tradecloudSchema } from './migration-schema';
 
 /**
  * Webhook bodies compressed with LZ4 where the server supports it (PostgreSQL 14 or later, built
@@ -24,10 +24,4 @@ export class BodyCompression1765000023000 implements MigrationInterface {
     const s = tradecloudSchema(queryRunner);
     await queryRunner.query(`ALTER TABLE ${s}.webhook_events ALTER COLUMN body SET COMPRESSION default, ALTER COLUMN raw_body SET COMPRESSION default`);
   }
-}
-
-/** Whether the server can compress with LZ4 (the setting and its `lz4` value exist from PostgreSQL 14, with lz4 built in). */
-async function lz4Supported(queryRunner: QueryRunner): Promise<boolean> {
-  const rows = (await queryRunner.query(`SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'`)) as Array<{ supported: boolean }>;
-  return rows[0]?.supported === true;
 }

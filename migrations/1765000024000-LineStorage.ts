@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { tradecloudSchema } from './migration-schema';
+import { lz4Supported, tradecloudSchema } from './migration-schema';
 
 /**
  * How `order_lines` keeps each line's JSON (`line`). A typical line is 2–4 KB of jsonb, which makes
@@ -30,8 +30,3 @@ export class LineStorage1765000024000 implements MigrationInterface {
 
 /** Rows of `order_lines` up to this length are not compressed on a server without LZ4. */
 const UNCOMPRESSED_ROW_BYTES = 4096;
-
-async function lz4Supported(queryRunner: QueryRunner): Promise<boolean> {
-  const rows = (await queryRunner.query(`SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'`)) as Array<{ supported: boolean }>;
-  return rows[0]?.supported === true;
-}

@@ -25,3 +25,9 @@ export function tradecloudQueueSchemaName(queryRunner: QueryRunner): string {
   return options.tradecloudQueueSchema ?? `${tradecloudSchemaName(queryRunner)}_queue`;
 }
 
+
+/** Whether the server can compress with LZ4 (the setting and its `lz4` value exist from PostgreSQL 14, with lz4 built in). */
+export async function lz4Supported(queryRunner: QueryRunner): Promise<boolean> {
+  const rows = (await queryRunner.query(`SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'`)) as Array<{ supported: boolean }>;
+  return rows[0]?.supported === true;
+}
