@@ -80,16 +80,26 @@ export async function writeOrderHeaders(
  */
 export async function linkShipmentLines(client: PoolClient, database: TradecloudDatabase, orders: Map<string, string>): Promise<void> {
   await lockPurchaseOrders(client, [...orders.values()]);
+  // Driven from the orders' lines, one lookup of shipment lines per order line (by purchase order
+  // number and position); OFFSET 0 keeps the `IS NULL` test out of it, so the planner cannot read
+  // every unlinked line of the table through the index on `order_id` instead (see
+  // `linkShipmentsToOrderLines`).
   await client.query(
     `UPDATE ${database.table('shipment_lines')} sl
-        SET order_id = o.order_id, line_id = l.line_id
-       FROM ${database.table('orders')} o
-       JOIN ${database.table('order_lines')} l ON l.order_id = o.order_id
-       JOIN ${database.table('shipments')} s ON true
-      WHERE o.order_id = ANY($1::uuid[]) AND sl.order_id IS NULL AND s.shipment_id = sl.shipment_id
-        AND sl.purchase_order_number = o.purchase_order_number
-        AND (s.buyer_company_id IS NULL OR o.buyer_company_id IS NULL OR s.buyer_company_id = o.buyer_company_id)
-        AND sl.purchase_order_line_position = l.position`,
+        SET order_id = m.order_id, line_id = m.line_id
+       FROM (SELECT c.shipment_id, c.despatch_advice_number, c.despatch_advice_line_position, l.order_id, l.line_id
+               FROM ${database.table('orders')} o
+               JOIN ${database.table('order_lines')} l ON l.order_id = o.order_id
+              CROSS JOIN LATERAL (
+                    SELECT c.shipment_id, c.despatch_advice_number, c.despatch_advice_line_position, c.order_id, s.buyer_company_id
+                      FROM ${database.table('shipment_lines')} c
+                      JOIN ${database.table('shipments')} s ON s.shipment_id = c.shipment_id
+                     WHERE c.purchase_order_number = o.purchase_order_number AND c.purchase_order_line_position = l.position
+                    OFFSET 0) c
+              WHERE o.order_id = ANY($1::uuid[]) AND c.order_id IS NULL
+                AND (c.buyer_company_id IS NULL OR o.buyer_company_id IS NULL OR c.buyer_company_id = o.buyer_company_id)) m
+      WHERE sl.shipment_id = m.shipment_id AND sl.despatch_advice_number = m.despatch_advice_number
+        AND sl.despatch_advice_line_position = m.despatch_advice_line_position`,
     [[...orders.keys()]],
   );
 }
