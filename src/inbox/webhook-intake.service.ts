@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { InboxSignal } from '../queue/inbox-signal';
 import { webhookDedupeKey } from './dedupe-key';
+import { GroupCommit } from './group-commit';
 
 /** A valid webhook request, about to be stored. */
 export interface IncomingEvent {
@@ -42,6 +43,25 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
+/** Events written together by one intake statement at most (under load; a lone request is written at once). */
+const GROUP_MAX_EVENTS = 64;
+/** Bytes of bodies in one intake statement at most; a larger body (a 5,000-line order) is written alone. */
+const GROUP_MAX_BYTES = 2 * 1024 * 1024;
+/** Intake statements running at once: each holds a pooled connection, which the workers share. */
+const GROUP_WRITERS = 3;
+
+/** The columns of an accepted event, in the INSERT's order. */
+const EVENT_COLUMNS =
+  'endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body, purchase_order_number, shipment_number, acting_company_id';
+const EVENT_PARAMETERS = EVENT_COLUMNS.split(', ').length;
+
+interface EventRow {
+  dedupeKey: string;
+  /** The INSERT's parameters, in {@link EVENT_COLUMNS} order. */
+  values: unknown[];
+  bytes: number;
+}
+
 /**
  * The inbox. A valid event is committed to `webhook_events` (which is also the processing queue)
  * before the request is answered; a redelivery (same `meta.messageId`, else the same body on
@@ -49,52 +69,96 @@ export interface IntakeResult {
  */
 @Injectable()
 export class WebhookIntake {
+  /**
+   * Requests that arrive while earlier ones are being written are written together: one INSERT
+   * and one commit for the group (issue 15: one durable write per request, at most).
+   */
+  private readonly groups = new GroupCommit<EventRow, IntakeResult>((rows) => this.insert(rows), {
+    writers: GROUP_WRITERS,
+    maxItems: GROUP_MAX_EVENTS,
+    maxBytes: GROUP_MAX_BYTES,
+    sizeOf: (row) => row.bytes,
+    isItemError: isBodyDataError,
+  });
+
   constructor(
     private readonly database: TradecloudDatabase,
     private readonly inbox: InboxSignal,
   ) {}
 
   /**
-   * Stores the event: one INSERT, committed on its own (synchronously: the 2xx promises that the
-   * event is durable). The inbox is also the processing queue, so there is no job to write; a
-   * redelivery finds the stored event by its key in the same statement.
+   * Stores the event: committed before this resolves, synchronously (the 2xx promises that the
+   * event is durable), in one INSERT with the events of concurrent requests. The inbox is also
+   * the processing queue, so there is no job to write; a redelivery finds the stored event by its
+   * key in the same statement.
    */
   async accept(event: IncomingEvent): Promise<IntakeResult> {
     const dedupeKey = event.dedupeKey || webhookDedupeKey(event.endpoint, event.messageId, event.originalBody ?? event.rawText);
+    const values = [
+      event.endpoint,
+      event.payloadKind,
+      event.eventName,
+      event.entityId,
+      event.messageId,
+      dedupeKey,
+      event.rawText,
+      event.originalBody ?? null,
+      event.purchaseOrderNumber ?? null,
+      event.shipmentNumber ?? null,
+      event.actingCompanyId ?? null,
+    ];
+    const result = await this.groups.write({ dedupeKey, values, bytes: event.rawText.length + (event.originalBody?.length ?? 0) });
+    if (!result.duplicate) this.inbox.notify();
+    return result;
+  }
+
+  /**
+   * One INSERT of a group's events (autocommit). Events of the group with the same key are one
+   * delivery: the first is stored, the others are its duplicates. A key that was stored before is a
+   * duplicate of the stored event.
+   */
+  private async insert(rows: EventRow[]): Promise<IntakeResult[]> {
     const table = this.database.table('webhook_events');
-    const result = await this.database.query<{ id: string; duplicate: boolean }>(
+    const unique = new Map<string, EventRow>();
+    for (const row of rows) if (!unique.has(row.dedupeKey)) unique.set(row.dedupeKey, row);
+    // In key order: two statements that insert some of the same keys (concurrent redeliveries) then
+    // wait for each other in one order and cannot deadlock. The requests of one group were in
+    // flight at the same time, so their arrival order says nothing.
+    const written = [...unique.values()].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
+    const tuples = written.map((_, row) => {
+      const at = row * EVENT_PARAMETERS;
+      const parameter = (column: number) => `$${at + column + 1}`;
+      return `(${parameter(0)}, ${parameter(1)}, ${parameter(2)}, ${parameter(3)}, ${parameter(4)}, ${parameter(5)}, ${parameter(6)}::jsonb, ${[7, 8, 9, 10].map(parameter).join(', ')})`;
+    });
+    const keys = `$${written.length * EVENT_PARAMETERS + 1}::text[]`;
+    const result = await this.database.query<{ id: string; dedupe_key: string; duplicate: boolean }>(
       `WITH inserted AS (
-         INSERT INTO ${table} (endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body,
-                               purchase_order_number, shipment_number, acting_company_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11)
+         INSERT INTO ${table} (${EVENT_COLUMNS})
+         VALUES ${tuples.join(', ')}
          ON CONFLICT (dedupe_key) DO NOTHING
-         RETURNING id)
-       SELECT id, false AS duplicate FROM inserted
+         RETURNING id, dedupe_key)
+       SELECT id, dedupe_key, false AS duplicate FROM inserted
        UNION ALL
-       SELECT id, true FROM ${table} WHERE dedupe_key = $6 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-      [
-        event.endpoint,
-        event.payloadKind,
-        event.eventName,
-        event.entityId,
-        event.messageId,
-        dedupeKey,
-        event.rawText,
-        event.originalBody ?? null,
-        event.purchaseOrderNumber ?? null,
-        event.shipmentNumber ?? null,
-        event.actingCompanyId ?? null,
-      ],
+       SELECT id, dedupe_key, true FROM ${table}
+        WHERE dedupe_key = ANY(${keys}) AND dedupe_key NOT IN (SELECT dedupe_key FROM inserted)`,
+      [...written.flatMap((row) => row.values), written.map((row) => row.dedupeKey)],
     );
-    let row = result.rows[0];
-    if (!row) {
+    const byKey = new Map(result.rows.map((row) => [row.dedupe_key, { eventId: String(row.id), duplicate: row.duplicate }]));
+    const missing = written.filter((row) => !byKey.has(row.dedupeKey)).map((row) => row.dedupeKey);
+    if (missing.length) {
       // A concurrent request with the same key committed after this statement's snapshot was
       // taken (the INSERT waited for it, the SELECT could not see it): read it now.
-      const existing = await this.database.query<{ id: string }>(`SELECT id FROM ${table} WHERE dedupe_key = $1`, [dedupeKey]);
-      row = { id: existing.rows[0].id, duplicate: true };
+      const existing = await this.database.query<{ id: string; dedupe_key: string }>(
+        `SELECT id, dedupe_key FROM ${table} WHERE dedupe_key = ANY($1::text[])`,
+        [missing],
+      );
+      for (const row of existing.rows) byKey.set(row.dedupe_key, { eventId: String(row.id), duplicate: true });
     }
-    if (!row.duplicate) this.inbox.notify();
-    return { eventId: String(row.id), duplicate: row.duplicate };
+    const first = new Set<EventRow>(written);
+    return rows.map((row) => {
+      const stored = byKey.get(row.dedupeKey)!;
+      return first.has(row) ? stored : { eventId: stored.eventId, duplicate: true };
+    });
   }
 
   /** Keeps a request that failed validation, with status `rejected` and the reasons, for inspection and replay. */

@@ -1,0 +1,91 @@
+/**
+ * Group commit for intake: requests that arrive while earlier writes are in flight are written
+ * together, in one statement and one commit (one WAL flush, one round trip), and each request is
+ * answered when the statement holding its row has committed.
+ *
+ * No timer: an item is written at once when fewer than `writers` statements are running, so a
+ * lone request waits for nothing; under load the items that queued behind the running statements
+ * form the next group. That is how PostgreSQL groups its own WAL flushes, one level up.
+ */
+export interface GroupCommitOptions<T> {
+  /** Statements running at once (each on its own pooled connection). */
+  writers: number;
+  /** Most items in one statement. */
+  maxItems: number;
+  /** Most bytes (as `sizeOf` counts them) in one statement; a larger item is written alone. */
+  maxBytes: number;
+  sizeOf(item: T): number;
+  /**
+   * Whether an error of a group's statement may be caused by one item's content (so each item is
+   * written again on its own, and only that one fails) rather than by the database's state (so
+   * every item of the group fails with it, as its own statement would have).
+   */
+  isItemError(error: unknown): boolean;
+}
+
+interface Waiting<T, R> {
+  item: T;
+  size: number;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit<T, R> {
+  private readonly waiting: Array<Waiting<T, R>> = [];
+  private running = 0;
+
+  constructor(
+    /** Writes the items in one statement and returns one result per item, in their order. */
+    private readonly writeGroup: (items: T[]) => Promise<R[]>,
+    private readonly options: GroupCommitOptions<T>,
+  ) {}
+
+  /** Resolves with the item's result once its group has committed. */
+  write(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ item, size: this.options.sizeOf(item), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.options.writers && this.waiting.length) {
+      const group = this.nextGroup();
+      this.running++;
+      void this.run(group).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  /** The oldest waiting items, up to the count and byte limits (at least one). */
+  private nextGroup(): Array<Waiting<T, R>> {
+    const { maxItems, maxBytes } = this.options;
+    let bytes = this.waiting[0].size;
+    let count = 1;
+    while (count < this.waiting.length && count < maxItems && bytes + this.waiting[count].size <= maxBytes) bytes += this.waiting[count++].size;
+    return this.waiting.splice(0, count);
+  }
+
+  private async run(group: Array<Waiting<T, R>>): Promise<void> {
+    try {
+      const results = await this.writeGroup(group.map((waiting) => waiting.item));
+      group.forEach((waiting, index) => waiting.resolve(results[index]));
+      return;
+    } catch (error) {
+      if (group.length === 1 || !this.options.isItemError(error)) {
+        for (const waiting of group) waiting.reject(error);
+        return;
+      }
+    }
+    // One item's content broke the group: each is written on its own, so only that one fails.
+    for (const waiting of group) {
+      try {
+        waiting.resolve((await this.writeGroup([waiting.item]))[0]);
+      } catch (error) {
+        waiting.reject(error);
+      }
+    }
+  }
+}
