@@ -60,7 +60,7 @@ export async function readJsonBody(request: IncomingMessage & { body?: unknown; 
   } catch (error) {
     throw new UnusableBodyError(`The body is not valid JSON: ${(error as Error).message}`, text);
   }
-  const problem = unstorableContent(json);
+  const problem = unstorableContent(json, text);
   if (problem) throw new UnusableBodyError(problem, text);
   return { text, json };
 }
@@ -71,12 +71,24 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 
 /**
+ * Text that may hold what {@link unstorableContent} looks for beyond the nesting: any `\u` escape
+ * (U+0000 and unpaired surrogates can only come from escapes, or from surrogates in the text
+ * itself; a forbidden key may be spelt with escapes) and the forbidden keys written plainly.
+ */
+const MAY_BE_UNSTORABLE = /\\u|"(?:__proto__|constructor)"|[\ud800-\udfff]/;
+
+/**
  * What in a parsed body could not be validated or stored safely, or undefined: nesting deeper
  * than {@link MAX_JSON_DEPTH} (recursive validation would overflow the stack), keys that change
  * prototypes when objects are copied (`__proto__`, `constructor`), and text PostgreSQL's jsonb
  * refuses (U+0000, unpaired surrogates). Walked without recursion.
+ *
+ * `text`, the JSON `json` was parsed from: when it holds no escape, no surrogate and no forbidden
+ * key (a test of the text, several times cheaper than visiting every value), only the nesting is
+ * checked. Anything else, and every finding, goes through the full walk.
  */
-export function unstorableContent(json: unknown): string | undefined {
+export function unstorableContent(json: unknown, text?: string): string | undefined {
+  if (text !== undefined && !MAY_BE_UNSTORABLE.test(text) && withinDepth(json, 0)) return undefined;
   // A node's path is written only for a message: building it for each of the ~750,000 values of a
   // 5,000-line order would be tens of megabytes of garbage on every large request.
   const stack: WalkedValue[] = [{ value: json, parent: undefined, key: '', depth: 0 }];
@@ -101,6 +113,18 @@ export function unstorableContent(json: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether no value is nested deeper than {@link MAX_JSON_DEPTH} (recursion stops there, so the stack stays shallow). */
+function withinDepth(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) if (!withinDepth(value[index], depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) if (!withinDepth((value as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
 }
 
 interface WalkedValue {
