@@ -19,8 +19,14 @@ interface PreparedEvent {
   error?: unknown;
 }
 
-/** Most events per batch while webhook requests are being answered. */
-const BUSY_BATCH_SIZE = 4;
+/** Most events per batch while webhook requests flood in (`InboxSignal.flooded`). */
+const FLOOD_BATCH_SIZE = 4;
+
+/**
+ * While requests flood in, a loop rests after each batch for as long as the batch took (at most
+ * this long): the workers keep draining, with at most half of the time, and intake has the rest.
+ */
+const FLOOD_PAUSE_MAX_MS = 50;
 
 /** Longest back-off between two attempts of one event. */
 const MAX_RETRY_DELAY_SECONDS = 3_600;
@@ -85,11 +91,13 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     let failures = 0;
     while (!this.stop.signal.aborted) {
       let claimed: number;
-      // While webhook requests are being answered, small batches with a yield in between: a
-      // request never waits behind a large batch's parsing and mapping (one event loop).
+      // While webhook requests are being answered, a yield between batches; while they flood in,
+      // small batches too: intake keeps the CPU it needs, and a request never waits long behind a
+      // large batch's parsing and mapping (one event loop).
       const busy = this.inbox.busy;
-      const limit = busy ? Math.min(batchSize, BUSY_BATCH_SIZE) : batchSize;
+      const limit = this.inbox.flooded ? Math.min(batchSize, FLOOD_BATCH_SIZE) : batchSize;
       const mark = this.inbox.mark;
+      const started = performance.now();
       try {
         claimed = await this.processBatch(limit);
         failures = 0;
@@ -103,8 +111,22 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       }
       batchSize = claimed === limit ? Math.min(maxBatch, batchSize * 2) : 1;
       if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal, mark);
+      else if (this.inbox.flooded) await this.pause(Math.min(FLOOD_PAUSE_MAX_MS, performance.now() - started));
       else if (busy) await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Waits `ms` (or until the stop), whatever intake signals meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stop.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InboxSignal } from './inbox-signal';
+import { FLOOD_REQUESTS, InboxSignal } from './inbox-signal';
 
 describe('InboxSignal', () => {
   it('a wait ends at the next notify', async () => {
@@ -35,5 +35,18 @@ describe('InboxSignal', () => {
     const started = Date.now();
     await signal.wait(60_000, stop.signal);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('is busy while any request is in flight, and flooded from FLOOD_REQUESTS at once', () => {
+    const signal = new InboxSignal();
+    expect([signal.busy, signal.flooded]).toEqual([false, false]);
+    signal.requestStarted();
+    expect([signal.busy, signal.flooded]).toEqual([true, false]);
+    for (let i = 1; i < FLOOD_REQUESTS; i++) signal.requestStarted();
+    expect([signal.busy, signal.flooded]).toEqual([true, true]);
+    signal.requestEnded();
+    expect([signal.busy, signal.flooded]).toEqual([true, false]);
+    for (let i = 0; i < FLOOD_REQUESTS + 3; i++) signal.requestEnded();
+    expect([signal.busy, signal.flooded]).toEqual([false, false]);
   });
 });

@@ -5,6 +5,9 @@ import { Injectable } from '@nestjs/common';
  * was queued again). Intake signals after its INSERT has committed; the workers wait on it while
  * idle, with the polling interval as the fallback for events stored by other instances.
  */
+/** Requests in flight at once from which intake counts as flooded (see `InboxSignal.flooded`). */
+export const FLOOD_REQUESTS = 8;
+
 @Injectable()
 export class InboxSignal {
   private readonly waiters = new Set<() => void>();
@@ -12,13 +15,22 @@ export class InboxSignal {
   private notifications = 0;
 
   /**
-   * Webhook requests this instance is answering right now. While there are any, the workers take
-   * small batches and yield between them: intake and processing share one event loop, and a
-   * request waiting behind a large batch's parsing would be answered late (issue 15: the workers
-   * never starve intake).
+   * Webhook requests this instance is answering right now. While there are any, the workers yield
+   * between batches: intake and processing share one event loop (issue 15: the workers never
+   * starve intake).
    */
   get busy(): boolean {
     return this.requests > 0;
+  }
+
+  /**
+   * Whether requests arrive faster than they are answered (a flood: {@link FLOOD_REQUESTS} or more
+   * in flight at once). Then the workers take small batches, so that intake keeps the CPU it needs
+   * and a request never waits long behind a batch's parsing and mapping. A steady stream keeps
+   * fewer in flight, and the workers keep their large batches, which is what lets them keep up.
+   */
+  get flooded(): boolean {
+    return this.requests >= FLOOD_REQUESTS;
   }
 
   requestStarted(): void {
