@@ -31,7 +31,7 @@ interface Waiting<T, R> {
 }
 
 export class GroupCommit<T, R> {
-  private readonly waiting: Array<Waiting<T, R>> = [];
+  private readonly queue: Array<Waiting<T, R>> = [];
   private running = 0;
 
   constructor(
@@ -40,16 +40,21 @@ export class GroupCommit<T, R> {
     private readonly options: GroupCommitOptions<T>,
   ) {}
 
+  /** Items waiting for a statement (not counting those of the statements running). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   /** Resolves with the item's result once its group has committed. */
   write(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ item, size: this.options.sizeOf(item), resolve, reject });
+      this.queue.push({ item, size: this.options.sizeOf(item), resolve, reject });
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.running < this.options.writers && this.waiting.length) {
+    while (this.running < this.options.writers && this.queue.length) {
       const group = this.nextGroup();
       this.running++;
       void this.run(group).finally(() => {
@@ -62,30 +67,28 @@ export class GroupCommit<T, R> {
   /** The oldest waiting items, up to the count and byte limits (at least one). */
   private nextGroup(): Array<Waiting<T, R>> {
     const { maxItems, maxBytes } = this.options;
-    let bytes = this.waiting[0].size;
+    let bytes = this.queue[0].size;
     let count = 1;
-    while (count < this.waiting.length && count < maxItems && bytes + this.waiting[count].size <= maxBytes) bytes += this.waiting[count++].size;
-    return this.waiting.splice(0, count);
+    while (count < this.queue.length && count < maxItems && bytes + this.queue[count].size <= maxBytes) bytes += this.queue[count++].size;
+    return this.queue.splice(0, count);
   }
 
   private async run(group: Array<Waiting<T, R>>): Promise<void> {
+    let results: R[];
     try {
-      const results = await this.writeGroup(group.map((waiting) => waiting.item));
-      group.forEach((waiting, index) => waiting.resolve(results[index]));
-      return;
+      results = await this.writeGroup(group.map((waiting) => waiting.item));
     } catch (error) {
       if (group.length === 1 || !this.options.isItemError(error)) {
         for (const waiting of group) waiting.reject(error);
         return;
       }
+      // One item's content broke the group: each half is written again (and split again while it
+      // fails), so only the items that cannot be stored fail, in a few statements, not one each.
+      const half = Math.ceil(group.length / 2);
+      await this.run(group.slice(0, half));
+      await this.run(group.slice(half));
+      return;
     }
-    // One item's content broke the group: each is written on its own, so only that one fails.
-    for (const waiting of group) {
-      try {
-        waiting.resolve((await this.writeGroup([waiting.item]))[0]);
-      } catch (error) {
-        waiting.reject(error);
-      }
-    }
+    group.forEach((waiting, index) => waiting.resolve(results[index]));
   }
 }

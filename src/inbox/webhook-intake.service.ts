@@ -86,6 +86,11 @@ export class WebhookIntake {
     private readonly inbox: InboxSignal,
   ) {}
 
+  /** Valid events waiting for an intake statement while earlier ones are being written. */
+  get eventsWaiting(): number {
+    return this.groups.waiting;
+  }
+
   /**
    * Stores the event: committed before this resolves, synchronously (the 2xx promises that the
    * event is durable), in one INSERT with the events of concurrent requests. The inbox is also

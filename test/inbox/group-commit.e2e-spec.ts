@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useReceiver } from '../support/receiver-fixture';
+import { WebhookIntake } from '../../src/inbox/webhook-intake.service';
+import { useReceiver, WAIT_TIMEOUT_MS } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 
 /**
@@ -8,6 +9,9 @@ import { sample } from '../support/samples';
  * must still get its own answer: its own event, a duplicate of the delivery stored first, or a 400
  * for a body PostgreSQL cannot store, without failing the requests it was grouped with.
  */
+/** Intake statements running at once (`GROUP_WRITERS` in webhook-intake.service.ts). */
+const GROUP_WRITERS = 3;
+
 describe('Intake group commit', () => {
   const receiver = useReceiver({ label: 'group_commit' });
 
@@ -29,12 +33,27 @@ describe('Intake group commit', () => {
       unstorable,
     ].sort(() => Math.random() - 0.5);
 
-    const answers = await Promise.all(
-      bodies.map(async (body) => {
-        const response = await receiver.post('/orders', body);
-        return { body, status: response.status, json: (await response.json()) as { eventId: string; status?: string; message?: string[] } };
-      }),
-    );
+    // The inbox table is locked while the requests arrive: the first statements wait for the lock,
+    // and every other event queues behind them, so that the next statement certainly holds a group
+    // (duplicates and the unstorable body among them) whatever the machine's speed.
+    const lock = await receiver.sql.connect();
+    let answers: Array<{ body: string; status: number; json: { eventId: string; status?: string; message?: string[] } }>;
+    try {
+      await lock.query('BEGIN');
+      await lock.query(`LOCK TABLE "${receiver.schema}".webhook_events IN EXCLUSIVE MODE`);
+      const answering = Promise.all(
+        bodies.map(async (body) => {
+          const response = await receiver.post('/orders', body);
+          return { body, status: response.status, json: (await response.json()) as { eventId: string; status?: string; message?: string[] } };
+        }),
+      );
+      const intake = receiver.app!.get(WebhookIntake);
+      await expect.poll(() => intake.eventsWaiting, { timeout: WAIT_TIMEOUT_MS }).toBe(bodies.length - GROUP_WRITERS);
+      await lock.query('COMMIT');
+      answers = await answering;
+    } finally {
+      lock.release();
+    }
 
     const refused = answers.filter((answer) => answer.body === unstorable);
     expect(refused).toHaveLength(1);
@@ -56,8 +75,11 @@ describe('Intake group commit', () => {
     );
     expect(stored.map((row) => row.message_id).sort()).toEqual(distinct.map((entry) => entry.messageId).sort());
     expect(stored.every((row) => row.n === 1)).toBe(true);
-    // Written together: events of one statement share its start time (`received_at`).
-    expect(new Set(stored.map((row) => row.received_at)).size).toBeLessThan(stored.length);
+    // Written together: events of one statement share its start time (`received_at`). The
+    // statements that waited for the lock hold one event each; the next one all that queued, and
+    // the unstorable body splits it in halves (about log2 of its size more statements).
+    const statements = new Set(stored.map((row) => row.received_at)).size;
+    expect(statements).toBeLessThanOrEqual(GROUP_WRITERS + 2 * Math.ceil(Math.log2(bodies.length)));
 
     const rejected = await receiver.q(`SELECT raw_body FROM S.webhook_events WHERE id = $1 AND status = 'rejected'`, [refused[0].json.eventId]);
     expect(rejected).toEqual([{ raw_body: unstorable }]);
