@@ -23,10 +23,11 @@ interface PreparedEvent {
 const FLOOD_BATCH_SIZE = 4;
 
 /**
- * While requests flood in, a loop rests after each batch for as long as the batch took (at most
- * this long): the workers keep draining, with at most half of the time, and intake has the rest.
+ * While requests flood in, a loop rests after each batch three times as long as the batch took (at
+ * most this long): the workers keep draining, with at most a quarter of their time, and intake has
+ * the rest.
  */
-const FLOOD_PAUSE_MAX_MS = 50;
+const FLOOD_PAUSE_MAX_MS = 150;
 
 /** Longest back-off between two attempts of one event. */
 const MAX_RETRY_DELAY_SECONDS = 3_600;
@@ -109,9 +110,11 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         await this.inbox.wait(Math.min(5_000, 250 * 2 ** Math.min(failures, 5)), this.stop.signal);
         continue;
       }
+      const took = performance.now() - started;
+      this.inbox.batchApplied(claimed, took, this.options.queue.concurrency);
       batchSize = claimed === limit ? Math.min(maxBatch, batchSize * 2) : 1;
       if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal, mark);
-      else if (this.inbox.flooded) await this.pause(Math.min(FLOOD_PAUSE_MAX_MS, performance.now() - started));
+      else if (this.inbox.flooded) await this.pause(Math.min(FLOOD_PAUSE_MAX_MS, 3 * took));
       else if (busy) await new Promise((resolve) => setImmediate(resolve));
     }
   }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { FLOOD_REQUESTS, InboxSignal } from './inbox-signal';
+import { describe, expect, it, vi } from 'vitest';
+import { FLOOD_REQUESTS, InboxSignal, PACE_MIN_BATCH } from './inbox-signal';
 
 describe('InboxSignal', () => {
   it('a wait ends at the next notify', async () => {
@@ -37,7 +37,7 @@ describe('InboxSignal', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
-  it('is busy while any request is in flight, and flooded from FLOOD_REQUESTS at once', () => {
+  it("is busy while any request is in flight; before the workers' pace is known, flooded from FLOOD_REQUESTS at once", () => {
     const signal = new InboxSignal();
     expect([signal.busy, signal.flooded]).toEqual([false, false]);
     signal.requestStarted();
@@ -48,5 +48,34 @@ describe('InboxSignal', () => {
     expect([signal.busy, signal.flooded]).toEqual([true, false]);
     for (let i = 0; i < FLOOD_REQUESTS + 3; i++) signal.requestEnded();
     expect([signal.busy, signal.flooded]).toEqual([false, false]);
+  });
+
+  it('is flooded while requests arrive faster than the workers applied events in their full batches', () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const signal = new InboxSignal();
+      signal.batchApplied(PACE_MIN_BATCH - 1, 1, 2); // a trickle's batch says nothing
+      for (let i = 0; i < FLOOD_REQUESTS; i++) signal.requestStarted();
+      for (let i = 0; i < FLOOD_REQUESTS; i++) signal.requestEnded();
+      signal.batchApplied(32, 320, 2); // 2 loops × 32 events in 320 ms: 200 events a second
+      const arrive = (count: number, overMs: number) => {
+        for (let i = 0; i < count; i++) {
+          signal.requestStarted();
+          signal.requestEnded();
+          vi.advanceTimersByTime(overMs / count);
+        }
+      };
+      arrive(150, 1_000); // 150 a second: the workers keep up
+      expect(signal.arrivalRate()).toBeLessThan(200);
+      expect(signal.flooded).toBe(false);
+      arrive(300, 1_000); // 300 a second: faster than they can apply
+      expect(signal.arrivalRate()).toBeGreaterThan(200);
+      expect(signal.flooded).toBe(true);
+      vi.advanceTimersByTime(1_250); // a quiet second
+      expect(signal.arrivalRate()).toBe(0);
+      expect(signal.flooded).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

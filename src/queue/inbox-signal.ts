@@ -1,18 +1,33 @@
 import { Injectable } from '@nestjs/common';
 
+/** Requests in flight at once from which intake counts as flooded while the workers' pace is unknown. */
+export const FLOOD_REQUESTS = 8;
+
+/** The window over which webhook requests are counted for their arrival rate. */
+const ARRIVAL_WINDOW_MS = 1_000;
+const ARRIVAL_SLOTS = 4;
+
+/** Batches of fewer events say little about the workers' pace (a trickle is shared out one by one). */
+export const PACE_MIN_BATCH = 8;
+
 /**
  * Tells this instance's event workers that the inbox has new work (an event was stored, an event
  * was queued again). Intake signals after its INSERT has committed; the workers wait on it while
- * idle, with the polling interval as the fallback for events stored by other instances.
+ * idle, with the polling interval as the fallback for events stored by other instances. It also
+ * weighs intake against processing for the workers (`flooded`).
  */
-/** Requests in flight at once from which intake counts as flooded (see `InboxSignal.flooded`). */
-export const FLOOD_REQUESTS = 8;
-
 @Injectable()
 export class InboxSignal {
   private readonly waiters = new Set<() => void>();
   private requests = 0;
   private notifications = 0;
+  /** Requests started per slot of the arrival window, and the slot the last one fell in. */
+  private readonly arrivals = new Array<number>(ARRIVAL_SLOTS).fill(0);
+  private arrivalSlot = 0;
+  /** Events a second the workers applied in their last full batches (smoothed), 0 while unknown. */
+  private pace = 0;
+  /** The absolute slot number `arrivalSlot` stands for. */
+  private slotAt = 0;
 
   /**
    * Webhook requests this instance is answering right now. While there are any, the workers yield
@@ -24,17 +39,49 @@ export class InboxSignal {
   }
 
   /**
-   * Whether requests arrive faster than they are answered (a flood: {@link FLOOD_REQUESTS} or more
-   * in flight at once). Then the workers take small batches, so that intake keeps the CPU it needs
-   * and a request never waits long behind a batch's parsing and mapping. A steady stream keeps
-   * fewer in flight, and the workers keep their large batches, which is what lets them keep up.
+   * Whether webhook requests arrive faster than the workers can apply their events (the arrival
+   * rate of the last second against the workers' pace in their last full batches). Then the queue
+   * grows whatever the workers do, and intake comes first: the workers take small batches and rest
+   * between them, so that requests are answered fast, and catch up when the flood is over. When
+   * requests arrive slower, the workers keep full batches: that is what keeps the lag short.
+   * While the pace is not known yet, {@link FLOOD_REQUESTS} in flight at once count as a flood.
    */
   get flooded(): boolean {
-    return this.requests >= FLOOD_REQUESTS;
+    if (!this.pace) return this.requests >= FLOOD_REQUESTS;
+    return this.arrivalRate() > this.pace;
   }
 
-  requestStarted(): void {
+  /** Requests started in the last second (the current slot counted in full). */
+  arrivalRate(now = performance.now()): number {
+    this.advance(now);
+    return this.arrivals.reduce((sum, count) => sum + count, 0) * (1_000 / ARRIVAL_WINDOW_MS);
+  }
+
+  /**
+   * The workers' report of a batch: `events` applied in `ms` by one of `loops` loops. Batches of
+   * fewer than {@link PACE_MIN_BATCH} events are left out.
+   */
+  batchApplied(events: number, ms: number, loops: number): void {
+    if (events < PACE_MIN_BATCH || ms <= 0) return;
+    const pace = (events * loops * 1_000) / ms;
+    this.pace = this.pace ? 0.7 * this.pace + 0.3 * pace : pace;
+  }
+
+  requestStarted(now = performance.now()): void {
     this.requests++;
+    this.advance(now);
+    this.arrivals[this.arrivalSlot]++;
+  }
+
+  /** Moves the window to `now`, emptying the slots it passed. */
+  private advance(now: number): void {
+    const slot = Math.floor(now / (ARRIVAL_WINDOW_MS / ARRIVAL_SLOTS));
+    const passed = Math.min(ARRIVAL_SLOTS, slot - this.slotAt);
+    for (let i = 1; i <= passed; i++) this.arrivals[(this.arrivalSlot + i) % ARRIVAL_SLOTS] = 0;
+    if (passed > 0) {
+      this.arrivalSlot = (this.arrivalSlot + passed) % ARRIVAL_SLOTS;
+      this.slotAt = slot;
+    }
   }
 
   requestEnded(): void {
