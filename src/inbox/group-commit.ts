@@ -16,9 +16,10 @@ export interface GroupCommitOptions<T> {
   maxBytes: number;
   sizeOf(item: T): number;
   /**
-   * Whether an error of a group's statement may be caused by one item's content (so each item is
-   * written again on its own, and only that one fails) rather than by the database's state (so
-   * every item of the group fails with it, as its own statement would have).
+   * Whether an error of a group's statement may be caused by one item's content (so the group is
+   * written again in halves, split until only the items that cannot be written fail) rather than
+   * by the database's state (so every item of the group fails with it, as its own statement would
+   * have).
    */
   isItemError(error: unknown): boolean;
 }

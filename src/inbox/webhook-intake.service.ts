@@ -54,6 +54,7 @@ const GROUP_WRITERS = 3;
 const EVENT_COLUMNS =
   'endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body, purchase_order_number, shipment_number, acting_company_id';
 const EVENT_PARAMETERS = EVENT_COLUMNS.split(', ').length;
+const BODY_PARAMETER = EVENT_COLUMNS.split(', ').indexOf('body');
 
 interface EventRow {
   dedupeKey: string;
@@ -131,9 +132,9 @@ export class WebhookIntake {
     // flight at the same time, so their arrival order says nothing.
     const written = [...unique.values()].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
     const tuples = written.map((_, row) => {
-      const at = row * EVENT_PARAMETERS;
-      const parameter = (column: number) => `$${at + column + 1}`;
-      return `(${parameter(0)}, ${parameter(1)}, ${parameter(2)}, ${parameter(3)}, ${parameter(4)}, ${parameter(5)}, ${parameter(6)}::jsonb, ${[7, 8, 9, 10].map(parameter).join(', ')})`;
+      const parameters = Array.from({ length: EVENT_PARAMETERS }, (_, column) => `$${row * EVENT_PARAMETERS + column + 1}`);
+      parameters[BODY_PARAMETER] += '::jsonb';
+      return `(${parameters.join(', ')})`;
     });
     const keys = `$${written.length * EVENT_PARAMETERS + 1}::text[]`;
     const result = await this.database.query<{ id: string; dedupe_key: string; duplicate: boolean }>(

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PoolClient } from 'pg';
 import { parseExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
@@ -113,23 +114,11 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
       const took = performance.now() - started;
       this.inbox.batchApplied(claimed, took, this.options.queue.concurrency);
       batchSize = claimed === limit ? Math.min(maxBatch, batchSize * 2) : 1;
+      // The flood's rest is a plain timer: intake's notifications must not end it (they end `inbox.wait`).
       if (!claimed) await this.inbox.wait(pollingIntervalSeconds * 1000, this.stop.signal, mark);
-      else if (this.inbox.flooded) await this.pause(Math.min(FLOOD_PAUSE_MAX_MS, 3 * took));
+      else if (this.inbox.flooded) await sleep(Math.min(FLOOD_PAUSE_MAX_MS, 3 * took), undefined, { signal: this.stop.signal }).catch(() => undefined);
       else if (busy) await new Promise((resolve) => setImmediate(resolve));
     }
-  }
-
-  /** Waits `ms` (or until the stop), whatever intake signals meanwhile. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.stop.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.stop.signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /**

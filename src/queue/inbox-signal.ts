@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 /** Requests in flight at once from which intake counts as flooded while the workers' pace is unknown. */
 export const FLOOD_REQUESTS = 8;
 
-/** The window over which webhook requests are counted for their arrival rate. */
+/** The window over which webhook requests are counted for their arrival rate (a second: the count is the rate). */
 const ARRIVAL_WINDOW_MS = 1_000;
 const ARRIVAL_SLOTS = 4;
 
@@ -52,9 +52,9 @@ export class InboxSignal {
   }
 
   /** Requests started in the last second (the current slot counted in full). */
-  arrivalRate(now = performance.now()): number {
-    this.advance(now);
-    return this.arrivals.reduce((sum, count) => sum + count, 0) * (1_000 / ARRIVAL_WINDOW_MS);
+  arrivalRate(): number {
+    this.advance(performance.now());
+    return this.arrivals.reduce((sum, count) => sum + count, 0);
   }
 
   /**
@@ -67,9 +67,9 @@ export class InboxSignal {
     this.pace = this.pace ? 0.7 * this.pace + 0.3 * pace : pace;
   }
 
-  requestStarted(now = performance.now()): void {
+  requestStarted(): void {
     this.requests++;
-    this.advance(now);
+    this.advance(performance.now());
     this.arrivals[this.arrivalSlot]++;
   }
 
