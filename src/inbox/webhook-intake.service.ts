@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { InboxSignal } from '../queue/inbox-signal';
+import { ReceivedBodies } from '../queue/received-bodies';
 import { webhookDedupeKey } from './dedupe-key';
 import { GroupCommit } from './group-commit';
 
@@ -85,6 +86,7 @@ export class WebhookIntake {
   constructor(
     private readonly database: TradecloudDatabase,
     private readonly inbox: InboxSignal,
+    private readonly received: ReceivedBodies,
   ) {}
 
   /** Valid events waiting for an intake statement while earlier ones are being written. */
@@ -114,7 +116,10 @@ export class WebhookIntake {
       event.actingCompanyId ?? null,
     ];
     const result = await this.groups.write({ dedupeKey, values, bytes: event.rawText.length + (event.originalBody?.length ?? 0) });
-    if (!result.duplicate) this.inbox.notify();
+    if (!result.duplicate) {
+      this.received.keep(result.eventId, event.rawText);
+      this.inbox.notify();
+    }
     return result;
   }
 

@@ -6,11 +6,24 @@ import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { EventProcessedEvent, PipelineEvents } from '../observability/pipeline-events';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { InboxSignal } from '../queue/inbox-signal';
+import { ReceivedBodies } from '../queue/received-bodies';
 import { TradecloudApiError } from '../tradecloud-api/tradecloud-api.error';
 import { EventSettlement, settleEvents } from './event-settlement';
 import { BatchWriter } from './batch-writer';
 import { configureBatchTransaction } from './batch-transaction';
 import { ApplyResult, EventApplierRegistry, EventWriter, StoredEvent } from './event-applier';
+
+/** An event as the claim reads it (`body`: null when this instance's intake handed its text over). */
+interface ClaimedRow {
+  id: string;
+  endpoint: string;
+  payload_kind: string;
+  event_name: string | null;
+  entity_id: string | null;
+  body: string | null;
+  received_at: Date;
+  retries: number;
+}
 
 /** A claimed event with its writer, or with the reason it cannot be written. */
 interface PreparedEvent {
@@ -65,12 +78,14 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     private readonly appliers: EventApplierRegistry,
     private readonly pipeline: PipelineEvents,
     private readonly batches: BatchWriter,
+    private readonly received: ReceivedBodies,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
   ) {}
 
   onApplicationBootstrap(): void {
     const { queue } = this.options;
     if (!queue.workers) return;
+    this.received.enable();
     for (let i = 0; i < queue.concurrency; i++) this.loops.push(this.runLoop());
   }
 
@@ -141,32 +156,27 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async claim(client: PoolClient, limit: number): Promise<Array<{ event: StoredEvent; retries: number }>> {
-    const result = await client.query<{
-      id: string;
-      endpoint: string;
-      payload_kind: string;
-      event_name: string | null;
-      entity_id: string | null;
-      body: string;
-      received_at: Date;
-      retries: number;
-    }>(
+    const table = this.database.table('webhook_events');
+    // Bodies intake of this instance just stored are not read back (`ReceivedBodies`).
+    const { rows } = await client.query<ClaimedRow>(
       // The rows are locked first and their bodies read after: the projection of a locking scan
       // runs before the row is found locked, so reading `body::text` there would make every claim
       // that skips a large event (a 12 MB order in another loop's batch) convert its body anyway.
       `WITH claimed AS (
          SELECT id, available_at
-           FROM ${this.database.table('webhook_events')}
+           FROM ${table}
           WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
           ORDER BY available_at, id
           LIMIT $1
             FOR UPDATE SKIP LOCKED)
-       SELECT e.id, e.endpoint, e.payload_kind, e.event_name, e.entity_id, e.body::text AS body, e.received_at, e.retries
-         FROM claimed c JOIN ${this.database.table('webhook_events')} e ON e.id = c.id
+       SELECT e.id, e.endpoint, e.payload_kind, e.event_name, e.entity_id, e.received_at, e.retries,
+              CASE WHEN e.id = ANY($2::bigint[]) THEN NULL ELSE e.body::text END AS body
+         FROM claimed c JOIN ${table} e ON e.id = c.id
         ORDER BY c.available_at, c.id`,
-      [limit],
+      [limit, this.received.ids()],
     );
-    return result.rows.map((row) => ({
+    const bodies = await this.bodiesOf(client, rows);
+    return rows.map((row) => ({
       retries: row.retries,
       event: {
         id: String(row.id),
@@ -174,10 +184,40 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         payloadKind: row.payload_kind,
         eventName: row.event_name,
         entityId: row.entity_id,
-        body: parseExact(row.body) as Record<string, unknown>,
+        body: bodies.get(String(row.id))!,
         receivedAt: row.received_at,
       },
     }));
+  }
+
+  /**
+   * The parsed bodies of claimed events. A body the claim did not read is intake's text: when it was
+   * dropped meanwhile, or `parseExact` refuses it (a repeated key: jsonb kept the last one when it
+   * was stored), it is read back from the inbox, as every body once was.
+   */
+  private async bodiesOf(client: PoolClient, rows: ClaimedRow[]): Promise<Map<string, Record<string, unknown>>> {
+    const bodies = new Map<string, Record<string, unknown>>();
+    const unread: string[] = [];
+    for (const row of rows) {
+      const id = String(row.id);
+      if (row.body !== null) {
+        this.received.drop(id); // kept after this claim was sent: not needed any more
+        bodies.set(id, parseExact(row.body) as Record<string, unknown>);
+        continue;
+      }
+      const text = this.received.take(id);
+      try {
+        if (text === undefined) throw new Error(`The body of event ${id} was dropped before its claim`);
+        bodies.set(id, parseExact(text) as Record<string, unknown>);
+      } catch {
+        unread.push(id);
+      }
+    }
+    if (unread.length) {
+      const stored = await client.query<{ id: string; body: string }>(`SELECT id, body::text AS body FROM ${this.database.table('webhook_events')} WHERE id = ANY($1::bigint[])`, [unread]);
+      for (const row of stored.rows) bodies.set(String(row.id), parseExact(row.body) as Record<string, unknown>);
+    }
+    return bodies;
   }
 
   /** Parses, maps (and for GET webhooks fetches) one event; a failure here is that event's alone. */
