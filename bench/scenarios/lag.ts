@@ -51,7 +51,7 @@ export async function runLag(ctx: BenchContext, receiver: Receiver, firstOrder: 
       setup:
         `${fmt(count)} orderEvent bodies (10 lines) paced at ${rate}/s for ${durationS} s over ${orders} orders (each request a newer version), ` +
         'empty queue at the start. Lag = processed_at − received_at from webhook_events (both PostgreSQL clocks: received_at is the ' +
-        'start of the intake transaction, processed_at the start of the processing transaction).',
+        'start of the intake statement, processed_at the start of the statement that records the outcome, the last of the processing transaction).',
       rows,
       notes,
     },

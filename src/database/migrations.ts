@@ -12,6 +12,7 @@ import { SqlModel1765000021000 } from '../../migrations/1765000021000-SqlModel';
 import { InboxQueue1765000022000 } from '../../migrations/1765000022000-InboxQueue';
 import { BodyCompression1765000023000 } from '../../migrations/1765000023000-BodyCompression';
 import { LineStorage1765000024000 } from '../../migrations/1765000024000-LineStorage';
+import { UpdateSpace1765000025000 } from '../../migrations/1765000025000-UpdateSpace';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -29,4 +30,5 @@ export const TRADECLOUD_MIGRATIONS = [
   InboxQueue1765000022000,
   BodyCompression1765000023000,
   LineStorage1765000024000,
+  UpdateSpace1765000025000,
 ];
