@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
+/**
+ * Smallest body kept. Reading a small body back costs the database a fraction of a millisecond,
+ * while keeping it in this process past a few young-generation collections moves it to the old
+ * generation: at hundreds of requests a second that is megabytes a second more for the major
+ * collector, whose pauses delay answers. A large body is allocated in the old generation anyway.
+ */
+const MIN_CHARS = 256 * 1024;
 /** Most text kept at once (UTF-16 code units, about a byte each for JSON): a few large orders. */
 const MAX_CHARS = 64 * 1024 * 1024;
 /** Most bodies kept at once. */
-const MAX_BODIES = 1_024;
+const MAX_BODIES = 64;
 /** A body not claimed this soon is claimed elsewhere (another instance) or later: dropped. */
-const MAX_AGE_MS = 10_000;
+const MAX_AGE_MS = 5_000;
 
 interface ReceivedBody {
   text: string;
@@ -13,10 +20,9 @@ interface ReceivedBody {
 }
 
 /**
- * The bodies this instance just committed to the inbox, kept for a few seconds so that its own
- * workers claim them without reading them back: `body::text` makes PostgreSQL print the jsonb
- * (190 ms for a 5,000-line order, a tenth of a millisecond for a 22 KB one) and sends it over
- * the connection again. A body that is not here (evicted, stored by another instance, an event
+ * The large bodies this instance just committed to the inbox, kept for a few seconds so that its
+ * own workers claim them without reading them back: `body::text` makes PostgreSQL print the jsonb
+ * (190 ms for a 5,000-line order) and send it over the connection again. A body that is not here (evicted, stored by another instance, an event
  * processed again) is read from the inbox as before; nothing depends on this but speed.
  *
  * The text kept is the one intake stored (for tXML, its JSON conversion). Parsed, it gives the
@@ -41,7 +47,7 @@ export class ReceivedBodies {
 
   /** Keeps the body of an event intake has just committed (its first delivery). */
   keep(eventId: string, text: string): void {
-    if (!this.enabled || text.length > MAX_CHARS) return;
+    if (!this.enabled || text.length < MIN_CHARS || text.length > MAX_CHARS) return;
     const now = performance.now();
     this.bodies.set(eventId, { text, keptAt: now });
     this.chars += text.length;

@@ -14,7 +14,11 @@ import { orderTablesState } from '../support/table-state';
  * worker reads that body back).
  */
 
-/** The stream as texts: bodies re-spelled so that intake's text and the stored jsonb's differ. */
+/**
+ * The stream as texts: bodies re-spelled so that intake's text and the stored jsonb's differ, each
+ * made large enough to be kept (`ReceivedBodies` keeps bodies of 256 K characters and more) by an
+ * unknown field, which is stored with the body as unknown fields are.
+ */
 function streamTexts(): string[] {
   const random = seededRandom(41);
   const events = orderEventStream({ orders: 6, eventsPerOrder: 4, linesPerOrder: 5, seed: 41 });
@@ -22,7 +26,7 @@ function streamTexts(): string[] {
     // Keys in reverse order at the top of the order (jsonb sorts them by length, then bytes).
     const order = (event as { orderEvent: Record<string, unknown> }).orderEvent;
     const reversed = Object.fromEntries(Object.entries(order).reverse());
-    let text = JSON.stringify({ ...event, orderEvent: reversed });
+    let text = JSON.stringify({ ...event, orderEvent: reversed, erpNotes: 'n'.repeat(260 * 1024) });
     // Quantities in exponent form: 1.5 as 15E-1 (jsonb stores and prints 1.5).
     text = text.replace(/"quantity":1\.5\b/g, '"quantity":15E-1');
     // Every fifth body repeats a key of its first schedule entry; the last value is the one stored.
