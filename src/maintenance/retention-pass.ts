@@ -1,5 +1,5 @@
-import type { QueryResult, QueryResultRow } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { QueryResult, QueryResultRow } from 'pg';
 import type { SqlClient } from '../database/tradecloud-database.service';
 import type { ResolvedRetentionOptions } from './retention-options';
 

@@ -206,8 +206,11 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       const text = this.received.take(id);
+      if (text === undefined) {
+        unread.push(id);
+        continue;
+      }
       try {
-        if (text === undefined) throw new Error(`The body of event ${id} was dropped before its claim`);
         bodies.set(id, parseExact(text) as Record<string, unknown>);
       } catch {
         unread.push(id);

@@ -65,20 +65,17 @@ export class ReceivedBodies {
    * the same event). Undefined when it was dropped meanwhile: the claim reads it from the inbox.
    */
   take(eventId: string): string | undefined {
-    const kept = this.bodies.get(eventId);
-    if (!kept) return undefined;
-    this.bodies.delete(eventId);
-    this.chars -= kept.text.length;
-    this.given++;
-    return kept.text;
+    const text = this.drop(eventId);
+    if (text !== undefined) this.given++;
+    return text;
   }
 
-  /** Forgets a body whose event a claim read from the inbox (it was kept after the claim was sent). */
-  drop(eventId: string): void {
+  /** Forgets a body (a claim read its event from the inbox: it was kept after the claim was sent); returns it. */
+  drop(eventId: string): string | undefined {
     const kept = this.bodies.get(eventId);
-    if (!kept) return;
-    this.bodies.delete(eventId);
-    this.chars -= kept.text.length;
+    if (!kept) return undefined;
+    this.remove(eventId, kept);
+    return kept.text;
   }
 
   /** How many bodies are kept now. */
@@ -95,8 +92,12 @@ export class ReceivedBodies {
   private evict(now: number): void {
     for (const [id, kept] of this.bodies) {
       if (this.chars <= MAX_CHARS && this.bodies.size <= MAX_BODIES && now - kept.keptAt <= MAX_AGE_MS) break;
-      this.bodies.delete(id);
-      this.chars -= kept.text.length;
+      this.remove(id, kept);
     }
+  }
+
+  private remove(eventId: string, kept: ReceivedBody): void {
+    this.bodies.delete(eventId);
+    this.chars -= kept.text.length;
   }
 }
