@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FLOOD_REQUESTS, InboxSignal, PACE_MIN_BATCH } from './inbox-signal';
+import { FLOOD_FACTOR, FLOOD_REQUESTS, InboxSignal, PACE_MIN_BATCH } from './inbox-signal';
 
 describe('InboxSignal', () => {
   it('a wait ends at the next notify', async () => {
@@ -50,7 +50,7 @@ describe('InboxSignal', () => {
     expect([signal.busy, signal.flooded]).toEqual([false, false]);
   });
 
-  it('is flooded while requests arrive faster than the workers applied events in their full batches', () => {
+  it('is flooded while requests arrive much faster than the workers applied events in their full batches', () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {
       const signal = new InboxSignal();
@@ -68,8 +68,12 @@ describe('InboxSignal', () => {
       arrive(150, 1_000); // 150 a second: the workers keep up
       expect(signal.arrivalRate()).toBeLessThan(200);
       expect(signal.flooded).toBe(false);
-      arrive(300, 1_000); // 300 a second: faster than they can apply
+      arrive(250, 1_000); // 250 a second: a little faster than they apply; full batches let the queue grow slowly
       expect(signal.arrivalRate()).toBeGreaterThan(200);
+      expect(signal.arrivalRate()).toBeLessThan(FLOOD_FACTOR * 200);
+      expect(signal.flooded).toBe(false);
+      arrive(400, 1_000); // 400 a second: the queue grows whatever they do
+      expect(signal.arrivalRate()).toBeGreaterThan(FLOOD_FACTOR * 200);
       expect(signal.flooded).toBe(true);
       vi.advanceTimersByTime(1_250); // a quiet second
       expect(signal.arrivalRate()).toBe(0);

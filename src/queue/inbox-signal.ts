@@ -7,6 +7,16 @@ export const FLOOD_REQUESTS = 8;
 const ARRIVAL_WINDOW_MS = 1_000;
 const ARRIVAL_SLOTS = 4;
 
+/**
+ * How much faster than the workers' pace requests must arrive before intake counts as flooded.
+ * Just above the pace, full batches let the queue grow slowly; held back (small batches and a
+ * rest) the workers would apply a fraction of what arrives and the lag would grow many times
+ * faster: with the threshold at the pace itself, a machine 20 % slower than usual turned a lag
+ * p99 of 1 s at 200 requests a second into 25 s (bench/ANALYSIS.md, the lag cliff). Well above
+ * the pace the queue grows whatever the workers do, and answering fast is what is left to win.
+ */
+export const FLOOD_FACTOR = 1.5;
+
 /** Batches of fewer events say little about the workers' pace (a trickle is shared out one by one). */
 export const PACE_MIN_BATCH = 8;
 
@@ -39,16 +49,17 @@ export class InboxSignal {
   }
 
   /**
-   * Whether webhook requests arrive faster than the workers can apply their events (the arrival
-   * rate of the last second against the workers' pace in their last full batches). Then the queue
-   * grows whatever the workers do, and intake comes first: the workers take small batches and rest
-   * between them, so that requests are answered fast, and catch up when the flood is over. When
-   * requests arrive slower, the workers keep full batches: that is what keeps the lag short.
+   * Whether webhook requests arrive much faster than the workers can apply their events (the
+   * arrival rate of the last second against {@link FLOOD_FACTOR} times the workers' pace in their
+   * last full batches). Then the queue grows whatever the workers do, and intake comes first: the
+   * workers take small batches and rest between them, so that requests are answered fast, and
+   * catch up when the flood is over. When requests arrive slower, or only a little faster, the
+   * workers keep full batches: that is what keeps the lag short.
    * While the pace is not known yet, {@link FLOOD_REQUESTS} in flight at once count as a flood.
    */
   get flooded(): boolean {
     if (!this.pace) return this.requests >= FLOOD_REQUESTS;
-    return this.arrivalRate() > this.pace;
+    return this.arrivalRate() > FLOOD_FACTOR * this.pace;
   }
 
   /** Requests started in the last second (the current slot counted in full). */
