@@ -38,36 +38,73 @@ export function parseExactLossless(text: string): unknown {
 }
 
 /**
- * The tokens that matter, in one pass: a string (skipped as a whole, escapes included; followed
- * by `:` it is an object key), or a number outside strings. The string pattern is the unrolled
- * `"(?:[^"\\]|\\.)*"`, which V8 runs without backtracking.
- */
-const TOKENS = /"[^"\\]*(?:\\[^][^"\\]*)*"(\s*:)?|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-
-/**
  * The number tokens of `text` in order and its count of object keys; null when a key starts
  * with a digit or an escape (it may be an array index such as `"1"` or `"\u0031"`, which
  * objects list before their other keys, so the tree's order would not be the text's). For
  * invalid JSON the result is meaningless, but `JSON.parse` then throws anyway.
+ *
+ * One pass over the character codes: a string is skipped to its closing quote (`indexOf`, then
+ * the backslashes before it are counted), and only number tokens are sliced. A regular
+ * expression that matched each string and number token (as this once was) allocated a match for
+ * every token: three to four times slower on a 5,000-line order, twice on a 22 KB event.
  */
 function scanTokens(text: string): { numbers: string[]; keys: number } | null {
   const numbers: string[] = [];
   let keys = 0;
-  TOKENS.lastIndex = 0;
-  for (let match = TOKENS.exec(text); match; match = TOKENS.exec(text)) {
-    const token = match[0];
-    if (token.charCodeAt(0) !== 0x22 /* " */) {
-      numbers.push(token);
-    } else if (match[1] !== undefined) {
-      keys++;
-      const first = token.charCodeAt(1);
-      if ((first >= 0x30 && first <= 0x39) || first === 0x5c /* \ */) {
-        TOKENS.lastIndex = 0;
-        return null;
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      let end = text.indexOf('"', i + 1);
+      while (end >= 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) break; // an unterminated string: invalid JSON
+      let next = end + 1;
+      let after = text.charCodeAt(next);
+      while (after === 0x20 || after === 0x0a || after === 0x0d || after === 0x09) after = text.charCodeAt(++next);
+      if (after === 0x3a /* : */) {
+        keys++;
+        const first = text.charCodeAt(i + 1);
+        if (isDigit(first) || first === BACKSLASH) return null;
       }
+      i = end + 1;
+    } else if (isDigit(code) || (code === 0x2d /* - */ && isDigit(text.charCodeAt(i + 1)))) {
+      const start = i;
+      i = skipDigits(text, i + 1);
+      if (text.charCodeAt(i) === 0x2e /* . */ && isDigit(text.charCodeAt(i + 1))) i = skipDigits(text, i + 2);
+      const exponent = text.charCodeAt(i);
+      if (exponent === 0x65 /* e */ || exponent === 0x45 /* E */) {
+        let digits = i + 1;
+        const sign = text.charCodeAt(digits);
+        if (sign === 0x2b /* + */ || sign === 0x2d /* - */) digits++;
+        if (isDigit(text.charCodeAt(digits))) i = skipDigits(text, digits + 1);
+      }
+      numbers.push(text.slice(start, i));
+    } else {
+      i++;
     }
   }
   return { numbers, keys };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+function skipDigits(text: string, from: number): number {
+  let i = from;
+  while (isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Whether the quote at `at` is escaped: an odd number of backslashes before it. */
+function escaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let k = at - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+  return (backslashes & 1) === 1;
 }
 
 interface Walk {
@@ -225,7 +262,7 @@ export function arrayElementTexts(text: string, key: string): string[] | null {
   return found && depth === 0 ? texts : null;
 }
 
-/** Strings (skipped whole; followed by `:` a key) and the brackets that nest, as in {@link TOKENS}. */
+/** Strings (skipped whole; followed by `:` a key) and the brackets that nest, as `scanTokens` reads them. */
 const STRUCTURE = /"[^"\\]*(?:\\[^][^"\\]*)*"(\s*:)?|[{}[\]]/g;
 
 /** lossless-json's own `stringify` (the reference {@link stringifyExact} is tested against). */
