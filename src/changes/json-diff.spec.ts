@@ -29,6 +29,14 @@ describe('jsonDiff', () => {
     expect(diff).toEqual({ 'meta.lastUpdatedAt': { old: 'a', new: 'b' } });
   });
 
+  it('skips keys by path on both sides, at any depth, without looking at their values', () => {
+    const skip = (path: ReadonlyArray<string | number>) => path[path.length - 1] === 'lines';
+    const previous = { lines: [{ q: 1 }], carriers: [{ lines: [{ q: 1 }], id: 'a' }], n: 1 };
+    const next = { lines: [{ q: 2 }, { q: 3 }], carriers: [{ lines: null, id: 'b' }], n: 1 };
+    expect(jsonDiff(previous, next, [], skip)).toEqual({ 'carriers[0].id': { old: 'a', new: 'b' } });
+    expect(jsonDiff({}, { lines: [1] }, [], skip)).toEqual({}); // appears: skipped too
+  });
+
   it('reports array entries that appear or disappear with null on the missing side', () => {
     expect(jsonDiff({ s: ['a'] }, { s: ['a', 'b', 'c'] })).toEqual({ 's[1]': { old: null, new: 'b' }, 's[2]': { old: null, new: 'c' } });
     expect(jsonDiff({ s: ['a', 'b'] }, { s: [] })).toEqual({ 's[0]': { old: 'a', new: null }, 's[1]': { old: 'b', new: null } });

@@ -11,11 +11,13 @@ export type JsonDiff = Record<string, FieldChange>;
 /**
  * Compares two JSON documents leaf by leaf. Arrays are compared by index; a value that appears
  * or disappears is reported with `null` on the missing side. `ignore` drops top-level keys that
- * change on every version (for example `lastUpdatedAt`, which the change row has anyway).
+ * change on every version (for example `lastUpdatedAt`, which the change row has anyway); `skip`
+ * drops any key by its path (segments: keys and array indexes), on both sides, without walking
+ * its value: parts of a document diffed on their own (a shipment's lines).
  */
-export function jsonDiff(previous: unknown, next: unknown, ignore: readonly string[] = []): JsonDiff {
+export function jsonDiff(previous: unknown, next: unknown, ignore: readonly string[] = [], skip?: (path: ReadonlyArray<string | number>) => boolean): JsonDiff {
   const diff: JsonDiff = {};
-  walk(previous, next, [], diff, ignore);
+  walk(previous, next, [], diff, ignore, skip);
   return diff;
 }
 
@@ -24,14 +26,14 @@ export function jsonDiff(previous: unknown, next: unknown, ignore: readonly stri
  * for a difference: most of a document is equal, and building every node's path string was most
  * of the diff's time and garbage.
  */
-function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDiff, ignore: readonly string[]): void {
+function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDiff, ignore: readonly string[], skip?: (path: ReadonlyArray<string | number>) => boolean): void {
   if (a === b) return;
   if (isContainer(a) && isContainer(b) && Array.isArray(a) === Array.isArray(b)) {
     if (Array.isArray(a) && Array.isArray(b)) {
       const length = Math.max(a.length, b.length);
       for (let i = 0; i < length; i++) {
         path.push(i);
-        walk(a[i], b[i], path, diff, ignore);
+        walk(a[i], b[i], path, diff, ignore, skip);
         path.pop();
       }
       return;
@@ -45,13 +47,13 @@ function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDi
       path.push(key);
       // Own properties only: a key such as `valueOf` or `constructor` missing on the right is
       // absent there, not the function Object.prototype has under that name.
-      walk(left[key], hasOwn(right, key) ? right[key] : undefined, path, diff, ignore);
+      if (!skip?.(path)) walk(left[key], hasOwn(right, key) ? right[key] : undefined, path, diff, ignore, skip);
       path.pop();
     }
     for (const key of Object.keys(right)) {
       if (hasOwn(left, key) || (top && ignore.includes(key))) continue;
       path.push(key);
-      walk(undefined, right[key], path, diff, ignore);
+      if (!skip?.(path)) walk(undefined, right[key], path, diff, ignore, skip);
       path.pop();
     }
     return;
@@ -81,8 +83,13 @@ function isContainer(value: unknown): value is object {
 function sameLeaf(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return (a ?? null) === (b ?? null);
-  // Exact numbers compare by value, digit by digit: 92.0 and 92 are the same number.
-  if (isNumberLike(a) && isNumberLike(b)) return normalizeDecimal(String(a)) === normalizeDecimal(String(b));
+  // Exact numbers compare by value, digit by digit: 92.0 and 92 are the same number (the same
+  // spelling, by far the most common case, needs no normalising).
+  if (isNumberLike(a) && isNumberLike(b)) {
+    const left = String(a);
+    const right = String(b);
+    return left === right || normalizeDecimal(left) === normalizeDecimal(right);
+  }
   if (isContainer(a) || isContainer(b)) return JSON.stringify(a) === JSON.stringify(b) && Array.isArray(a) === Array.isArray(b);
   return false;
 }

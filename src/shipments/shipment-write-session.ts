@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { ChangeLog, ChangeRecorder, ChangeRow, EventContext } from '../changes/change-recorder';
-import { JsonDiff, jsonDiff } from '../changes/json-diff';
+import { jsonDiff } from '../changes/json-diff';
 import { parseExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
@@ -57,6 +57,7 @@ export const shipmentLineKey = (line: { despatchAdviceNumber: string; despatchAd
  * links with its own; a shipment's buyer never changes in practice).
  */
 export class ShipmentWriteSession implements BatchSession {
+  /** Per shipment, its stored version (read without its top-level `lines`: see `isLineArray`), then as applied by this session. */
   private readonly headers = new Map<string, StoredVersion | null>();
   /** Per shipment, its lines by key, as stored and then as applied by this session. */
   private readonly lines = new Map<string, Map<string, StoredLine>>();
@@ -90,7 +91,7 @@ export class ShipmentWriteSession implements BatchSession {
     const ids = [...new Set(this.planned.splice(0).map((snapshot) => snapshot.header.shipmentId))].filter((id) => !this.headers.has(id));
     if (!ids.length) return;
     const headers = await this.client.query<{ shipment_id: string; last_updated_at: Date; shipment: string }>(
-      `SELECT shipment_id, last_updated_at, shipment::text AS shipment FROM ${this.database.table('shipments')} WHERE shipment_id = ANY($1::text[])`,
+      `SELECT shipment_id, last_updated_at, (shipment - 'lines')::text AS shipment FROM ${this.database.table('shipments')} WHERE shipment_id = ANY($1::text[])`,
       [ids],
     );
     const lines = await this.client.query<{ shipment_id: string; k: string; last_updated_at: Date; line: string; removed: boolean }>(
@@ -125,14 +126,14 @@ export class ShipmentWriteSession implements BatchSession {
     const previous = this.headers.get(shipmentId) ?? undefined;
     const headerOutcome = compareVersions(previous?.lastUpdatedAt, header.lastUpdatedAt);
     if (headerOutcome === 'created' || headerOutcome === 'updated') {
-      const diff = previous ? jsonDiff(parsed(previous), header.shipment, DIFF_IGNORED) : null;
+      const diff = previous ? jsonDiff(parsed(previous), header.shipment, DIFF_IGNORED, isLineArray) : null;
       changes.push({
         ...base,
         entity: 'shipment',
         changeType: headerOutcome,
         previousLastUpdatedAt: previous?.lastUpdatedAt.toISOString() ?? null,
         lastUpdatedAt: header.lastUpdatedAt,
-        diff: diff && withoutLineArrays(diff),
+        diff,
       });
       this.headers.set(shipmentId, { lastUpdatedAt: new Date(header.lastUpdatedAt), json: header.shipment });
       this.headerWrites.set(shipmentId, { header, eventId: context.eventId });
@@ -251,7 +252,11 @@ function parsed(version: StoredVersion): Record<string, unknown> {
   return version.json;
 }
 
-/** The shipment diff without per-line entries: line changes have change rows of their own. */
-function withoutLineArrays(diff: JsonDiff): JsonDiff {
-  return Object.fromEntries(Object.entries(diff).filter(([path]) => !/^(lines|loadCarriers\[\d+\]\.lines)\[/.test(path)));
+/**
+ * The line arrays of a shipment (`lines`, `loadCarriers[i].lines`): each line has change rows of
+ * its own, so the shipment's diff leaves them out (and the stored shipment is read without its
+ * top-level `lines`, which only this diff would have parsed).
+ */
+function isLineArray(path: ReadonlyArray<string | number>): boolean {
+  return (path.length === 1 && path[0] === 'lines') || (path.length === 3 && path[0] === 'loadCarriers' && typeof path[1] === 'number' && path[2] === 'lines');
 }

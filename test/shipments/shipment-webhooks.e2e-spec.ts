@@ -87,6 +87,14 @@ describe('POST shipment webhook', () => {
       { pos: '1', despatch_quantity: '118.25', removed: false },
       { pos: '2', despatch_quantity: '450', removed: true },
     ]);
+    // Each line's change is its own row; the shipment's diff leaves both line arrays out.
+    const changes = (
+      await q(`SELECT c.entity, c.diff FROM S.changes c JOIN S.webhook_events e ON e.id = c.event_id WHERE e.message_id = 'reissued-1' AND c.change_type = 'updated' ORDER BY c.id`)
+    ).rows;
+    expect(changes.find((change) => change.entity === 'shipment').diff).toEqual({});
+    expect(changes.filter((change) => change.entity === 'shipment_line').map((change) => change.diff['supplierLine.despatchQuantity'])).toContainEqual(
+      expect.objectContaining({ new: 118.25 }),
+    );
   });
 
   it('stores a shipment whose id and documents are at their limits (the unique document index holds them)', async () => {
