@@ -1,5 +1,5 @@
 import { jsonDiff } from '../changes/json-diff';
-import { isSingleDeliveryLine, OrderLineRow, OrderSnapshotMapper } from './order-snapshot.mapper';
+import { DeliveryHistoryRow, DeliveryLineRow, isSingleDeliveryLine, OrderLineRow, OrderSnapshotMapper } from './order-snapshot.mapper';
 
 /** Fields that change on every version and are already columns of the change row. */
 const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
@@ -45,4 +45,26 @@ function normalised(row: OrderLineRow): Record<string, unknown> {
     (schedules[entry.schedule] ??= []).push({ date: entry.date, quantity: entry.quantity, status: entry.status });
   }
   return { columns, schedules, history: deliveryHistory.map((entry) => ({ date: entry.date, quantity: entry.quantity })) };
+}
+
+/**
+ * Whether a line version gives exactly the schedule and delivery-history rows the previous one
+ * gave (the rows the mapper makes of each, compared field by field as text: `92.0` and `92` differ
+ * here, though the diff calls them equal). Then those rows need not be replaced: most order
+ * events change a line's status or prices, not its dates and quantities, and the schedules are
+ * most of what a line writes (a dozen rows, their indexes and foreign-key checks).
+ */
+export function sameDeliveryRows(previous: Record<string, unknown>, next: OrderLineRow): boolean {
+  const before = lineMapper.mapLine(previous);
+  return sameRows(before.deliveryLines, next.deliveryLines) && sameRows(before.deliveryHistory, next.deliveryHistory);
+}
+
+function sameRows<Row extends DeliveryLineRow | DeliveryHistoryRow>(a: Row[], b: Row[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const left = a[i] as unknown as Record<string, unknown>;
+    const right = b[i] as unknown as Record<string, unknown>;
+    for (const key of Object.keys(left)) if (left[key] !== right[key]) return false;
+  }
+  return true;
 }

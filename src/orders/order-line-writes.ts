@@ -14,6 +14,11 @@ export interface LineWrite {
    * body is the order itself, as a polled order's); the body has `lineCount` lines.
    */
   source?: { eventId: string; payloadKey: string; index: number; lineCount: number };
+  /**
+   * The line's schedules and delivery history are the rows already stored (`sameDeliveryRows`
+   * against the stored version): the line is written, its rows are left as they are.
+   */
+  rowsStored?: boolean;
 }
 
 /** Lines written in one statement from which the foreign-key checks of their schedules are planned afresh. */
@@ -119,10 +124,13 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
     ],
   );
 
-  // Schedules and delivery history are replaced with their lines: one statement removes the old
-  // rows and writes the new ones (data-modifying CTEs; the inserts cannot see the deleted rows,
-  // and the keys of old and new rows never need each other: the deletes and inserts touch the
-  // same keys only as old and new versions).
+  // Schedules and delivery history are replaced with their lines, unless they are the rows stored
+  // already (`rowsStored`): one statement removes the old rows and writes the new ones
+  // (data-modifying CTEs; the inserts cannot see the deleted rows, and the keys of old and new rows
+  // never need each other: the deletes and inserts touch the same keys only as old and new versions).
+  const replaced = writes.filter((write) => !write.rowsStored);
+  if (!replaced.length) return;
+  const replacedMapped = mapped.filter((write) => !write.rowsStored);
   await client.query(
     `WITH written AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS w(order_id, line_id)),
           old_history AS (
@@ -132,13 +140,13 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
             DELETE FROM ${database.table('delivery_lines')} d USING written w
              WHERE d.order_id = w.order_id AND d.line_id = w.line_id)
      SELECT 1`,
-    [writes.map((write) => write.orderId), writes.map((write) => write.line.lineId)],
+    [replaced.map((write) => write.orderId), replaced.map((write) => write.line.lineId)],
   );
 
-  const historyRows = mapped.flatMap(({ orderId, line }) =>
+  const historyRows = replacedMapped.flatMap(({ orderId, line }) =>
     line.deliveryHistory.map((entry) => ({ order_id: orderId, line_id: line.lineId, seq: entry.seq, position: entry.position, date: entry.date, quantity: entry.quantity })),
   );
-  const deliveryRows = mapped.flatMap(({ orderId, line }) =>
+  const deliveryRows = replacedMapped.flatMap(({ orderId, line }) =>
     line.deliveryLines.map((entry) => ({
       order_id: orderId,
       line_id: line.lineId,
@@ -153,7 +161,8 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
       transport_mode: entry.transportMode,
     })),
   );
-  if (!deliveryRows.length && !historyRows.length && !sourced.length) return;
+  const sourcedReplaced = sourced.some((event) => event.slots.some((write) => write && !write.rowsStored));
+  if (!deliveryRows.length && !historyRows.length && !sourcedReplaced) return;
   // Each delivery row is checked against its line (foreign key) with a plan this connection cached
   // when `order_lines` may have been a few pages: a sequential scan, then run once per row. After
   // thousands of new lines (a large order, a young table) that is seconds per thousand rows, until
@@ -189,7 +198,7 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
     [
       stringifyExact(deliveryRows),
       ...sourceParams,
-      JSON.stringify(sourced.map((event) => event.slots.map((write) => write?.line.lineId ?? null))),
+      JSON.stringify(sourced.map((event) => event.slots.map((write) => (write && !write.rowsStored ? write.line.lineId : null)))),
       stringifyExact(historyRows),
     ],
   );

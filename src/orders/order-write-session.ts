@@ -6,7 +6,7 @@ import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DocumentStore } from '../documents/document.store';
 import type { BatchSession } from '../processing/event-applier';
 import { compareVersions, VersionOutcome } from '../processing/versions';
-import { lineDiff } from './order-line-diff';
+import { lineDiff, sameDeliveryRows } from './order-line-diff';
 import { linkShipmentLines, writeOrderHeaders } from './order-table-writes';
 import { LineWrite, writeOrderLines } from './order-line-writes';
 import { OrderHeaderRow, OrderSnapshot } from './order-snapshot.mapper';
@@ -168,9 +168,13 @@ export class OrderWriteSession implements BatchSession {
           diff: stored ? lineDiff(parsed(stored), line) : null,
           ...event,
         });
+        // The rows stored are those of the stored version, unless an earlier event of this session
+        // replaced them (its write, not flushed yet, is the one this write takes the place of).
+        const pending = this.lineWrites.get(key);
+        const rowsStored = !!stored && (!pending || !!pending.rowsStored) && sameDeliveryRows(parsed(stored), line);
         this.lines.set(key, { lastUpdatedAt: new Date(line.lastUpdatedAt), json: line.line });
         const source = snapshot.source && { ...snapshot.source, index, lineCount: snapshot.lines.length };
-        this.lineWrites.set(key, { orderId, line, eventId: context.eventId, source });
+        this.lineWrites.set(key, { orderId, line, eventId: context.eventId, source, rowsStored });
       }
     }
 

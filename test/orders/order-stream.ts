@@ -24,7 +24,9 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
 /**
  * A stream of `orderEvent` bodies for several orders, in the order Tradecloud produced them:
  * each event bumps the order's `lastUpdatedAt` and carries only the lines it changed, each with
- * its own newer `lastUpdatedAt`, new quantities (with decimals), dates and statuses.
+ * its own newer `lastUpdatedAt`, new prices and statuses, and about half the time a new current
+ * schedule (quantities with decimals, dates); otherwise the line's schedule of its last event, so
+ * that versions whose schedule rows are those stored already come in every order too.
  */
 export function orderEventStream(options: { orders: number; eventsPerOrder: number; linesPerOrder: number; seed: number }) {
   const random = seededRandom(options.seed);
@@ -34,6 +36,7 @@ export function orderEventStream(options: { orders: number; eventsPerOrder: numb
     const orderId = uuidFrom(random);
     const lineIds = Array.from({ length: options.linesPerOrder }, () => uuidFrom(random));
     const base = Date.UTC(2025, 5, 1, 8, 0, 0) + o * 1000;
+    const schedules = new Map<string, unknown[]>();
     for (let e = 0; e < options.eventsPerOrder; e++) {
       const at = new Date(base + (e + 1) * 60_000).toISOString();
       const touched = e === 0 ? lineIds : lineIds.filter(() => random() < 0.4);
@@ -50,12 +53,18 @@ export function orderEventStream(options: { orders: number; eventsPerOrder: numb
         const line = structuredClone(template.orderEvent.lines[0]);
         line.id = id;
         line.buyerLine.position = String((index + 1) * 10).padStart(4, '0');
-        const quantity = Number((random() * 1000).toFixed(3));
-        const day = 1 + Math.floor(random() * 28);
-        line.deliverySchedule = [
-          { position: '1', date: `2025-08-${String(day).padStart(2, '0')}`, quantity, status: 'Open' },
-          ...(random() < 0.5 ? [{ position: '2', date: '2025-09-01', quantity: 1.5, status: 'Open' }] : []),
-        ];
+        const kept = schedules.get(id);
+        if (kept && random() < 0.5) {
+          line.deliverySchedule = structuredClone(kept);
+        } else {
+          const quantity = Number((random() * 1000).toFixed(3));
+          const day = 1 + Math.floor(random() * 28);
+          line.deliverySchedule = [
+            { position: '1', date: `2025-08-${String(day).padStart(2, '0')}`, quantity, status: 'Open' },
+            ...(random() < 0.5 ? [{ position: '2', date: '2025-09-01', quantity: 1.5, status: 'Open' }] : []),
+          ];
+          schedules.set(id, structuredClone(line.deliverySchedule));
+        }
         line.prices.netPrice.priceInTransactionCurrency.value = Number((random() * 100).toFixed(2));
         line.status.processStatus = ['Issued', 'InProgress', 'Confirmed'][Math.floor(random() * 3)];
         line.lastUpdatedAt = at;
