@@ -78,8 +78,15 @@ export function versionTime(version: number): string {
  * Request bodies for ingest scenarios: request i goes to order i mod `orders`, as a newer
  * version than the order's previous request, with a message id of its own (nothing is a duplicate).
  */
+/**
+ * Versions of `orders` orders, round-robin: event i is version ⌊i / orders⌋ of order i mod orders.
+ * Versions alternate between two variants of each order (other quantities, prices, status and
+ * event name), so that every version changes every line's schedule rows, as in scenario 2: a
+ * version that changed only its timestamps would leave the rows in place, which is cheaper than
+ * what most order events cost.
+ */
 export class OrderEventStream {
-  private readonly templates: BodyTemplate[];
+  private readonly templates: Array<[BodyTemplate, BodyTemplate]>;
 
   constructor(
     private readonly tag: string,
@@ -88,12 +95,13 @@ export class OrderEventStream {
     /** Order numbers start here: streams of different scenarios never share an order. */
     firstOrder: number,
   ) {
-    this.templates = Array.from({ length: orders }, (_, order) => orderEventTemplate(firstOrder + order, lines));
+    this.templates = Array.from({ length: orders }, (_, order) => [orderEventTemplate(firstOrder + order, lines, 0), orderEventTemplate(firstOrder + order, lines, 1)]);
   }
 
   body(i: number): string {
     const orders = this.templates.length;
-    return this.templates[i % orders].render(`${this.tag}-${i}`, versionTime(Math.floor(i / orders)));
+    const version = Math.floor(i / orders);
+    return this.templates[i % orders][version % 2].render(`${this.tag}-${i}`, versionTime(version));
   }
 }
 
