@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { EnvironmentError, readEnvironment, StandaloneEnvironment } from './standalone/environment';
 import { limitHeapGrowth } from './standalone/heap-growth';
+import { watchNpmParent } from './standalone/parent-watch';
 import { missingStandalonePackages, missingStandalonePackagesMessage } from './standalone/standalone-packages';
 import type { StandaloneServer } from './standalone/standalone-server';
 
@@ -45,13 +46,13 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (reason: string) => {
     if (stopping) {
-      logger.warn(`${signal} again: exiting immediately`);
+      logger.warn(`${reason} again: exiting immediately`);
       process.exit(1);
     }
     stopping = true;
-    logger.log(`${signal} received: shutting down`);
+    logger.log(`${reason}: shutting down`);
     const hardStop = setTimeout(() => {
       logger.error(`Shutdown did not finish within ${environment.shutdownTimeoutMs + HARD_STOP_MARGIN_MS} ms: exiting`);
       process.exit(1);
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop('SIGINT received'));
+  process.on('SIGTERM', () => void stop('SIGTERM received'));
+  // Under `npm start`, npm's SIGTERM stops at its script shell: the shell's exit is the signal.
+  watchNpmParent(() => void stop('npm stopped (the script shell that started this process exited)'));
 }
 
 void main();

@@ -46,6 +46,16 @@ describe('standalone service on embedded PostgreSQL', () => {
     }
   });
 
+  it('under npm start, stops with its PostgreSQL when npm is stopped (npm passes SIGTERM only to its script shell)', async () => {
+    const receiver = await startStandaloneProcess(env(), { asNpmScript: true });
+    const pid = postmasterPid();
+    expect(await receiver.stop('SIGTERM')).not.toBeUndefined(); // the shell exits; the receiver gets no signal
+    await receiver.closed; // every process holding its output has exited: the receiver too
+    expect(receiver.output()).toContain('npm stopped (the script shell that started this process exited): shutting down');
+    expect(receiver.output()).toContain('Shutdown complete');
+    expect(await waitForProcessExit(pid, 5_000)).toBe(true);
+  });
+
   it('cleans up a PostgreSQL left behind by a killed receiver, and answers 503 on /health while the database is down', async () => {
     const killed = await startStandaloneProcess(env());
     const orphan = postmasterPid();

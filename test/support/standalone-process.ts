@@ -15,6 +15,17 @@ export interface StandaloneProcess {
   rawOutput(): string;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves once every process holding its output has exited (the receiver too, when started through a shell). */
+  closed: Promise<void>;
+}
+
+export interface StartOptions {
+  timeoutMs?: number;
+  /**
+   * Start it as an npm script does: `sh -c "node dist/src/main.js"` with `npm_lifecycle_event`
+   * set, so that `child` is the shell and the receiver its child.
+   */
+  asNpmScript?: boolean;
 }
 
 export interface RunResult {
@@ -49,12 +60,14 @@ export function readableLog(text: string): string {
     .join('\n');
 }
 
-function spawnMain(env: Record<string, string | undefined>): ChildProcess {
+function spawnMain(env: Record<string, string | undefined>, asNpmScript = false): ChildProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does it)`);
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', PORT: '0', ...env })) {
+  const npm = asNpmScript ? { npm_lifecycle_event: 'start' } : {};
+  for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', PORT: '0', ...npm, ...env })) {
     if (value !== undefined) childEnv[key] = value;
   }
+  if (asNpmScript) return spawn('/bin/sh', ['-c', `"${process.execPath}" "${MAIN}"`], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   return spawn(process.execPath, [MAIN], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -77,10 +90,12 @@ export function runUntilExit(env: Record<string, string | undefined>, timeoutMs 
 }
 
 /** Starts the receiver and waits until it listens. */
-export function startStandaloneProcess(env: Record<string, string | undefined>, timeoutMs = 50_000): Promise<StandaloneProcess> {
-  const child = spawnMain(env);
+export function startStandaloneProcess(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<StandaloneProcess> {
+  const { timeoutMs = 50_000, asNpmScript = false } = options;
+  const child = spawnMain(env, asNpmScript);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const closed = Promise.all([child.stdout!, child.stderr!].map((stream) => new Promise<void>((resolve) => stream.on('close', () => resolve())))).then(() => undefined);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -100,6 +115,7 @@ export function startStandaloneProcess(env: Record<string, string | undefined>, 
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
             return exited;
           },
+          closed,
         });
       }
     };
