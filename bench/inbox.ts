@@ -40,11 +40,22 @@ export class Inbox {
   async waitProcessed(afterId: number, expected: number, timeoutS: number, isAborted: () => boolean = () => false): Promise<boolean> {
     const deadline = Date.now() + timeoutS * 1000;
     while (Date.now() < deadline && !isAborted()) {
-      const counts = await this.counts(afterId);
-      if (counts.done + counts.dead >= expected) return true;
+      // The poll counts only what is left, through the inbox's partial index of ready events: a
+      // count of every event of a 20,000-event drain took PostgreSQL about 30 ms a second of the
+      // CPU the receiver is being measured on. The full count confirms the end.
+      if ((await this.unfinished(afterId)) === 0) {
+        const counts = await this.counts(afterId);
+        if (counts.done + counts.dead >= expected) return true;
+      }
       await sleep(expected > 5000 ? 1000 : expected > 1000 ? 500 : 100);
     }
     return false;
+  }
+
+  /** Events after `afterId` still to be processed (`pending`, or `failed` and to be retried). */
+  async unfinished(afterId: number): Promise<number> {
+    const result = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE status IN ('pending', 'failed') AND id > $1`, [afterId]);
+    return Number(result.rows[0].n);
   }
 
   /** Events per second from `processed_at`: (n − 1) / (last − first), over the events after `afterId`. */
