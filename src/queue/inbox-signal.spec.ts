@@ -68,11 +68,11 @@ describe('InboxSignal', () => {
       arrive(150, 1_000); // 150 a second: the workers keep up
       expect(signal.arrivalRate()).toBeLessThan(200);
       expect(signal.flooded).toBe(false);
-      arrive(250, 1_000); // 250 a second: a little faster than they apply; full batches let the queue grow slowly
+      arrive(350, 1_000); // 350 a second: faster than they apply, but not twice: full batches let the queue grow slowly
       expect(signal.arrivalRate()).toBeGreaterThan(200);
       expect(signal.arrivalRate()).toBeLessThan(FLOOD_FACTOR * 200);
       expect(signal.flooded).toBe(false);
-      arrive(400, 1_000); // 400 a second: the queue grows whatever they do
+      arrive(450, 1_000); // 450 a second: the queue grows whatever they do
       expect(signal.arrivalRate()).toBeGreaterThan(FLOOD_FACTOR * 200);
       expect(signal.flooded).toBe(true);
       vi.advanceTimersByTime(1_250); // a quiet second
