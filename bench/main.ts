@@ -18,7 +18,9 @@ async function main(): Promise<number> {
     process.env.npm_lifecycle_event === 'bench'
       ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
       : `node ${path.relative(projectRoot(), process.argv[1])}${argv.length ? ` ${argv.join(' ')}` : ''}`;
-  const saved = path.join(projectRoot(), 'dist-bench', `last-run.${args.mode}.json`);
+  // `--render` rewrites the report of the last run of every scenario: a run of some scenarios
+  // (`--only`) saves its figures beside it, so that trying one scenario cannot replace them.
+  const saved = path.join(projectRoot(), 'dist-bench', `last-run.${args.mode}${args.only && !args.renderOnly ? '.partial' : ''}.json`);
   const out = path.resolve(projectRoot(), args.out);
   if (args.renderOnly) {
     if (!existsSync(saved)) throw new Error(`${saved} is missing: run the benchmark in this mode first`);

@@ -89,7 +89,7 @@ export interface BenchArgs {
   out: string;
   /** Only these scenarios (`--only ingest,lag`); default all. */
   only?: string[];
-  /** `--render`: no run, rewrite the report from the figures the last run of this mode saved (e.g. after editing bench/ANALYSIS.md). */
+  /** `--render`: no run, rewrite the report from the figures the last run of all scenarios in this mode saved (e.g. after editing bench/ANALYSIS.md); a run with `--only` saves its own. */
   renderOnly: boolean;
 }
 
