@@ -126,6 +126,21 @@ describe('tXML → JSON', () => {
     expect(() => txmlToJson(`<r>${'<a>'.repeat(70)}${'</a>'.repeat(70)}</r>`, shape())).toThrow(/nested deeper than 64/);
   });
 
+  it.each([
+    ['<r><eventName>x</eventName><__proto__><a>1</a></__proto__></r>', /body\.__proto__: the key "__proto__" is not allowed/],
+    ['<r><eventName>x</eventName><orderEvent><constructor>1</constructor></orderEvent></r>', /body\.orderEvent\.constructor: the key "constructor" is not allowed/],
+    ['<r><eventName>x</eventName><note>a&#xD;&#x9;b</note><orderEvent/></r>', undefined],
+  ])('refuses what could not be validated or stored safely, and only that (%s)', (xml, refused) => {
+    let problem: string | undefined;
+    try {
+      convertTxml(xml, shape());
+    } catch (error) {
+      problem = (error as UnusableBodyError).problem;
+    }
+    if (refused) expect(problem).toMatch(refused);
+    else expect(problem).toBeUndefined();
+  });
+
   it('names JSON sent as tXML, and XML sent as JSON', () => {
     let problem = '';
     try {
