@@ -141,7 +141,7 @@ describe('upgrading a database of the previous version (SqlModel migration backf
     options: ({ simulator }) => ({ tradecloudApi: { baseUrl: simulator.baseUrl, ...simulator.credentials } }),
     before: async ({ database, simulator }) => {
       const options = tradecloudDataSourceOptions({ url: database.url, schema: UPGRADED });
-      previous = new TradecloudDataSource({ ...options, migrations: TRADECLOUD_MIGRATIONS.filter((migration) => migration !== SqlModel1765000021000) } as typeof options);
+      previous = new TradecloudDataSource({ ...options, migrations: TRADECLOUD_MIGRATIONS.slice(0, TRADECLOUD_MIGRATIONS.indexOf(SqlModel1765000021000)) } as typeof options);
       await previous.initialize();
       await previous.runMigrations();
 

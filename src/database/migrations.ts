@@ -13,6 +13,7 @@ import { InboxQueue1765000022000 } from '../../migrations/1765000022000-InboxQue
 import { BodyCompression1765000023000 } from '../../migrations/1765000023000-BodyCompression';
 import { LineStorage1765000024000 } from '../../migrations/1765000024000-LineStorage';
 import { UpdateSpace1765000025000 } from '../../migrations/1765000025000-UpdateSpace';
+import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const TRADECLOUD_MIGRATIONS = [
   BodyCompression1765000023000,
   LineStorage1765000024000,
   UpdateSpace1765000025000,
+  ScheduleRowChecks1765000026000,
 ];

@@ -21,9 +21,6 @@ export interface LineWrite {
   rowsStored?: boolean;
 }
 
-/** Lines written in one statement from which the foreign-key checks of their schedules are planned afresh. */
-const REPLAN_AFTER_LINES = 1_000;
-
 /** The `order_lines` columns set from a line's mapped values, with their SQL types and values (the `line` jsonb apart). */
 const LINE_COLUMNS: ReadonlyArray<readonly [column: string, type: string, value: (write: LineWrite) => unknown]> = [
   ['order_id', 'uuid', (w) => w.orderId],
@@ -163,12 +160,9 @@ export async function writeOrderLines(client: PoolClient, database: TradecloudDa
   );
   const sourcedReplaced = sourced.some((event) => event.slots.some((write) => write && !write.rowsStored));
   if (!deliveryRows.length && !historyRows.length && !sourcedReplaced) return;
-  // Each delivery row is checked against its line (foreign key) with a plan this connection cached
-  // when `order_lines` may have been a few pages: a sequential scan, then run once per row. After
-  // thousands of new lines (a large order, a young table) that is seconds per thousand rows, until
-  // autovacuum's next ANALYZE. Dropping the cached plans makes the checks plan again, for the table
-  // as it is now (an index probe). Cheap, and done only when many lines were just written.
-  if (writes.length >= REPLAN_AFTER_LINES) await client.query('DISCARD PLANS');
+  // The rows are checked against their lines once for the statement (migration ScheduleRowChecks),
+  // planned for its rows: no per-row check whose plan a connection cached while `order_lines` was
+  // a few pages (a sequential scan per row, seconds per thousand rows of a large order).
   // Dates read from the stored bodies are cast without a pattern match when every one of them is known to be real.
   const checked = sourced.every((event) => event.slots.every((write) => !write || storedDatesAreReal(write.line.line)));
   await client.query(
