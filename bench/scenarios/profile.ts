@@ -8,7 +8,7 @@ import { enqueueJobs, storeEvents } from '../prestore';
 import type { ProbeWindow } from '../profile/probe';
 import { CpuSummary, summarizeCpuProfile, summarizeSql, SqlSummary } from '../profile/summary';
 import { fmt, sleep } from '../stats';
-import { orderEvents } from './processing';
+import { orderEvents, shipmentEvents } from './processing';
 import { warmUp } from '../warmup';
 
 export interface ProfileWindow {
@@ -40,8 +40,8 @@ async function toggleWindow(receiver: Receiver, dir: string, number: number, end
 
 /**
  * The profiled pass: a receiver with the probe preloaded (SQL statement counts and the V8 CPU
- * profiler, see profile/probe.ts). Window 1: it drains pre-stored 10-line order events (only
- * processing runs). Window 2: closed-loop ingest (intake, with the workers processing
+ * profiler, see profile/probe.ts). Windows 1 and 2: it drains pre-stored 10-line order events, then
+ * 50-line shipment events (only processing runs). Window 3: closed-loop ingest (intake, with the workers processing
  * meanwhile, as in production). Figures of this pass are not used for the targets: the
  * profiler slows the receiver down.
  */
@@ -56,44 +56,51 @@ export async function runProfile(ctx: BenchContext): Promise<ProfileWindow[]> {
   const windows: ProfileWindow[] = [];
   try {
     await warmUp(ctx, receiver, 'profiled receiver');
-    const afterId = await receiver.inbox.lastId();
-    const orders = Math.max(1, Math.round(drainEvents / 10));
-    const events = orderEvents(runTag('profile'), drainEvents, orders, 10, 400_000);
-    const ids = await storeEvents(ctx.db.pool, receiver.schema, events, () => ctx.aborted());
-    ctx.throwIfAborted();
-    await sleep(1500); // let start-up work and idle polling settle before the window opens
-    const statementLog = await StatementLog.start(ctx.db);
-    await toggleWindow(receiver, dir, 1, false);
-    const meter = ctx.cpuMeter(receiver.process.pid);
-    await enqueueJobs(ctx.db.pool, receiver.schema, ids);
-    await receiver.inbox.waitProcessed(afterId, drainEvents, ctx.profile.processing.timeoutS, () => ctx.aborted());
-    const cost = meter();
-    const drained = (await toggleWindow(receiver, dir, 1, true))!;
-    const server = await statementLog?.stop();
-    const rate = await receiver.inbox.drainRate(afterId);
-    windows.push({
-      label: `Processing: ${fmt(rate.events)} pre-stored 10-line order events drained at ${fmt(rate.perSecond)} events/s with the profiler on`,
-      units: rate.events,
-      unitName: 'event',
-      seconds: drained.window.durationMs / 1000,
-      cpu: drained.cpuFile ? summarizeCpuProfile(drained.cpuFile) : undefined,
-      sql: summarizeSql(drained.window, rate.events),
-      cost,
-      server,
-    });
-    ctx.log(`  processing window: ${fmt(rate.perSecond)} events/s, ${fmt(windows[0].sql.perUnit, 1)} SQL statements per event`);
+    const drains = [
+      { what: '10-line order events', events: orderEvents(runTag('profile'), drainEvents, Math.max(1, Math.round(drainEvents / 10)), 10, 400_000) },
+      // Half as many shipments: each is 50 lines (the processing scenario's shipments), linked to the orders above.
+      { what: '50-line shipment events', events: shipmentEvents(runTag('profile-shipments'), Math.round(drainEvents / 2), Math.max(1, Math.round(drainEvents / 20)), 50, 400_000, Math.max(1, Math.round(drainEvents / 10))) },
+    ];
+    for (const { what, events } of drains) {
+      ctx.throwIfAborted();
+      const afterId = await receiver.inbox.lastId();
+      const ids = await storeEvents(ctx.db.pool, receiver.schema, events, () => ctx.aborted());
+      ctx.throwIfAborted();
+      await sleep(1500); // let start-up work and idle polling settle before the window opens
+      const number = windows.length + 1;
+      const statementLog = await StatementLog.start(ctx.db);
+      await toggleWindow(receiver, dir, number, false);
+      const meter = ctx.cpuMeter(receiver.process.pid);
+      await enqueueJobs(ctx.db.pool, receiver.schema, ids);
+      await receiver.inbox.waitProcessed(afterId, events.count, ctx.profile.processing.timeoutS, () => ctx.aborted());
+      const cost = meter();
+      const drained = (await toggleWindow(receiver, dir, number, true))!;
+      const server = await statementLog?.stop();
+      const rate = await receiver.inbox.drainRate(afterId);
+      windows.push({
+        label: `Processing: ${fmt(rate.events)} pre-stored ${what} drained at ${fmt(rate.perSecond)} events/s with the profiler on`,
+        units: rate.events,
+        unitName: 'event',
+        seconds: drained.window.durationMs / 1000,
+        cpu: drained.cpuFile ? summarizeCpuProfile(drained.cpuFile) : undefined,
+        sql: summarizeSql(drained.window, rate.events),
+        cost,
+        server,
+      });
+      ctx.log(`  processing window (${what}): ${fmt(rate.perSecond)} events/s, ${fmt(windows[windows.length - 1].sql.perUnit, 1)} SQL statements per event`);
+    }
 
     if (ingestS > 0) {
       ctx.throwIfAborted();
       const stream = new OrderEventStream(runTag('profile-ingest'), ctx.profile.ingest.orders, 10, 500_000);
       const statementLog = await StatementLog.start(ctx.db);
       const firstId = await receiver.inbox.lastId();
-      await toggleWindow(receiver, dir, 2, false);
+      await toggleWindow(receiver, dir, windows.length + 1, false);
       const meter = ctx.cpuMeter(receiver.process.pid);
       const load = await closedLoop(receiver.target('orders'), { connections: ctx.profile.ingest.connections, durationS: ingestS, maxRequests: 1_000_000 }, (i) => stream.body(i));
       await sleep(1000); // requests in flight when the load stopped finish inside the window
       const cost = meter();
-      const ingested = (await toggleWindow(receiver, dir, 2, true))!;
+      const ingested = (await toggleWindow(receiver, dir, windows.length + 1, true))!;
       const server = await statementLog?.stop();
       // Per stored event (requests in flight at the end are stored but not counted by the load).
       const stored = (await receiver.inbox.lastId()) - firstId;

@@ -22,7 +22,10 @@ export class ShipmentEventApplier implements EventApplier, OnModuleInit {
 
   async prepare(event: StoredEvent): Promise<EventWriter> {
     const context: EventContext = { eventId: event.id, eventName: event.eventName };
-    const snapshot = this.mapper.map(obj(event.body.shipment));
+    const shipment = obj(event.body.shipment);
+    const snapshot = this.mapper.map(shipment);
+    // The stored body holds this very shipment: PostgreSQL writes its JSON and its lines' from it.
+    if (shipment === event.body.shipment) snapshot.source = { eventId: event.id, payloadKey: 'shipment' };
     const { locks, write, plan } = this.shipments.writer(snapshot, context, summarizeShipment);
     return eventWriter(locks, write, plan);
   }

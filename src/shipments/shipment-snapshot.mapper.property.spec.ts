@@ -101,8 +101,9 @@ function shipment(model: { lines: LineModel[]; carriers: CarrierModel[] }): Json
   ) as Json;
 }
 
-function expectedRow(line: LineModel, carrier: CarrierModel | null): Omit<ShipmentLineRow, 'line'> {
+function expectedRow(line: LineModel, carrier: CarrierModel | null, path: string[]): Omit<ShipmentLineRow, 'line'> {
   return {
+    path,
     despatchAdviceNumber: line.despatchAdviceNumber,
     despatchAdviceLinePosition: line.despatchAdviceLinePosition,
     purchaseOrderNumber: line.purchaseOrderNumber,
@@ -131,10 +132,16 @@ describe('ShipmentSnapshotMapper properties', () => {
       fc.property(shipmentModel, (model) => {
         const rows = mapper.map(shipment(model)).lines;
         const expected = [
-          ...model.lines.map((line) => expectedRow(line, null)),
-          ...model.carriers.flatMap((carrier) => carrier.lines.map((line) => expectedRow(line, carrier))),
+          ...model.lines.map((line, index) => expectedRow(line, null, ['lines', String(index)])),
+          ...model.carriers.flatMap((carrier, carrierIndex) =>
+            carrier.lines.map((line, index) => expectedRow(line, carrier, ['loadCarriers', String(carrierIndex), 'lines', String(index)])),
+          ),
         ];
         expect(rows.map(withoutLine)).toEqual(expected);
+        // The path leads to the very object mapped (PostgreSQL reads the line's JSON there: `body -> 'shipment' #> path`).
+        const shipmentJson = shipment(model);
+        const mapped = mapper.map(shipmentJson).lines;
+        for (const row of mapped) expect(row.path!.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], shipmentJson)).toBe(row.line);
       }),
       RUNS,
     );
@@ -153,7 +160,9 @@ describe('ShipmentSnapshotMapper properties', () => {
           }),
         ).lines;
         const keptFlags = [...kept.lines.map((entry) => entry.keep), ...kept.carriers.flat().map((entry) => entry.keep)];
-        expect(after.map(withoutLine)).toEqual(before.filter((_row, index) => keptFlags[index]).map(withoutLine));
+        // Same rows but where they lie (`path`: the indexes shift when lines before them are gone).
+        const values = (row: ShipmentLineRow) => ({ ...withoutLine(row), path: undefined });
+        expect(after.map(values)).toEqual(before.filter((_row, index) => keptFlags[index]).map(values));
       }),
       RUNS,
     );

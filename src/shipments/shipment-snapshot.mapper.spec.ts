@@ -65,6 +65,7 @@ describe('ShipmentSnapshotMapper (post-shipment-event sample)', () => {
         packageSscc: null,
         packageType: null,
         lastUpdatedAt: '2025-06-30T06:12:44.507Z',
+        path: ['lines', '0'],
       },
       {
         despatchAdviceNumber: 'DA-2025-06-0917',
@@ -80,9 +81,17 @@ describe('ShipmentSnapshotMapper (post-shipment-event sample)', () => {
         packageSscc: '387123450000012345',
         packageType: 'PX',
         lastUpdatedAt: '2025-06-30T06:12:44.507Z',
+        path: ['loadCarriers', '0', 'lines', '0'],
       },
     ]);
     expect(snapshot.lines[0].line).toBe((shipment.lines as Json[])[0]);
+    expect(snapshot.lines[1].line).toBe(((shipment.loadCarriers as Json[])[0].lines as Json[])[0]);
+  });
+
+  it('gives a line that is not an object no path (it maps to an empty line, not what the body holds)', () => {
+    const [row] = mapper.map({ ...shipment, lines: [null], loadCarriers: [] }).lines;
+    expect(row.line).toEqual({});
+    expect(row.path).toBeNull();
   });
 
   it('maps the supplier document with its own lastUpdatedAt', () => {

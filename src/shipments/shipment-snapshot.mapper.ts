@@ -46,12 +46,23 @@ export interface ShipmentLineRow {
   packageType: string | null;
   lastUpdatedAt: string;
   line: Json;
+  /**
+   * Where `line` lies in the shipment, as a jsonb path: `{lines,i}` or `{loadCarriers,j,lines,k}`
+   * (null when the element there is not an object, which validation refuses anyway).
+   */
+  path: string[] | null;
 }
 
 export interface ShipmentSnapshot {
   header: ShipmentHeaderRow;
   lines: ShipmentLineRow[];
   documents: OwnedDocument[];
+  /**
+   * The shipment is `webhook_events.body -> payloadKey` of this stored event (a POST shipment
+   * webhook): its JSON and its lines' JSON are then written from that jsonb inside PostgreSQL
+   * instead of travelling back to it (R8, as order lines). Unset for fetched shipments.
+   */
+  source?: { eventId: string; payloadKey: string };
 }
 
 /**
@@ -71,9 +82,11 @@ export class ShipmentSnapshotMapper {
     const identifiers = obj(shipment.identifiers);
     const lastUpdatedAt = String(obj(shipment.meta).lastUpdatedAt);
     const lines: ShipmentLineRow[] = [
-      ...arr(shipment.lines).map((line) => this.line(obj(line), null, lastUpdatedAt)),
-      ...arr(shipment.loadCarriers).flatMap((carrier) =>
-        arr(obj(carrier).lines).map((line) => this.line(obj(line), obj(carrier), lastUpdatedAt)),
+      ...arr(shipment.lines).map((line, index) => this.line(line, null, lastUpdatedAt, ['lines', String(index)])),
+      ...arr(shipment.loadCarriers).flatMap((carrier, carrierIndex) =>
+        arr(obj(carrier).lines).map((line, index) =>
+          this.line(line, obj(carrier), lastUpdatedAt, ['loadCarriers', String(carrierIndex), 'lines', String(index)]),
+        ),
       ),
     ];
     const documents = [
@@ -110,7 +123,8 @@ export class ShipmentSnapshotMapper {
     };
   }
 
-  private line(line: Json, carrier: Json | null, shipmentLastUpdatedAt: string): ShipmentLineRow {
+  private line(element: unknown, carrier: Json | null, shipmentLastUpdatedAt: string, path: string[]): ShipmentLineRow {
+    const line = obj(element);
     const supplierLine = obj(line.supplierLine);
     return {
       despatchAdviceNumber: String(supplierLine.despatchAdviceNumber),
@@ -127,6 +141,7 @@ export class ShipmentSnapshotMapper {
       packageType: carrier ? textValue(carrier.packageType) : null,
       lastUpdatedAt: textValue(obj(line.meta).lastUpdatedAt) ?? shipmentLastUpdatedAt,
       line,
+      path: line === element ? path : null,
     };
   }
 }

@@ -9,14 +9,41 @@ import { ShipmentHeaderRow, ShipmentLineRow } from './shipment-snapshot.mapper';
  * resolved the versions under the shipment locks already).
  */
 
+/** A stored event whose body holds the shipment written: `webhook_events.body -> payloadKey`. */
+export interface ShipmentSource {
+  eventId: string;
+  payloadKey: string;
+}
+
 export interface ShipmentHeaderWrite {
   header: ShipmentHeaderRow;
   eventId: string | null;
+  /** The shipment's JSON is read from this stored body instead of being sent. */
+  source?: ShipmentSource;
 }
 
 export interface ShipmentLineWrite {
   shipmentId: string;
   line: ShipmentLineRow;
+  /** The line's JSON is `body -> payloadKey #> path` of this stored event instead of being sent. */
+  source?: ShipmentSource & { path: string[] };
+}
+
+/**
+ * The stored shipments the rows of a statement read their JSON from, each event's body read once
+ * (a materialized CTE: referenced per row, the body would be read and decompressed for each of
+ * its 50 lines), and the parameters that list them.
+ */
+function sourcesCte(database: TradecloudDatabase, sources: Array<ShipmentSource | undefined>, eventsParam: number): { sql: string; params: unknown[] } {
+  const events = new Map<string, string>();
+  for (const source of sources) if (source) events.set(source.eventId, source.payloadKey);
+  return {
+    sql: `WITH src AS MATERIALIZED (
+       SELECT s.event_id, e.body -> s.payload_key AS shipment
+         FROM unnest($${eventsParam}::bigint[], $${eventsParam + 1}::text[]) AS s(event_id, payload_key)
+         JOIN ${database.table('webhook_events')} e ON e.id = s.event_id)`,
+    params: [[...events.keys()], [...events.values()]],
+  };
 }
 
 export interface ShipmentLineRemoval {
@@ -26,9 +53,10 @@ export interface ShipmentLineRemoval {
   eventId: string | null;
 }
 
-/** Upserts shipment headers (newest version per shipment). */
+/** Upserts shipment headers (newest version per shipment); a header with a `source` reads its JSON from that stored body. */
 export async function writeShipmentHeaders(client: PoolClient, database: TradecloudDatabase, writes: ShipmentHeaderWrite[]): Promise<void> {
-  const rows = writes.map(({ header, eventId }) => ({
+  const sources = sourcesCte(database, writes.map((write) => write.source), 2);
+  const rows = writes.map(({ header, eventId, source }) => ({
     shipment_id: header.shipmentId,
     shipment_number: header.shipmentNumber,
     supplier_company_id: header.supplierCompanyId,
@@ -37,7 +65,7 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
     process_status_reason: header.processStatusReason,
     transport_mode: header.transportMode,
     last_updated_at: header.lastUpdatedAt,
-    shipment: header.shipment,
+    ...(source ? { source_event_id: source.eventId } : { shipment: header.shipment }),
     last_event_id: eventId,
     etd: header.etd,
     atd: header.atd,
@@ -52,20 +80,24 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
     invoice_numbers: header.invoiceNumbers,
   }));
   await client.query(
-    `INSERT INTO ${database.table('shipments')} AS s
+    `${sources.sql}
+     INSERT INTO ${database.table('shipments')} AS s
        (shipment_id, shipment_number, supplier_company_id, buyer_company_id, process_status, process_status_reason,
         transport_mode, last_updated_at, shipment, last_event_id, etd, atd, eta_start, eta_end, ata,
         departure_location_id, destination_location_id, bill_of_lading_number, tracking_number,
         carrier_shipment_number, invoice_numbers)
      SELECT x.shipment_id, x.shipment_number, x.supplier_company_id, x.buyer_company_id, x.process_status, x.process_status_reason,
-            x.transport_mode, x.last_updated_at, x.shipment, x.last_event_id, x.etd, x.atd, x.eta_start, x.eta_end, x.ata,
+            x.transport_mode, x.last_updated_at, CASE WHEN x.source_event_id IS NULL THEN x.shipment ELSE src.shipment END,
+            x.last_event_id, x.etd, x.atd, x.eta_start, x.eta_end, x.ata,
             x.departure_location_id, x.destination_location_id, x.bill_of_lading_number, x.tracking_number,
             x.carrier_shipment_number, x.invoice_numbers
        FROM jsonb_to_recordset($1::jsonb) AS x(
             shipment_id text, shipment_number text, supplier_company_id uuid, buyer_company_id uuid, process_status text,
-            process_status_reason text, transport_mode text, last_updated_at timestamptz, shipment jsonb, last_event_id bigint,
-            etd date, atd date, eta_start date, eta_end date, ata date, departure_location_id text, destination_location_id text,
-            bill_of_lading_number text, tracking_number text, carrier_shipment_number text, invoice_numbers text[])
+            process_status_reason text, transport_mode text, last_updated_at timestamptz, shipment jsonb, source_event_id bigint,
+            last_event_id bigint, etd date, atd date, eta_start date, eta_end date, ata date, departure_location_id text,
+            destination_location_id text, bill_of_lading_number text, tracking_number text, carrier_shipment_number text,
+            invoice_numbers text[])
+       LEFT JOIN src ON src.event_id = x.source_event_id
      ON CONFLICT (shipment_id) DO UPDATE SET
        shipment_number = EXCLUDED.shipment_number, supplier_company_id = EXCLUDED.supplier_company_id,
        buyer_company_id = EXCLUDED.buyer_company_id, process_status = EXCLUDED.process_status,
@@ -78,7 +110,7 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
        carrier_shipment_number = EXCLUDED.carrier_shipment_number, invoice_numbers = EXCLUDED.invoice_numbers,
        updated_at = now()
      WHERE s.last_updated_at < EXCLUDED.last_updated_at`,
-    [stringifyExact(rows)],
+    [stringifyExact(rows), ...sources.params],
   );
 }
 
@@ -88,14 +120,16 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
  * older version's line that is stored already). `stored` passes through the insert as
  * `-infinity`, which only the conflict branch sees (a `stored` line always exists: the session
  * read it). A line that moved to another purchase order line loses its link until the flush links
- * it again.
+ * it again. Lines of a stored shipment event are read from its body (`source`): only their column
+ * values travel.
  */
 export async function writeShipmentLines(
   client: PoolClient,
   database: TradecloudDatabase,
   writes: Array<ShipmentLineWrite & { removedAt: 'stored' | 'null' | 'now'; eventId: string | null }>,
 ): Promise<void> {
-  const rows = writes.map(({ shipmentId, line, removedAt, eventId }) => ({
+  const sources = sourcesCte(database, writes.map((write) => write.source), 2);
+  const rows = writes.map(({ shipmentId, line, removedAt, eventId, source }) => ({
     shipment_id: shipmentId,
     despatch_advice_number: line.despatchAdviceNumber,
     despatch_advice_line_position: line.despatchAdviceLinePosition,
@@ -110,26 +144,29 @@ export async function writeShipmentLines(
     container_size_and_type: line.containerSizeAndType,
     package_type: line.packageType,
     last_updated_at: line.lastUpdatedAt,
-    line: line.line,
+    ...(source ? { source_event_id: source.eventId, path: source.path } : { line: line.line }),
     last_event_id: eventId,
     removed_at: removedAt,
   }));
   await client.query(
-    `INSERT INTO ${database.table('shipment_lines')} AS l
+    `${sources.sql}
+     INSERT INTO ${database.table('shipment_lines')} AS l
        (shipment_id, despatch_advice_number, despatch_advice_line_position, purchase_order_number,
         purchase_order_line_position, delivery_schedule_position, item_number, despatch_quantity, backorder_quantity,
         container_number, package_sscc, last_updated_at, line, last_event_id, removed_at,
         container_size_and_type, package_type)
      SELECT x.shipment_id, x.despatch_advice_number, x.despatch_advice_line_position, x.purchase_order_number,
             x.purchase_order_line_position, x.delivery_schedule_position, x.item_number, x.despatch_quantity,
-            x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at, x.line, x.last_event_id,
+            x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at,
+            CASE WHEN x.source_event_id IS NULL THEN x.line ELSE src.shipment #> x.path END, x.last_event_id,
             CASE x.removed_at WHEN 'null' THEN NULL WHEN 'now' THEN now() ELSE '-infinity' END, x.container_size_and_type, x.package_type
        FROM jsonb_to_recordset($1::jsonb) AS x(
             shipment_id text, despatch_advice_number text, despatch_advice_line_position text, purchase_order_number text,
             purchase_order_line_position text, delivery_schedule_position text, item_number text,
             despatch_quantity numeric, backorder_quantity numeric, container_number text, package_sscc text,
-            last_updated_at timestamptz, line jsonb, container_size_and_type text, package_type text,
-            last_event_id bigint, removed_at text)
+            last_updated_at timestamptz, line jsonb, source_event_id bigint, path text[], container_size_and_type text,
+            package_type text, last_event_id bigint, removed_at text)
+       LEFT JOIN src ON src.event_id = x.source_event_id
      ON CONFLICT (shipment_id, despatch_advice_number, despatch_advice_line_position) DO UPDATE SET
        purchase_order_number = EXCLUDED.purchase_order_number,
        purchase_order_line_position = EXCLUDED.purchase_order_line_position,
@@ -145,7 +182,7 @@ export async function writeShipmentLines(
                        AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.line_id END,
        last_event_id = EXCLUDED.last_event_id, updated_at = now()
      WHERE l.last_updated_at <= EXCLUDED.last_updated_at`,
-    [stringifyExact(rows)],
+    [stringifyExact(rows), ...sources.params],
   );
 }
 

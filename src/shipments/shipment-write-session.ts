@@ -136,7 +136,7 @@ export class ShipmentWriteSession implements BatchSession {
         diff,
       });
       this.headers.set(shipmentId, { lastUpdatedAt: new Date(header.lastUpdatedAt), json: header.shipment });
-      this.headerWrites.set(shipmentId, { header, eventId: context.eventId });
+      this.headerWrites.set(shipmentId, { header, eventId: context.eventId, source: snapshot.source });
     }
 
     const lines = this.applyLines(snapshot, headerOutcome, context, changes, base);
@@ -184,7 +184,7 @@ export class ShipmentWriteSession implements BatchSession {
         const removed = live ? false : previous ? previous.removed : true;
         if (live) pending.removedAt = 'null';
         else if (!previous) pending.removedAt = 'now';
-        pending.data = { shipmentId, line };
+        pending.data = { shipmentId, line, source: snapshot.source && line.path ? { ...snapshot.source, path: line.path } : undefined };
         pending.lastEventId = context.eventId;
         stored.set(key, { lastUpdatedAt: new Date(line.lastUpdatedAt), json: line.line, removed });
       }
