@@ -49,6 +49,43 @@ export class TradecloudDatabase {
     return this.pool.query<R>(text, values);
   }
 
+  /**
+   * One statement (autocommit), for a caller with work of its own while the server runs it:
+   * `sent` is called once the statement has left this process (the connection's socket has
+   * written it all), so that work on the main thread cannot hold back the rest of a large
+   * statement (a 12 MB body) that the server is waiting for. At the latest, it is called when the
+   * statement ends.
+   */
+  async queryWhenSent<R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[], sent: () => void): Promise<QueryResult<R>> {
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
+    let called = false;
+    const callSent = () => {
+      if (called) return;
+      called = true;
+      sent();
+    };
+    try {
+      const result = client.query<R>(text, values);
+      // pg writes the statement synchronously when the connection is idle (a fresh checkout is);
+      // what the kernel did not take yet waits in the socket's buffer until 'drain'.
+      const socket = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { writableNeedDrain?: boolean } } }).connection?.stream;
+      if (socket?.writableNeedDrain) socket.once('drain', callSent);
+      else setImmediate(callSent);
+      try {
+        return await result;
+      } finally {
+        socket?.off('drain', callSent);
+        callSent();
+      }
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
+  }
+
   /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */
   transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, work);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { QueryResultRow } from 'pg';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { InboxSignal } from '../queue/inbox-signal';
 import { ReceivedBodies } from '../queue/received-bodies';
@@ -62,6 +63,8 @@ interface EventRow {
   /** The INSERT's parameters, in {@link EVENT_COLUMNS} order. */
   values: unknown[];
   bytes: number;
+  /** Called once the INSERT holding the row has been sent (the server is storing it). */
+  sent?: () => void;
 }
 
 /**
@@ -115,9 +118,24 @@ export class WebhookIntake {
       event.shipmentNumber ?? null,
       event.actingCompanyId ?? null,
     ];
-    const result = await this.groups.write({ dedupeKey, values, bytes: event.rawText.length + (event.originalBody?.length ?? 0) });
-    if (!result.duplicate) {
-      this.received.keep(result.eventId, event.rawText);
+    // A large body is parsed for this instance's workers while PostgreSQL stores it (see ReceivedBody).
+    const received = this.received.receive(event.rawText);
+    let result: IntakeResult;
+    try {
+      result = await this.groups.write({
+        dedupeKey,
+        values,
+        bytes: event.rawText.length + (event.originalBody?.length ?? 0),
+        sent: received && (() => received.parseSoon()),
+      });
+    } catch (error) {
+      received?.release();
+      throw error;
+    }
+    if (result.duplicate) {
+      received?.release();
+    } else {
+      if (received) this.received.keep(result.eventId, received);
       this.inbox.notify();
     }
     return result;
@@ -142,7 +160,11 @@ export class WebhookIntake {
       return `(${parameters.join(', ')})`;
     });
     const keys = `$${written.length * EVENT_PARAMETERS + 1}::text[]`;
-    const result = await this.database.query<{ id: string; dedupe_key: string; duplicate: boolean }>(
+    const sent = written.flatMap((row) => (row.sent ? [row.sent] : []));
+    const query = sent.length
+      ? <R extends QueryResultRow>(text: string, values: unknown[]) => this.database.queryWhenSent<R>(text, values, () => sent.forEach((call) => call()))
+      : <R extends QueryResultRow>(text: string, values: unknown[]) => this.database.query<R>(text, values);
+    const result = await query<{ id: string; dedupe_key: string; duplicate: boolean }>(
       `WITH inserted AS (
          INSERT INTO ${table} (${EVENT_COLUMNS})
          VALUES ${tuples.join(', ')}

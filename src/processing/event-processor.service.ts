@@ -205,15 +205,18 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         bodies.set(id, parseExact(row.body) as Record<string, unknown>);
         continue;
       }
-      const text = this.received.take(id);
-      if (text === undefined) {
+      const received = this.received.take(id);
+      if (received === undefined) {
         unread.push(id);
         continue;
       }
       try {
-        bodies.set(id, parseExact(text) as Record<string, unknown>);
+        // Often parsed already, while intake's INSERT ran.
+        bodies.set(id, received.parse());
       } catch {
         unread.push(id);
+      } finally {
+        received.release();
       }
     }
     if (unread.length) {

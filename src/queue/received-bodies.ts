@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseExact } from '../changes/lossless-json';
 
 /**
  * Smallest body kept. Reading a small body back costs the database a fraction of a millisecond,
@@ -13,9 +14,70 @@ const MAX_CHARS = 64 * 1024 * 1024;
 const MAX_BODIES = 64;
 /** A body not claimed this soon is claimed elsewhere (another instance) or later: dropped. */
 const MAX_AGE_MS = 5_000;
+/**
+ * Most text parsed ahead at once (see {@link ReceivedBody.parseSoon}): a parsed tree takes several
+ * times its text's memory, so one 5,000-line order (11.6 M characters) at a time, not a few.
+ */
+const MAX_PARSED_CHARS = 16 * 1024 * 1024;
 
-interface ReceivedBody {
-  text: string;
+/**
+ * A body intake is storing or has stored, for the workers of this instance. Intake may have it
+ * parsed while the database stores it ({@link parseSoon}): the INSERT of a large body keeps
+ * PostgreSQL busy for a while (jsonb input, compression), and the worker that claims the event
+ * right after the commit then finds the tree ready instead of parsing for another 140 ms.
+ */
+export class ReceivedBody {
+  private tree?: Record<string, unknown>;
+  private refused = false;
+  private scheduled = false;
+  private reserved = false;
+  private released = false;
+
+  constructor(
+    readonly text: string,
+    private readonly owner: ReceivedBodies,
+  ) {}
+
+  /** Parses the body on a later turn of the event loop, if memory allows (at most once). */
+  parseSoon(): void {
+    if (this.scheduled || this.released) return;
+    this.scheduled = true;
+    if (!(this.reserved = this.owner.reserveParse(this.text.length))) return;
+    setImmediate(() => {
+      if (this.released) return;
+      try {
+        this.parse();
+        this.owner.parsedAhead++;
+      } catch {
+        // Refused by `parseExact` (a repeated key): the claim reads the stored jsonb instead.
+      }
+    });
+  }
+
+  /** The parsed body (parsed now when it was not parsed ahead); throws what `parseExact` throws. */
+  parse(): Record<string, unknown> {
+    if (this.tree) return this.tree;
+    if (this.refused) throw new Error('parseExact refused this body');
+    try {
+      this.tree = parseExact(this.text) as Record<string, unknown>;
+      return this.tree;
+    } catch (error) {
+      this.refused = true;
+      throw error;
+    }
+  }
+
+  /** Forgets the tree and gives back its reservation (handed over, dropped, or not stored after all). */
+  release(): void {
+    if (this.reserved) this.owner.releaseParse(this.text.length);
+    this.reserved = false;
+    this.released = true;
+    this.tree = undefined;
+  }
+}
+
+interface KeptBody {
+  body: ReceivedBody;
   keptAt: number;
 }
 
@@ -34,24 +96,47 @@ interface ReceivedBody {
  */
 @Injectable()
 export class ReceivedBodies {
-  private readonly bodies = new Map<string, ReceivedBody>();
+  private readonly bodies = new Map<string, KeptBody>();
   private chars = 0;
+  private parsedChars = 0;
   private enabled = false;
   /** Bodies given to claims so far. */
   private given = 0;
+  /** Bodies parsed while intake's INSERT ran, so far. */
+  parsedAhead = 0;
 
   /** Called by the event workers of this instance when they start. */
   enable(): void {
     this.enabled = true;
   }
 
+  /**
+   * A body intake is about to store that would be kept: intake may have it parsed ahead
+   * (`parseSoon`) and then keeps it (`keep`). Undefined when it would not be kept.
+   */
+  receive(text: string): ReceivedBody | undefined {
+    return this.enabled && text.length >= MIN_CHARS && text.length <= MAX_CHARS ? new ReceivedBody(text, this) : undefined;
+  }
+
   /** Keeps the body of an event intake has just committed (its first delivery). */
-  keep(eventId: string, text: string): void {
-    if (!this.enabled || text.length < MIN_CHARS || text.length > MAX_CHARS) return;
+  keep(eventId: string, received: ReceivedBody | string): void {
+    const body = typeof received === 'string' ? this.receive(received) : received;
+    if (!body || !this.enabled) return;
     const now = performance.now();
-    this.bodies.set(eventId, { text, keptAt: now });
-    this.chars += text.length;
+    this.bodies.set(eventId, { body, keptAt: now });
+    this.chars += body.text.length;
     this.evict(now);
+  }
+
+  /** Whether a body of this length may be parsed ahead now (counted until released). */
+  reserveParse(chars: number): boolean {
+    if (this.parsedChars + chars > MAX_PARSED_CHARS) return false;
+    this.parsedChars += chars;
+    return true;
+  }
+
+  releaseParse(chars: number): void {
+    this.parsedChars -= chars;
   }
 
   /** The events whose bodies are kept: a claim reads no body of these from the inbox. */
@@ -62,20 +147,22 @@ export class ReceivedBodies {
 
   /**
    * Takes out the body of an event a claim got (once: a claim of another loop cannot have got
-   * the same event). Undefined when it was dropped meanwhile: the claim reads it from the inbox.
+   * the same event); the claim parses it and releases it. Undefined when it was dropped
+   * meanwhile: the claim reads it from the inbox.
    */
-  take(eventId: string): string | undefined {
-    const text = this.drop(eventId);
-    if (text !== undefined) this.given++;
-    return text;
-  }
-
-  /** Forgets a body (a claim read its event from the inbox: it was kept after the claim was sent); returns it. */
-  drop(eventId: string): string | undefined {
+  take(eventId: string): ReceivedBody | undefined {
     const kept = this.bodies.get(eventId);
     if (!kept) return undefined;
-    this.remove(eventId, kept);
-    return kept.text;
+    this.bodies.delete(eventId);
+    this.chars -= kept.body.text.length;
+    this.given++;
+    return kept.body;
+  }
+
+  /** Forgets a body (a claim read its event from the inbox: it was kept after the claim was sent). */
+  drop(eventId: string): void {
+    const kept = this.bodies.get(eventId);
+    if (kept) this.remove(eventId, kept);
   }
 
   /** How many bodies are kept now. */
@@ -96,8 +183,9 @@ export class ReceivedBodies {
     }
   }
 
-  private remove(eventId: string, kept: ReceivedBody): void {
+  private remove(eventId: string, kept: KeptBody): void {
     this.bodies.delete(eventId);
-    this.chars -= kept.text.length;
+    this.chars -= kept.body.text.length;
+    kept.body.release();
   }
 }
