@@ -29,23 +29,6 @@ export interface ShipmentLineWrite {
   source?: ShipmentSource & { path: string[] };
 }
 
-/**
- * The stored shipments the rows of a statement read their JSON from, each event's body read once
- * (a materialized CTE: referenced per row, the body would be read and decompressed for each of
- * its 50 lines), and the parameters that list them.
- */
-function sourcesCte(database: TradecloudDatabase, sources: Array<ShipmentSource | undefined>, eventsParam: number): { sql: string; params: unknown[] } {
-  const events = new Map<string, string>();
-  for (const source of sources) if (source) events.set(source.eventId, source.payloadKey);
-  return {
-    sql: `WITH src AS MATERIALIZED (
-       SELECT s.event_id, e.body -> s.payload_key AS shipment
-         FROM unnest($${eventsParam}::bigint[], $${eventsParam + 1}::text[]) AS s(event_id, payload_key)
-         JOIN ${database.table('webhook_events')} e ON e.id = s.event_id)`,
-    params: [[...events.keys()], [...events.values()]],
-  };
-}
-
 export interface ShipmentLineRemoval {
   shipmentId: string;
   /** `despatch_advice_number || chr(31) || despatch_advice_line_position`. */
@@ -55,7 +38,6 @@ export interface ShipmentLineRemoval {
 
 /** Upserts shipment headers (newest version per shipment); a header with a `source` reads its JSON from that stored body. */
 export async function writeShipmentHeaders(client: PoolClient, database: TradecloudDatabase, writes: ShipmentHeaderWrite[]): Promise<void> {
-  const sources = sourcesCte(database, writes.map((write) => write.source), 2);
   const rows = writes.map(({ header, eventId, source }) => ({
     shipment_id: header.shipmentId,
     shipment_number: header.shipmentNumber,
@@ -65,7 +47,7 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
     process_status_reason: header.processStatusReason,
     transport_mode: header.transportMode,
     last_updated_at: header.lastUpdatedAt,
-    ...(source ? { source_event_id: source.eventId } : { shipment: header.shipment }),
+    ...(source ? { source_event_id: source.eventId, payload_key: source.payloadKey } : { shipment: header.shipment }),
     last_event_id: eventId,
     etd: header.etd,
     atd: header.atd,
@@ -80,24 +62,23 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
     invoice_numbers: header.invoiceNumbers,
   }));
   await client.query(
-    `${sources.sql}
-     INSERT INTO ${database.table('shipments')} AS s
+    `INSERT INTO ${database.table('shipments')} AS s
        (shipment_id, shipment_number, supplier_company_id, buyer_company_id, process_status, process_status_reason,
         transport_mode, last_updated_at, shipment, last_event_id, etd, atd, eta_start, eta_end, ata,
         departure_location_id, destination_location_id, bill_of_lading_number, tracking_number,
         carrier_shipment_number, invoice_numbers)
      SELECT x.shipment_id, x.shipment_number, x.supplier_company_id, x.buyer_company_id, x.process_status, x.process_status_reason,
-            x.transport_mode, x.last_updated_at, CASE WHEN x.source_event_id IS NULL THEN x.shipment ELSE src.shipment END,
+            x.transport_mode, x.last_updated_at, CASE WHEN x.source_event_id IS NULL THEN x.shipment
+            ELSE (SELECT e.body -> x.payload_key FROM ${database.table('webhook_events')} e WHERE e.id = x.source_event_id) END,
             x.last_event_id, x.etd, x.atd, x.eta_start, x.eta_end, x.ata,
             x.departure_location_id, x.destination_location_id, x.bill_of_lading_number, x.tracking_number,
             x.carrier_shipment_number, x.invoice_numbers
        FROM jsonb_to_recordset($1::jsonb) AS x(
             shipment_id text, shipment_number text, supplier_company_id uuid, buyer_company_id uuid, process_status text,
             process_status_reason text, transport_mode text, last_updated_at timestamptz, shipment jsonb, source_event_id bigint,
-            last_event_id bigint, etd date, atd date, eta_start date, eta_end date, ata date, departure_location_id text,
+            payload_key text, last_event_id bigint, etd date, atd date, eta_start date, eta_end date, ata date, departure_location_id text,
             destination_location_id text, bill_of_lading_number text, tracking_number text, carrier_shipment_number text,
             invoice_numbers text[])
-       LEFT JOIN src ON src.event_id = x.source_event_id
      ON CONFLICT (shipment_id) DO UPDATE SET
        shipment_number = EXCLUDED.shipment_number, supplier_company_id = EXCLUDED.supplier_company_id,
        buyer_company_id = EXCLUDED.buyer_company_id, process_status = EXCLUDED.process_status,
@@ -110,9 +91,31 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
        carrier_shipment_number = EXCLUDED.carrier_shipment_number, invoice_numbers = EXCLUDED.invoice_numbers,
        updated_at = now()
      WHERE s.last_updated_at < EXCLUDED.last_updated_at`,
-    [stringifyExact(rows), ...sources.params],
+    [stringifyExact(rows)],
   );
 }
+
+/** The `shipment_lines` columns set from a line's mapped values, with their SQL types (the `line` jsonb apart). */
+const LINE_COLUMNS: ReadonlyArray<readonly [column: string, type: string, value: (write: ShipmentLineWrite & { eventId: string | null }) => unknown]> = [
+  ['shipment_id', 'text', (w) => w.shipmentId],
+  ['despatch_advice_number', 'text', (w) => w.line.despatchAdviceNumber],
+  ['despatch_advice_line_position', 'text', (w) => w.line.despatchAdviceLinePosition],
+  ['purchase_order_number', 'text', (w) => w.line.purchaseOrderNumber],
+  ['purchase_order_line_position', 'text', (w) => w.line.purchaseOrderLinePosition],
+  ['delivery_schedule_position', 'text', (w) => w.line.deliverySchedulePosition],
+  ['item_number', 'text', (w) => w.line.itemNumber],
+  ['despatch_quantity', 'numeric', (w) => w.line.despatchQuantity],
+  ['backorder_quantity', 'numeric', (w) => w.line.backorderQuantity],
+  ['container_number', 'text', (w) => w.line.containerNumber],
+  ['package_sscc', 'text', (w) => w.line.packageSscc],
+  ['container_size_and_type', 'text', (w) => w.line.containerSizeAndType],
+  ['package_type', 'text', (w) => w.line.packageType],
+  ['last_updated_at', 'timestamptz', (w) => w.line.lastUpdatedAt],
+  ['last_event_id', 'bigint', (w) => w.eventId],
+];
+const LINE_COLUMN_NAMES = LINE_COLUMNS.map(([column]) => column);
+/** Every written row also says what its `removed_at` becomes (see {@link writeShipmentLines}). */
+const LINE_RECORD = `${LINE_COLUMNS.map(([column, type]) => `${column} ${type}`).join(', ')}, removed_at text`;
 
 /**
  * Upserts shipment lines with their `removed_at`: `null` (listed by the newest version), `now`
@@ -120,53 +123,41 @@ export async function writeShipmentHeaders(client: PoolClient, database: Tradecl
  * older version's line that is stored already). `stored` passes through the insert as
  * `-infinity`, which only the conflict branch sees (a `stored` line always exists: the session
  * read it). A line that moved to another purchase order line loses its link until the flush links
- * it again. Lines of a stored shipment event are read from its body (`source`): only their column
- * values travel.
+ * it again.
+ *
+ * Lines of a stored shipment event (`source`) are read from its body inside PostgreSQL: only their
+ * column values travel. Each event's body is read once: the statement is driven by the events
+ * (each with the values of its lines), the line's JSON taken from that event's shipment by its path.
  */
 export async function writeShipmentLines(
   client: PoolClient,
   database: TradecloudDatabase,
   writes: Array<ShipmentLineWrite & { removedAt: 'stored' | 'null' | 'now'; eventId: string | null }>,
 ): Promise<void> {
-  const sources = sourcesCte(database, writes.map((write) => write.source), 2);
-  const rows = writes.map(({ shipmentId, line, removedAt, eventId, source }) => ({
-    shipment_id: shipmentId,
-    despatch_advice_number: line.despatchAdviceNumber,
-    despatch_advice_line_position: line.despatchAdviceLinePosition,
-    purchase_order_number: line.purchaseOrderNumber,
-    purchase_order_line_position: line.purchaseOrderLinePosition,
-    delivery_schedule_position: line.deliverySchedulePosition,
-    item_number: line.itemNumber,
-    despatch_quantity: line.despatchQuantity,
-    backorder_quantity: line.backorderQuantity,
-    container_number: line.containerNumber,
-    package_sscc: line.packageSscc,
-    container_size_and_type: line.containerSizeAndType,
-    package_type: line.packageType,
-    last_updated_at: line.lastUpdatedAt,
-    ...(source ? { source_event_id: source.eventId, path: source.path } : { line: line.line }),
-    last_event_id: eventId,
-    removed_at: removedAt,
-  }));
+  const columnValues = (write: (typeof writes)[number]) => {
+    const row: Record<string, unknown> = { removed_at: write.removedAt };
+    for (const [column, , value] of LINE_COLUMNS) row[column] = value(write);
+    return row;
+  };
+  const sent = writes.filter((write) => !write.source).map((write) => ({ ...columnValues(write), line: write.line.line }));
+  const bySource = new Map<string, { payloadKey: string; rows: Array<Record<string, unknown>> }>();
+  for (const write of writes) {
+    if (!write.source) continue;
+    let event = bySource.get(write.source.eventId);
+    if (!event) bySource.set(write.source.eventId, (event = { payloadKey: write.source.payloadKey, rows: [] }));
+    event.rows.push({ ...columnValues(write), path: write.source.path });
+  }
+  const removedAt = (alias: string) => `CASE ${alias}.removed_at WHEN 'null' THEN NULL WHEN 'now' THEN now() ELSE '-infinity' END`;
   await client.query(
-    `${sources.sql}
-     INSERT INTO ${database.table('shipment_lines')} AS l
-       (shipment_id, despatch_advice_number, despatch_advice_line_position, purchase_order_number,
-        purchase_order_line_position, delivery_schedule_position, item_number, despatch_quantity, backorder_quantity,
-        container_number, package_sscc, last_updated_at, line, last_event_id, removed_at,
-        container_size_and_type, package_type)
-     SELECT x.shipment_id, x.despatch_advice_number, x.despatch_advice_line_position, x.purchase_order_number,
-            x.purchase_order_line_position, x.delivery_schedule_position, x.item_number, x.despatch_quantity,
-            x.backorder_quantity, x.container_number, x.package_sscc, x.last_updated_at,
-            CASE WHEN x.source_event_id IS NULL THEN x.line ELSE src.shipment #> x.path END, x.last_event_id,
-            CASE x.removed_at WHEN 'null' THEN NULL WHEN 'now' THEN now() ELSE '-infinity' END, x.container_size_and_type, x.package_type
-       FROM jsonb_to_recordset($1::jsonb) AS x(
-            shipment_id text, despatch_advice_number text, despatch_advice_line_position text, purchase_order_number text,
-            purchase_order_line_position text, delivery_schedule_position text, item_number text,
-            despatch_quantity numeric, backorder_quantity numeric, container_number text, package_sscc text,
-            last_updated_at timestamptz, line jsonb, source_event_id bigint, path text[], container_size_and_type text,
-            package_type text, last_event_id bigint, removed_at text)
-       LEFT JOIN src ON src.event_id = x.source_event_id
+    `INSERT INTO ${database.table('shipment_lines')} AS l (${LINE_COLUMN_NAMES.join(', ')}, line, removed_at)
+     SELECT ${LINE_COLUMN_NAMES.map((column) => `x.${column}`).join(', ')}, x.line, ${removedAt('x')}
+       FROM jsonb_to_recordset($1::jsonb) AS x(${LINE_RECORD}, line jsonb)
+     UNION ALL
+     SELECT ${LINE_COLUMN_NAMES.map((column) => `z.${column}`).join(', ')}, b.shipment #> z.path, ${removedAt('z')}
+       FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS s(event_id, payload_key, ord)
+       JOIN ${database.table('webhook_events')} e ON e.id = s.event_id
+      CROSS JOIN LATERAL (SELECT e.body -> s.payload_key AS shipment OFFSET 0) b
+      CROSS JOIN LATERAL jsonb_to_recordset($4::jsonb -> (s.ord::int - 1)) AS z(${LINE_RECORD}, path text[])
      ON CONFLICT (shipment_id, despatch_advice_number, despatch_advice_line_position) DO UPDATE SET
        purchase_order_number = EXCLUDED.purchase_order_number,
        purchase_order_line_position = EXCLUDED.purchase_order_line_position,
@@ -182,7 +173,7 @@ export async function writeShipmentLines(
                        AND l.purchase_order_line_position = EXCLUDED.purchase_order_line_position THEN l.line_id END,
        last_event_id = EXCLUDED.last_event_id, updated_at = now()
      WHERE l.last_updated_at <= EXCLUDED.last_updated_at`,
-    [stringifyExact(rows), ...sources.params],
+    [stringifyExact(sent), [...bySource.keys()], [...bySource.values()].map((event) => event.payloadKey), stringifyExact([...bySource.values()].map((event) => event.rows))],
   );
 }
 
