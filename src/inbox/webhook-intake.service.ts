@@ -118,15 +118,18 @@ export class WebhookIntake {
       event.shipmentNumber ?? null,
       event.actingCompanyId ?? null,
     ];
-    // A large body is parsed for this instance's workers while PostgreSQL stores it (see ReceivedBody).
+    // A large body is parsed for this instance's workers while PostgreSQL stores it (see
+    // ReceivedBody). Not a tXML one: its request holds the XML and its conversion already, and a
+    // third copy, parsed, at that moment is what would take a 5,000-line order past 300 MB.
     const received = this.received.receive(event.rawText);
+    const parseAhead = received && event.originalBody === undefined ? () => received.parseSoon() : undefined;
     let result: IntakeResult;
     try {
       result = await this.groups.write({
         dedupeKey,
         values,
         bytes: event.rawText.length + (event.originalBody?.length ?? 0),
-        sent: received && (() => received.parseSoon()),
+        sent: parseAhead,
       });
     } catch (error) {
       received?.release();
