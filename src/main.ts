@@ -12,6 +12,8 @@ const HARD_STOP_MARGIN_MS = 45_000;
 
 /** The standalone receiver: `npm start`. */
 async function main(): Promise<void> {
+  // Before anything waits: npm may be stopped while the receiver starts (see watchNpmParent).
+  const startedBy = process.ppid;
   limitHeapGrowth();
   let environment: StandaloneEnvironment;
   try {
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT received'));
   process.on('SIGTERM', () => void stop('SIGTERM received'));
   // Under `npm start`, npm's SIGTERM stops at its script shell: the shell's exit is the signal.
-  watchNpmParent(() => void stop('npm stopped (the script shell that started this process exited)'));
+  watchNpmParent(() => void stop('npm stopped (the script shell that started this process exited)'), process.env, startedBy);
 }
 
 void main();
