@@ -91,6 +91,14 @@ export class ScheduleRowChecks1765000026000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION ${s}.order_lines_remove_schedule_rows()`);
     for (const table of SCHEDULE_TABLES) {
       for (const event of ['insert', 'update']) await queryRunner.query(`DROP TRIGGER ${table}_line_check_${event} ON ${s}.${table}`);
+      // Rows whose order line is gone would make ADD CONSTRAINT fail. The triggers leave such
+      // rows only through the gap described above (a line deleted by hand while its rows were
+      // being written); the key's ON DELETE CASCADE would have deleted them with their line, so
+      // they are deleted now. This runs in the migration's transaction: should the down fail
+      // after all, they are kept.
+      await queryRunner.query(`
+        DELETE FROM ${s}.${table} r
+         WHERE NOT EXISTS (SELECT 1 FROM ${s}.order_lines l WHERE l.order_id = r.order_id AND l.line_id = r.line_id)`);
       await queryRunner.query(
         `ALTER TABLE ${s}.${table} ADD CONSTRAINT ${table}_line_fkey FOREIGN KEY (order_id, line_id)
            REFERENCES ${s}.order_lines (order_id, line_id) ON DELETE CASCADE`,

@@ -1,5 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useReceiver } from '../support/receiver-fixture';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
+import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
+import { useDatabase, useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
 
 const ORDER_ID = 'dddddddd-6666-4777-8888-000000000001';
@@ -82,5 +84,67 @@ describe('schedule rows and their order line', () => {
     expect(await countOf('delivery_history', lineIds[0])).toBe(0);
     expect(await countOf('delivery_lines', lineIds[1])).toBe(otherSchedules);
     expect(await countOf('delivery_history', lineIds[1])).toBe(1);
+  });
+});
+
+describe('migration ScheduleRowChecks down', () => {
+  const database = useDatabase('schedule_row_checks_down');
+  const KEPT_LINE = 'dddddddd-6666-4777-8888-000000000011';
+  const DELETED_LINE = 'dddddddd-6666-4777-8888-000000000012';
+  let dataSource: TradecloudDataSource;
+
+  beforeAll(async () => {
+    dataSource = new TradecloudDataSource(tradecloudDataSourceOptions({ url: database.url, schema: 'tc_schedule_down' }));
+    await dataSource.initialize();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  const rowsOf = async (table: string) =>
+    (await dataSource.query(`SELECT line_id FROM tc_schedule_down.${table} ORDER BY line_id, seq`)).map((row: { line_id: string }) => row.line_id);
+  /** One schedule row and one history row of the line, through `runner` (a transaction's) or the pool. */
+  const writeRowsOf = async (runner: { query(text: string, values?: unknown[]): Promise<unknown> }, lineId: string) => {
+    await runner.query(`INSERT INTO tc_schedule_down.delivery_lines (order_id, line_id, schedule, seq, date, quantity) VALUES ($1, $2, 'current', 0, '2025-08-01', 1)`, [ORDER_ID, lineId]);
+    await runner.query(`INSERT INTO tc_schedule_down.delivery_history (order_id, line_id, seq, date, quantity) VALUES ($1, $2, 0, '2025-08-01', 1)`, [ORDER_ID, lineId]);
+  };
+
+  it('puts the foreign keys back even where rows of a deleted line were left behind, deleting those rows as the keys would have', async () => {
+    await dataSource.runMigrations();
+    await dataSource.query(`INSERT INTO tc_schedule_down.orders (order_id, purchase_order_number, last_updated_at, header) VALUES ($1, 'PO-DOWN', now(), '{}')`, [ORDER_ID]);
+    await dataSource.query(`INSERT INTO tc_schedule_down.order_lines (order_id, line_id, last_updated_at, line) VALUES ($1, $2, now(), '{}'), ($1, $3, now(), '{}')`, [
+      ORDER_ID,
+      KEPT_LINE,
+      DELETED_LINE,
+    ]);
+    await writeRowsOf(dataSource, KEPT_LINE);
+
+    // The gap the migration documents: the triggers do not lock the line, so a line deleted while
+    // another transaction writes its rows keeps them (the deletion does not see them yet).
+    const writer = dataSource.createQueryRunner();
+    await writer.startTransaction();
+    await writeRowsOf(writer, DELETED_LINE);
+    await dataSource.query(`DELETE FROM tc_schedule_down.order_lines WHERE line_id = $1`, [DELETED_LINE]);
+    await writer.commitTransaction();
+    await writer.release();
+    expect(await rowsOf('delivery_lines')).toEqual([KEPT_LINE, DELETED_LINE]);
+    expect(await rowsOf('delivery_history')).toEqual([KEPT_LINE, DELETED_LINE]);
+
+    // In one transaction, as `migration:revert` runs it. Run by hand: later migrations may have been added after this one.
+    const migration = new ScheduleRowChecks1765000026000();
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await migration.down(runner);
+    await runner.commitTransaction();
+    expect(await rowsOf('delivery_lines')).toEqual([KEPT_LINE]);
+    expect(await rowsOf('delivery_history')).toEqual([KEPT_LINE]);
+    const keys = await dataSource.query(
+      `SELECT conname FROM pg_constraint WHERE connamespace = 'tc_schedule_down'::regnamespace AND contype = 'f' AND conname LIKE 'delivery%' ORDER BY conname`,
+    );
+    expect(keys.map((key: { conname: string }) => key.conname)).toEqual(['delivery_history_line_fkey', 'delivery_lines_line_fkey']);
+    await expect(writeRowsOf(dataSource, DELETED_LINE)).rejects.toThrow(/violates foreign key constraint "delivery_lines_line_fkey"/);
+
+    await migration.up(runner);
+    await runner.release();
   });
 });
