@@ -1,3 +1,4 @@
+import { ConsoleLogger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue, QueueJob } from '../../src/queue/job-queue.service';
 import { runCliJson } from '../cli/cli-process';
@@ -17,8 +18,24 @@ const JOB_TIMEOUT_SECONDS = 30;
 const QUEUE = 'test-recovery';
 
 interface Call {
+  jobId: string;
   retryCount: number;
   release: (outcome: 'complete' | 'fail') => void;
+}
+
+/** Keeps the warnings the receiver logs (and prints them as before), to see it try to record an outcome while the database is cut off. */
+class RecordingLogger extends ConsoleLogger {
+  readonly warnings: string[] = [];
+
+  constructor() {
+    super();
+    this.setLogLevels(process.env.TEST_LOG ? ['error', 'warn', 'log', 'debug'] : ['error', 'warn']); // as startReceiverApp's default logger
+  }
+
+  override warn(message: unknown, ...rest: unknown[]): void {
+    this.warnings.push(String(message));
+    super.warn(message, ...rest);
+  }
 }
 
 describe('job queue recovery after losing the database', () => {
@@ -28,6 +45,7 @@ describe('job queue recovery after losing the database', () => {
   let queue: JobQueue;
   const calls = new Map<string, Call[]>();
   const arrivals: Array<() => void> = [];
+  const logger = new RecordingLogger();
 
   beforeAll(async () => {
     const direct = new URL(database.url);
@@ -35,13 +53,14 @@ describe('job queue recovery after losing the database', () => {
     receiver = await startReceiverApp({
       databaseUrl: TcpOutageProxy.through(database.url, proxy),
       options: { queue: { concurrency: 2, retryDelaySeconds: 1, jobTimeoutSeconds: JOB_TIMEOUT_SECONDS, maintenanceIntervalSeconds: 1 } },
+      appOptions: { logger },
     });
     queue = receiver.app.get(JobQueue);
     await queue.createQueue(QUEUE);
     await queue.work<{ key: string }>(QUEUE, (job: QueueJob<{ key: string }>) =>
       new Promise<void>((resolve, reject) => {
         const list = calls.get(job.data.key) ?? [];
-        list.push({ retryCount: job.retryCount, release: (outcome) => (outcome === 'complete' ? resolve() : reject(new Error('handler failed'))) });
+        list.push({ jobId: job.id, retryCount: job.retryCount, release: (outcome) => (outcome === 'complete' ? resolve() : reject(new Error('handler failed'))) });
         calls.set(job.data.key, list);
         arrivals.splice(0).forEach((arrived) => arrived());
       }),
@@ -59,6 +78,14 @@ describe('job queue recovery after losing the database', () => {
     return calls.get(key)!;
   }
 
+  /**
+   * The outage lasts until the receiver has failed to record the job's outcome at least once:
+   * from then on, only its retrying can get the outcome recorded before the timeout.
+   */
+  async function outcomeRefused(call: Call): Promise<void> {
+    await waitFor(() => expect(logger.warnings).toContainEqual(expect.stringContaining(`Cannot record the outcome of job ${call.jobId} (queue ${QUEUE}), retrying`)));
+  }
+
   /** Waiting and running jobs of a queue, as `tradecloud status --json` reports them (none: absent). */
   async function queueDepth(name: string): Promise<{ waiting: number; active: number }> {
     const status = await runCliJson<{ queues: Array<{ queue: string; waiting: number; active: number }> }>(['status', '--json'], {
@@ -74,7 +101,7 @@ describe('job queue recovery after losing the database', () => {
     const [call] = await callsOf('finished-during-outage', 1);
     proxy.cut();
     call.release('complete');
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the outage
+    await outcomeRefused(call);
     proxy.restore();
     const restoredAt = Date.now();
     // Recorded: nothing waiting or running any more, long before the timeout would hand it out again.
@@ -89,7 +116,7 @@ describe('job queue recovery after losing the database', () => {
     const [first] = await callsOf('failed-during-outage', 1);
     proxy.cut();
     first.release('fail');
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the outage
+    await outcomeRefused(first);
     proxy.restore();
     const restoredAt = Date.now();
     const [, second] = await callsOf('failed-during-outage', 2);

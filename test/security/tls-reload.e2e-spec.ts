@@ -102,7 +102,11 @@ describe('certificates replaced on disk are served without a restart (TLS_CERT_F
     });
     await expect.poll(() => oldConnectionFingerprint).toBe(fingerprint(first.cert));
 
-    // Non-atomic replacement: the certificate first, the key a moment later.
+    // Non-atomic replacement: the certificate first, the key a moment later. The 300 ms are the
+    // condition under test (a renewal tool's gap between the two files), not a wait for something:
+    // the receiver's look at the files leaves no trace (no log, no metric) to end it on. The gap
+    // stays under the receiver's 2 s polling interval, the longest a half-written pair is
+    // tolerated (it must be unchanged for one interval before it is loaded).
     const replacedAt = Date.now();
     writeFileSync(certFile(), renewed.cert);
     await new Promise((resolve) => setTimeout(resolve, 300));
