@@ -26,7 +26,12 @@ export class PipelineLog {
   private readonly detachers: Array<() => void> = [];
 
   constructor(root: PinoRoot) {
-    this.logger = root.child({ context: 'TradecloudPipeline' });
+    // Without the root's redaction: these two lines are written for every request and every
+    // event, and every field in them is one this class names (ids, kinds, statuses, numbers, an
+    // error message), none of which is a secret's path. pino's redaction of the root's wildcard
+    // paths cost four times the rest of the line (40 µs against 10 µs per line, 4 % of intake's
+    // busy time in the benchmark's profile); the net stays on every other logger.
+    this.logger = root.child({ context: 'TradecloudPipeline' }, { redact: { paths: [] } });
   }
 
   attach(events: PipelineEvents): this {
