@@ -14,6 +14,7 @@ import { BodyCompression1765000023000 } from '../../migrations/1765000023000-Bod
 import { LineStorage1765000024000 } from '../../migrations/1765000024000-LineStorage';
 import { UpdateSpace1765000025000 } from '../../migrations/1765000025000-UpdateSpace';
 import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
+import { ScheduleRowChecksPerLine1765000027000 } from '../../migrations/1765000027000-ScheduleRowChecksPerLine';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const TRADECLOUD_MIGRATIONS = [
   LineStorage1765000024000,
   UpdateSpace1765000025000,
   ScheduleRowChecks1765000026000,
+  ScheduleRowChecksPerLine1765000027000,
 ];

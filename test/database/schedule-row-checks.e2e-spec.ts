@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
+import { ScheduleRowChecksPerLine1765000027000 } from '../../migrations/1765000027000-ScheduleRowChecksPerLine';
 import { TradecloudDataSource, tradecloudDataSourceOptions } from '../../src/database/tradecloud-data-source';
 import { useDatabase, useReceiver } from '../support/receiver-fixture';
 import { sample } from '../support/samples';
@@ -108,6 +109,41 @@ describe('migration ScheduleRowChecks down', () => {
     await runner.query(`INSERT INTO tc_schedule_down.delivery_lines (order_id, line_id, schedule, seq, date, quantity) VALUES ($1, $2, 'current', 0, '2025-08-01', 1)`, [ORDER_ID, lineId]);
     await runner.query(`INSERT INTO tc_schedule_down.delivery_history (order_id, line_id, seq, date, quantity) VALUES ($1, $2, 0, '2025-08-01', 1)`, [ORDER_ID, lineId]);
   };
+
+  it('checks each line once (ScheduleRowChecksPerLine) and every row again after its down, refusing the same rows', async () => {
+    await dataSource.runMigrations();
+    const PER_LINE_ORDER = 'dddddddd-6666-4777-8888-000000000021';
+    const LINE = 'dddddddd-6666-4777-8888-000000000022';
+    await dataSource.query(`INSERT INTO tc_schedule_down.orders (order_id, purchase_order_number, last_updated_at, header) VALUES ($1, 'PO-PER-LINE', now(), '{}')`, [PER_LINE_ORDER]);
+    await dataSource.query(`INSERT INTO tc_schedule_down.order_lines (order_id, line_id, last_updated_at, line) VALUES ($1, $2, now(), '{}')`, [PER_LINE_ORDER, LINE]);
+    // Many rows of one line, and one of a line that does not exist.
+    const write = (seq: number, lineId: string) =>
+      dataSource.query(
+        `INSERT INTO tc_schedule_down.delivery_lines (order_id, line_id, schedule, seq, date, quantity)
+         SELECT $1::uuid, $2::uuid, 'current', s, '2025-08-01'::date, 1 FROM generate_series($3::int, $3::int + 99) AS s
+         UNION ALL SELECT $1::uuid, $4::uuid, 'current', 1000, '2025-08-01'::date, 1`,
+        [PER_LINE_ORDER, LINE, seq, lineId],
+      );
+    const refusal = (seq: number) => write(seq, NO_SUCH_LINE).then(() => undefined, (error: { code?: string; detail?: string }) => error);
+    const refused = await refusal(0);
+    expect(refused?.code).toBe('23503');
+    expect(refused?.detail).toBe(`Key (order_id, line_id)=(${PER_LINE_ORDER}, ${NO_SUCH_LINE}) is not present in table "order_lines".`);
+    await write(0, LINE); // the same rows with the extra one on the line itself: accepted
+
+    const migration = new ScheduleRowChecksPerLine1765000027000();
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    await migration.down(runner);
+    await runner.commitTransaction();
+    expect((await refusal(100))?.code).toBe('23503');
+    await migration.up(runner);
+    await runner.release();
+    expect((await refusal(100))?.code).toBe('23503');
+    const stored = await dataSource.query(`SELECT count(*)::int AS n FROM tc_schedule_down.delivery_lines WHERE order_id = $1`, [PER_LINE_ORDER]);
+    expect(stored[0].n).toBe(101);
+    await dataSource.query(`DELETE FROM tc_schedule_down.orders WHERE order_id = $1`, [PER_LINE_ORDER]);
+    await dataSource.query(`DELETE FROM tc_schedule_down.order_lines WHERE order_id = $1`, [PER_LINE_ORDER]);
+  });
 
   it('puts the foreign keys back even where rows of a deleted line were left behind, deleting those rows as the keys would have', async () => {
     await dataSource.runMigrations();
