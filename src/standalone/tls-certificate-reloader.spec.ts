@@ -201,6 +201,25 @@ describe('TlsCertificateReloader, polled by the test against a real HTTPS server
     expect(tls.announced).toHaveLength(1);
   });
 
+  it('reports a key file missing for a whole poll each time it happens, not only the first time', async () => {
+    const tls = await serve(first);
+
+    // Every absence of the key looks the same to the reloader (its files are unreadable, ENOENT),
+    // but the second comes after the served files were back: a new incident for the operator.
+    for (let time = 0; time < 2; time++) {
+      unlinkSync(tls.files.keyFile);
+      tls.reloader.poll();
+      tls.reloader.poll();
+      expect(await tls.presented()).toBe(fingerprint(first.cert));
+      tls.write({ key: first.private });
+      tls.reloader.poll();
+    }
+    expect(loggedAt('error')).toEqual([
+      expect.stringMatching(/keeps serving: ENOENT: no such file or directory, open '.*server\.key'$/),
+      expect.stringMatching(/keeps serving: ENOENT: no such file or directory, open '.*server\.key'$/),
+    ]);
+  });
+
   describe(`expiry warning (within ${CERTIFICATE_EXPIRY_WARNING_DAYS} days)`, () => {
     it(`warns at start about a certificate with ${CERTIFICATE_EXPIRY_WARNING_DAYS} days left, in whole days`, async () => {
       const end = validTo(first.cert);
