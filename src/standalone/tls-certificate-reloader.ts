@@ -109,6 +109,9 @@ export class TlsCertificateReloader {
     }
     if (digest === this.served.digest) {
       this.pendingDigest = undefined;
+      // The incident is over: the same broken set (or the same missing file) coming back later is
+      // a new one, and is reported again.
+      this.failedDigest = undefined;
       return;
     }
     if (digest !== this.pendingDigest) {

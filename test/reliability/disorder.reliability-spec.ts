@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverApp, startReceiverApp } from '../support/receiver-app';
 import { useDatabase } from '../support/receiver-fixture';
-import { dataState, deadlockCount, exactlyOnce, staleEntities, waitForQuiet } from './support/checks';
+import { deadlockCount } from '../support/deadlock-count';
+import { dataState, exactlyOnce, staleEntities, waitForQuiet } from './support/checks';
 import { AnswerTally, answerTimePercentile, deliverAll } from './support/delivery';
 import { buildEventStream, shuffledWithDuplicates, StreamEvent } from './support/event-stream';
 import { assertionPool, StandaloneReceiver, startStandaloneReceiver, stopSurely } from './support/receivers';

@@ -4,48 +4,22 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusScrape } from '../observability/prometheus-text';
 import { StandaloneProcess, startStandaloneProcess } from '../support/standalone-process';
 import { useDatabase } from '../support/receiver-fixture';
+import { GeneratedCertificate, presentedFingerprint, serverCertificate, testRootCa } from '../support/test-certificates';
 
 const TOKEN = 'tls-reload-token-7c1e9a4b2d';
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-type Generated = Awaited<ReturnType<typeof generate>>;
-
-/** A `localhost` server certificate issued by `root`, valid until `notAfterDate`. */
-function serverCertificate(root: Generated, commonName: string, notAfterDate: Date) {
-  return generate([{ name: 'commonName', value: commonName }], {
-    algorithm: 'sha256',
-    notAfterDate,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-    ],
-    ca: { key: root.private, cert: root.cert },
-  });
-}
-
-/** The SHA-256 fingerprint a fresh TLS connection is shown. */
-function presentedFingerprint(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca }, () => {
-      resolve(socket.getPeerCertificate().fingerprint256);
-      socket.end();
-    });
-    socket.on('error', reject);
-  });
-}
 
 describe('certificates replaced on disk are served without a restart (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
   const database = useDatabase('tls_reload');
   let folder: string;
   let receiver: StandaloneProcess;
-  let root: Generated;
-  let first: Generated;
-  let renewed: Generated;
+  let root: GeneratedCertificate;
+  let first: GeneratedCertificate;
+  let renewed: GeneratedCertificate;
   let port: number;
   const certFile = () => path.join(folder, 'server.crt');
   const keyFile = () => path.join(folder, 'server.key');
@@ -53,11 +27,7 @@ describe('certificates replaced on disk are served without a restart (TLS_CERT_F
 
   beforeAll(async () => {
     folder = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-tls-reload-'));
-    const caExtensions = [
-      { name: 'basicConstraints' as const, cA: true, critical: true },
-      { name: 'keyUsage' as const, keyCertSign: true, cRLSign: true, critical: true },
-    ];
-    root = await generate([{ name: 'commonName', value: 'Reload Test Root CA' }], { algorithm: 'sha256', extensions: caExtensions });
+    root = await testRootCa('Reload Test Root CA');
     first = await serverCertificate(root, 'first.localhost', new Date(Date.now() + 90 * DAY_MS));
     // The renewal is, for the test, one that expires soon: it must be warned about.
     renewed = await serverCertificate(root, 'renewed.localhost', new Date(Date.now() + 5 * DAY_MS));
