@@ -15,6 +15,7 @@ import { LineStorage1765000024000 } from '../../migrations/1765000024000-LineSto
 import { UpdateSpace1765000025000 } from '../../migrations/1765000025000-UpdateSpace';
 import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
 import { ScheduleRowChecksPerLine1765000027000 } from '../../migrations/1765000027000-ScheduleRowChecksPerLine';
+import { ChangesDiffCompression1765000028000 } from '../../migrations/1765000028000-ChangesDiffCompression';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -35,4 +36,5 @@ export const TRADECLOUD_MIGRATIONS = [
   UpdateSpace1765000025000,
   ScheduleRowChecks1765000026000,
   ScheduleRowChecksPerLine1765000027000,
+  ChangesDiffCompression1765000028000,
 ];
