@@ -4,9 +4,9 @@ import { useReceiver } from '../support/receiver-fixture';
 /**
  * Large values are compressed with LZ4 where the server supports it (PostgreSQL 14 or later, built
  * with lz4), with the default pglz elsewhere (the embedded PostgreSQL): event bodies (migration
- * BodyCompression), line diffs in `changes` (ChangesDiffCompression). Order lines are LZ4-compressed
- * with LZ4, and stored uncompressed up to 4 KB without it (LineStorage). Each expectation follows
- * what the server under test supports.
+ * BodyCompression), line diffs in `changes` (ChangesDiffCompression), order lines (LineStorage, which
+ * without LZ4 stores rows of up to 4 KB uncompressed instead). Each expectation follows what the
+ * server under test supports (the same test as the migrations' `lz4Supported`).
  */
 describe('compression of large values', () => {
   const receiver = useReceiver({ label: 'compression' });
