@@ -20,6 +20,13 @@ describe('jsonDiff', () => {
     expect(String(diff.p.new)).toBe('18.4500001');
   });
 
+  it('reports a top-level key named __proto__ as a change of its own, not as the diff’s prototype', () => {
+    const diff = jsonDiff(parseExact('{"__proto__": "a", "x": 1}'), parseExact('{"__proto__": "b", "x": 1}'));
+    expect(Object.keys(diff)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(diff)).toBe(Object.prototype);
+    expect(JSON.parse(stringifyExact(diff))).toEqual(JSON.parse('{"__proto__": {"old": "a", "new": "b"}}'));
+  });
+
   it('skips ignored top-level keys', () => {
     expect(jsonDiff({ lastUpdatedAt: 'a', x: 1 }, { lastUpdatedAt: 'b', x: 1 }, ['lastUpdatedAt'])).toEqual({});
   });

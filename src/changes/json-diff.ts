@@ -58,7 +58,16 @@ function walk(a: unknown, b: unknown, path: Array<string | number>, diff: JsonDi
     }
     return;
   }
-  if (!sameLeaf(a, b)) diff[pathText(path)] = { old: a ?? null, new: b ?? null };
+  if (!sameLeaf(a, b)) setChange(diff, pathText(path), { old: a ?? null, new: b ?? null });
+}
+
+/**
+ * Records a change. A top-level key named `__proto__` has that path: it becomes an own key of the
+ * diff (an assignment would set the diff's prototype, and the change would be lost).
+ */
+function setChange(diff: JsonDiff, path: string, change: FieldChange): void {
+  if (path === '__proto__') Object.defineProperty(diff, path, { value: change, writable: true, enumerable: true, configurable: true });
+  else diff[path] = change;
 }
 
 /** `buyerLine.deliverySchedule[1].quantity`; `$` for the root. An empty key is written `""` (bare, at the top it would be the root's path). */
