@@ -71,6 +71,8 @@ export class BenchContext {
     readonly workDir: string,
     readonly log: (line: string) => void,
     private readonly signal: AbortSignal,
+    /** Where the profile scenario copies its CPU profiles (`--keep-profiles`); none by default. */
+    readonly keepProfilesDir?: string,
   ) {}
 
   aborted(): boolean {

@@ -91,16 +91,19 @@ export interface BenchArgs {
   only?: string[];
   /** `--render`: no run, rewrite the report from the figures the last run of all scenarios in this mode saved (e.g. after editing bench/ANALYSIS.md); a run with `--only` saves its own. */
   renderOnly: boolean;
+  /** `--keep-profiles DIR`: the profile scenario's V8 CPU profiles (one per window) are copied there, to open in Chrome DevTools or analyse by script. */
+  keepProfiles?: string;
 }
 
 export const SCENARIO_NAMES = ['ingest', 'processing', 'lag', 'large-order', 'documents', 'profile', 'maintenance', 'backfill', 'sql-cookbook'] as const;
 
-/** `--quick`, `--smoke`, `--out FILE`, `--only a,b`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
+/** `--quick`, `--smoke`, `--out FILE`, `--only a,b`, `--keep-profiles DIR`. Full mode writes BENCHMARKS.md; the others a file under dist-bench/. */
 export function parseArgs(argv: string[]): BenchArgs {
   let mode: BenchMode = 'full';
   let out: string | undefined;
   let only: string[] | undefined;
   let renderOnly = false;
+  let keepProfiles: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') mode = 'quick';
@@ -110,11 +113,14 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (arg.startsWith('--out=')) out = arg.slice(6);
     else if (arg === '--only') only = argv[++i]?.split(',');
     else if (arg.startsWith('--only=')) only = arg.slice(7).split(',');
-    else throw new Error(`Unknown argument "${arg}". Usage: npm run bench [-- --quick] [--out FILE] [--only ${SCENARIO_NAMES.join(',')}] [--render]`);
+    else if (arg === '--keep-profiles') keepProfiles = argv[++i] ?? '';
+    else if (arg.startsWith('--keep-profiles=')) keepProfiles = arg.slice(16);
+    else throw new Error(`Unknown argument "${arg}". Usage: npm run bench [-- --quick] [--out FILE] [--only ${SCENARIO_NAMES.join(',')}] [--keep-profiles DIR] [--render]`);
   }
   for (const name of only ?? []) {
     if (!(SCENARIO_NAMES as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario "${name}" (known: ${SCENARIO_NAMES.join(', ')})`);
   }
+  if (keepProfiles !== undefined && !keepProfiles) throw new Error('--keep-profiles: a folder is expected');
   if (!out) out = mode === 'full' ? 'BENCHMARKS.md' : `dist-bench/BENCHMARKS.${mode}.md`;
-  return { mode, out, only, renderOnly };
+  return { mode, out, only, renderOnly, keepProfiles };
 }

@@ -67,7 +67,7 @@ export async function runBench(options: RunOptions): Promise<RunInfo> {
   const childrenStart = childrenCpuMs();
   const postgresStart = db.postgresCpuMs();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'tradecloud-bench-'));
-  const ctx = new BenchContext(profile, db, workDir, options.log, options.signal);
+  const ctx = new BenchContext(profile, db, workDir, options.log, options.signal, options.args.keepProfiles);
   const scenarios: ScenarioReport[] = [];
   const failures: Record<string, string> = {};
   let profileLines: string[] = [];

@@ -109,3 +109,13 @@ describe('benchmark smoke run (npm run bench -- --smoke)', () => {
     expect(markdown).toContain(process.version);
   });
 });
+
+describe('benchmark arguments', () => {
+  it('keeps the profile scenario’s CPU profiles in the folder --keep-profiles names, and refuses an empty one', () => {
+    expect(parseArgs(['--only', 'profile', '--keep-profiles', '/tmp/profiles'])).toMatchObject({ only: ['profile'], keepProfiles: '/tmp/profiles' });
+    expect(parseArgs(['--keep-profiles=/tmp/p']).keepProfiles).toBe('/tmp/p');
+    expect(parseArgs([]).keepProfiles).toBeUndefined();
+    expect(() => parseArgs(['--keep-profiles='])).toThrow('--keep-profiles: a folder is expected');
+    expect(() => parseArgs(['--keep-profiles'])).toThrow('--keep-profiles: a folder is expected');
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BenchContext, CpuCost, perUnit, Receiver } from '../context';
 import { StatementLog } from '../profile/pg-log';
@@ -25,7 +25,7 @@ export interface ProfileWindow {
 }
 
 /** Starts (first call) or ends (second call) a probe window in the receiver and returns its files when ended. */
-async function toggleWindow(receiver: Receiver, dir: string, number: number, end: boolean): Promise<{ window: ProbeWindow; cpuFile?: string } | undefined> {
+async function toggleWindow(ctx: BenchContext, receiver: Receiver, dir: string, number: number, end: boolean): Promise<{ window: ProbeWindow; cpuFile?: string } | undefined> {
   receiver.process.child.kill('SIGUSR2');
   if (!end) {
     await sleep(300); // the profiler is on before the work starts
@@ -35,6 +35,12 @@ async function toggleWindow(receiver: Receiver, dir: string, number: number, end
   for (let waited = 0; waited < 30_000 && !existsSync(json); waited += 100) await sleep(100);
   if (!existsSync(json)) throw new Error(`The receiver's probe wrote no ${json}`);
   const cpuFile = json.replace(/\.json$/, '.cpuprofile');
+  if (ctx.keepProfilesDir && existsSync(cpuFile)) {
+    mkdirSync(ctx.keepProfilesDir, { recursive: true });
+    const kept = path.join(ctx.keepProfilesDir, `window-${number}.cpuprofile`);
+    copyFileSync(cpuFile, kept);
+    ctx.log(`  CPU profile of window ${number} kept in ${kept}`);
+  }
   return { window: JSON.parse(readFileSync(json, 'utf8')) as ProbeWindow, cpuFile: existsSync(cpuFile) ? cpuFile : undefined };
 }
 
@@ -69,12 +75,12 @@ export async function runProfile(ctx: BenchContext): Promise<ProfileWindow[]> {
       await sleep(1500); // let start-up work and idle polling settle before the window opens
       const number = windows.length + 1;
       const statementLog = await StatementLog.start(ctx.db);
-      await toggleWindow(receiver, dir, number, false);
+      await toggleWindow(ctx, receiver, dir, number, false);
       const meter = ctx.cpuMeter(receiver.process.pid);
       await enqueueJobs(ctx.db.pool, receiver.schema, ids);
       await receiver.inbox.waitProcessed(afterId, events.count, ctx.profile.processing.timeoutS, () => ctx.aborted());
       const cost = meter();
-      const drained = (await toggleWindow(receiver, dir, number, true))!;
+      const drained = (await toggleWindow(ctx, receiver, dir, number, true))!;
       const server = await statementLog?.stop();
       const rate = await receiver.inbox.drainRate(afterId);
       windows.push({
@@ -95,12 +101,12 @@ export async function runProfile(ctx: BenchContext): Promise<ProfileWindow[]> {
       const stream = new OrderEventStream(runTag('profile-ingest'), ctx.profile.ingest.orders, 10, 500_000);
       const statementLog = await StatementLog.start(ctx.db);
       const firstId = await receiver.inbox.lastId();
-      await toggleWindow(receiver, dir, windows.length + 1, false);
+      await toggleWindow(ctx, receiver, dir, windows.length + 1, false);
       const meter = ctx.cpuMeter(receiver.process.pid);
       const load = await closedLoop(receiver.target('orders'), { connections: ctx.profile.ingest.connections, durationS: ingestS, maxRequests: 1_000_000 }, (i) => stream.body(i));
       await sleep(1000); // requests in flight when the load stopped finish inside the window
       const cost = meter();
-      const ingested = (await toggleWindow(receiver, dir, windows.length + 1, true))!;
+      const ingested = (await toggleWindow(ctx, receiver, dir, windows.length + 1, true))!;
       const server = await statementLog?.stop();
       // Per stored event (requests in flight at the end are stored but not counted by the load).
       const stored = (await receiver.inbox.lastId()) - firstId;
