@@ -50,7 +50,8 @@ const MAX_RETRY_DELAY_SECONDS = 3_600;
  * Processes stored webhook events. The inbox (`webhook_events`) is the queue: each worker loop
  * claims a batch of ready events (`pending`, or `failed` and due) in the order they became ready
  * (arrival order for new events) with
- * `FOR UPDATE SKIP LOCKED` inside the transaction that applies them, so:
+ * `FOR UPDATE SKIP LOCKED` inside the transaction that applies them, leaving for a later claim the
+ * events of orders and shipments another loop of this instance is writing, so:
  *
  * - a batch's rows, its events' statuses and the claim commit together; a crash (or a lost
  *   connection) mid-batch rolls all of it back and releases the events to the next claim at once;
@@ -70,6 +71,13 @@ const MAX_RETRY_DELAY_SECONDS = 3_600;
 export class EventProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('TradecloudProcessor');
   private readonly loops: Promise<void>[] = [];
+  /**
+   * Entities (`entity_id`: an order, a shipment) of the batches this instance is writing, with how
+   * many batches hold each. A claim leaves their events for later: they would only wait for that
+   * batch's locks (a burst of one order's events spans two batches), while the loop could be
+   * applying other events meanwhile. Left for later, they are the oldest of the next claim.
+   */
+  private readonly entitiesInFlight = new Map<string, number>();
   private readonly stop = new AbortController();
 
   constructor(
@@ -142,17 +150,31 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
    */
   async processBatch(limit: number): Promise<number> {
     const started = Date.now();
-    const settlements = await this.database.transaction(async (client) => {
-      await configureBatchTransaction(client);
-      const events = await this.claim(client, limit);
-      if (!events.length) return [];
-      const prepared = await Promise.all(events.map((event) => this.prepare(event)));
-      const written = await this.write(client, prepared);
-      await settleEvents(client, this.database.table('webhook_events'), written);
-      return written;
-    });
+    const held: string[] = [];
+    const settlements = await this.database
+      .transaction(async (client) => {
+        await configureBatchTransaction(client);
+        const events = await this.claim(client, limit);
+        if (!events.length) return [];
+        for (const { event } of events) if (event.entityId !== null) held.push(event.entityId);
+        this.hold(held, 1);
+        const prepared = await Promise.all(events.map((event) => this.prepare(event)));
+        const written = await this.write(client, prepared);
+        await settleEvents(client, this.database.table('webhook_events'), written);
+        return written;
+      })
+      .finally(() => this.hold(held, -1));
     for (const settlement of settlements) this.report(settlement, started);
     return settlements.length;
+  }
+
+  /** Counts the entities of a batch in (`1`) or out (`-1`) of {@link entitiesInFlight}. */
+  private hold(entityIds: string[], delta: 1 | -1): void {
+    for (const id of entityIds) {
+      const count = (this.entitiesInFlight.get(id) ?? 0) + delta;
+      if (count > 0) this.entitiesInFlight.set(id, count);
+      else this.entitiesInFlight.delete(id);
+    }
   }
 
   private async claim(client: PoolClient, limit: number): Promise<Array<{ event: StoredEvent; retries: number }>> {
@@ -166,6 +188,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
          SELECT id, available_at
            FROM ${table}
           WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
+            AND (entity_id IS NULL OR entity_id <> ALL($3::text[]))
           ORDER BY available_at, id
           LIMIT $1
             FOR UPDATE SKIP LOCKED)
@@ -173,7 +196,7 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
               CASE WHEN e.id = ANY($2::bigint[]) THEN NULL ELSE e.body::text END AS body
          FROM claimed c JOIN ${table} e ON e.id = c.id
         ORDER BY c.available_at, c.id`,
-      [limit, this.received.ids()],
+      [limit, this.received.ids(), [...this.entitiesInFlight.keys()]],
     );
     const bodies = await this.bodiesOf(client, rows);
     return rows.map((row) => ({

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OrderSnapshotMapper } from '../../src/orders/order-snapshot.mapper';
+import { LOCK_NAMESPACES } from '../../src/processing/entity-locks';
+import { EventProcessor } from '../../src/processing/event-processor.service';
 import { orderEventStream, seededRandom, shuffle } from '../orders/order-stream';
 import { deadlockCount } from '../support/deadlock-count';
 import { FixtureDatabase, RunningReceiver, startReceiver, useDatabase, waitFor } from '../support/receiver-fixture';
@@ -191,6 +193,54 @@ describe('one bad event never fails its batch', () => {
       `SELECT count(DISTINCT processed_at)::int AS n FROM tradecloud.webhook_events WHERE status = 'processed'`,
     );
     expect(transactions.rows[0].n).toBeLessThan(ids.length - 1);
+  });
+});
+
+describe('a claim leaves the events of an order that another batch of this instance is writing', () => {
+  const database = useDatabase('batch_in_flight');
+  let receiver: ReceiverApp | undefined;
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('applies the other events meanwhile, and that order’s next event after the batch', async () => {
+    const [a1, a2, b1, , c1] = orderEventStream({ orders: 3, eventsPerOrder: 2, linesPerOrder: 2, seed: 11 }) as Array<{ orderEvent: { orderId: string } }>;
+    const [idA1, idB1, idA2, idC1] = await storeBacklog(database, [a1, b1, a2, c1]);
+    receiver = await start(database, { options: { queue: { workers: false } } });
+    const processor = receiver.app!.get(EventProcessor);
+    const status = async () =>
+      Object.fromEntries(
+        (await receiver!.q<{ id: string; status: string }>(`SELECT id::text, status FROM S.webhook_events WHERE id = ANY($1::bigint[])`, [[idA1, idB1, idA2, idC1]])).map((row) => [row.id, row.status]),
+      );
+
+    // Another transaction holds order A's lock: the batch that claims A's first event waits for it.
+    const holder = await receiver.sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACES.order, a1.orderEvent.orderId]);
+      const first = processor.processBatch(1);
+      await vi.waitFor(async () => {
+        const { rows } = await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        expect(rows[0].n).toBe(1);
+      });
+
+      // The next claim skips A's second event (it would only wait behind the first batch) and applies B and C.
+      let second: number | undefined;
+      void processor.processBatch(10).then((claimed) => (second = claimed));
+      await vi.waitFor(() => expect(second).toBe(2), { timeout: 10_000 });
+      expect(await status()).toEqual({ [idA1]: 'pending', [idB1]: 'processed', [idA2]: 'pending', [idC1]: 'processed' });
+
+      await holder.query('COMMIT');
+      expect(await first).toBe(1);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    expect(await processor.processBatch(10)).toBe(1);
+    expect(await status()).toEqual({ [idA1]: 'processed', [idB1]: 'processed', [idA2]: 'processed', [idC1]: 'processed' });
+    const [order] = await receiver.q<{ version: number }>(`SELECT version FROM S.orders WHERE order_id = $1`, [a1.orderEvent.orderId]);
+    expect(order.version).toBe(2);
   });
 });
 
