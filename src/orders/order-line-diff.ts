@@ -1,6 +1,6 @@
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { jsonDiff } from '../changes/json-diff';
-import { DeliveryHistoryRow, DeliveryLineRow, isSingleDeliveryLine, OrderLineRow, OrderSnapshotMapper } from './order-snapshot.mapper';
+import { DeliveryHistoryRow, DeliveryLineRow, isSingleDeliveryLine, obj, OrderLineRow, OrderSnapshotMapper } from './order-snapshot.mapper';
 
 /** Fields that change on every version and are already columns of the change row. */
 const DIFF_IGNORED = ['lastUpdatedAt', 'meta'];
@@ -77,16 +77,13 @@ function sameRows<Row extends DeliveryLineRow | DeliveryHistoryRow>(a: Row[], b:
   return true;
 }
 
-const field = (value: unknown, key: string): unknown =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
-
-/** What a delivery-schedule line's rows are made of (`OrderSnapshotMapper.scheduleLine`). */
+/** What a delivery-schedule line's rows are made of, read as `OrderSnapshotMapper.scheduleLine` reads them. */
 const SCHEDULE_LISTS: ReadonlyArray<(line: Record<string, unknown>) => unknown> = [
   (line) => line.deliverySchedule,
   (line) => line.deliveryScheduleIncludingRequests,
-  (line) => field(line.buyerLine, 'deliverySchedule'),
-  (line) => field(line.confirmedLine, 'deliverySchedule'),
-  (line) => field(line.buyerLine, 'deliveryHistory'),
+  (line) => obj(line.buyerLine).deliverySchedule,
+  (line) => obj(line.confirmedLine).deliverySchedule,
+  (line) => obj(line.buyerLine).deliveryHistory,
 ];
 
 /** Exactly the same JSON: numbers by their text (`92.0` is not `92`), objects by their own keys in any order. */
