@@ -61,7 +61,7 @@ export class JsonWebhookReceiver {
     let text: string;
     let json: unknown;
     // A tXML request: `text` is its JSON conversion (stored in `body`), `original` the XML (kept in `raw_body`).
-    let original: string | undefined;
+    let original: Buffer | string | undefined;
     try {
       if (spec.txml && isXmlContentType(request.headers['content-type'])) {
         ({ text, json, original } = await readTxmlBody(request, this.options.webhooks.bodyLimitBytes, txmlShapeOf(spec.dto)));
@@ -102,7 +102,7 @@ export class JsonWebhookReceiver {
       // Content PostgreSQL cannot store (jsonb's limits) is the body's fault: refuse it, never 503 it.
       if (!isBodyDataError(error)) throw error;
       const problem = `The body cannot be stored: ${(error as Error).message}`;
-      const eventId = await this.intake.reject({ endpoint, rawText: original ?? text, isJson: false, eventName, problems: [problem] });
+      const eventId = await this.intake.reject({ endpoint, rawText: original === undefined ? text : original.toString('utf8'), isJson: false, eventName, problems: [problem] });
       facts.eventId = eventId;
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [problem], eventId });
     }

@@ -148,15 +148,28 @@ function pathOf(node: WalkedValue): string {
  * UTF-8. For readers of other formats (tXML, `txml/txml-request-body.ts`).
  */
 export async function readBodyBytes(request: IncomingMessage & { body?: unknown; rawBody?: unknown }, limitBytes: number): Promise<{ text: string; utf8: boolean }> {
-  const alreadyParsed = request.body !== undefined && request.readableEnded;
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-  const bytes = alreadyParsed ? bodyFromHostParser(request) : await readStream(request, limitBytes);
-  if (bytes.length > limitBytes) throw tooLarge(limitBytes);
+  const bytes = await readRequestBytes(request, limitBytes);
   if (typeof bytes === 'string') return { text: bytes, utf8: true };
   return { text: bytes.toString('utf8'), utf8: isUtf8(bytes) };
 }
 
+/**
+ * The body's bytes as {@link readBodyBytes} reads them, undecoded. `onChunk` sees each piece as it
+ * arrives from the connection (not when a host's parser had read the body already), so a reader
+ * can convert while the rest is still on its way; an error it throws ends the read with that error.
+ */
+export async function readRequestBytes(
+  request: IncomingMessage & { body?: unknown; rawBody?: unknown },
+  limitBytes: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<Buffer | string> {
+  const alreadyParsed = request.body !== undefined && request.readableEnded;
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
+  const bytes = alreadyParsed ? bodyFromHostParser(request) : await readStream(request, limitBytes, Number.isInteger(declared) && declared >= 0 ? declared : undefined, onChunk);
+  if (bytes.length > limitBytes) throw tooLarge(limitBytes);
+  return bytes;
+}
 
 /** The exact body a host's parser kept: Nest's `req.rawBody`, or a raw/text parser's result. */
 function bodyFromHostParser(request: { body?: unknown; rawBody?: unknown }): Buffer | string {
@@ -166,23 +179,43 @@ function bodyFromHostParser(request: { body?: unknown; rawBody?: unknown }): Buf
   throw new ExactBodyUnavailableError();
 }
 
-function readStream(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/**
+ * Reads the stream to its end. With a declared length, into one buffer of that size as the pieces
+ * arrive (each piece can be collected at once: no second copy of a large body at the end).
+ */
+function readStream(request: IncomingMessage, limitBytes: number, declared: number | undefined, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const whole = declared !== undefined && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
     let size = 0;
+    /** Bytes copied into `whole`; a piece past the declared length (never from Node's own parser) goes to `chunks`. */
+    let filled = 0;
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
+      const end = size + chunk.length;
+      if (end > limitBytes) {
         cleanup();
         request.resume(); // drain the rest without keeping it
         reject(tooLarge(limitBytes));
         return;
       }
-      chunks.push(chunk);
+      if (whole && !chunks.length && end <= whole.length) filled += chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size = end;
+      if (onChunk) {
+        try {
+          onChunk(chunk);
+        } catch (error) {
+          cleanup();
+          request.resume();
+          reject(error as Error);
+        }
+      }
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks));
+      // Node's parser ends the body at the declared length; fewer bytes (an aborted request) end in 'error' or 'aborted'.
+      const head = whole && filled < whole.length ? whole.subarray(0, filled) : whole;
+      resolve(head && !chunks.length ? head : Buffer.concat(head ? [head, ...chunks] : chunks));
     };
     const onError = (error: Error) => {
       cleanup();

@@ -20,8 +20,12 @@ export interface IncomingEvent {
   rawText: string;
   /** Overrides the default idempotency key (messageId, else a hash of the body). */
   dedupeKey?: string;
-  /** The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body` and hashed for the idempotency key. */
-  originalBody?: string;
+  /**
+   * The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body` and
+   * hashed for the idempotency key. Its UTF-8 bytes are stored as they are (a text column's binary
+   * input), so a large XML body is never decoded into one string.
+   */
+  originalBody?: string | Buffer;
   /** Kept in columns so failed and dead events can be found by the number a user knows. */
   purchaseOrderNumber?: string | null;
   shipmentNumber?: string | null;
@@ -37,7 +41,7 @@ export interface RejectedRequest {
   eventName: string | null;
   problems: string[];
   /** The body as received when `rawText` is its conversion (a tXML request): kept in `raw_body`. */
-  originalBody?: string;
+  originalBody?: string | Buffer;
 }
 
 export interface IntakeResult {
@@ -199,6 +203,7 @@ export class WebhookIntake {
 
   /** Keeps a request that failed validation, with status `rejected` and the reasons, for inspection and replay. */
   async reject(request: RejectedRequest): Promise<string> {
+    const originalBody = Buffer.isBuffer(request.originalBody) ? request.originalBody.toString('utf8') : request.originalBody;
     const insert = (asJson: boolean) =>
       this.database.query<{ id: string }>(
         `INSERT INTO ${this.database.table('webhook_events')}
@@ -212,7 +217,7 @@ export class WebhookIntake {
           `rejected:${randomUUID()}`,
           textColumn(request.problems.join('\n')),
           asJson ? request.rawText : null,
-          asJson ? (request.originalBody ?? null) : textColumn(request.originalBody ?? request.rawText),
+          asJson ? (originalBody ?? null) : textColumn(originalBody ?? request.rawText),
         ],
       );
     let result;

@@ -52,8 +52,13 @@ describe('tXML order webhooks: the same rows as their JSON twins', () => {
   const viaXml = useReceiver({ label: 'txml_twin_xml' });
 
   /** Sends the JSON to one receiver and the tXML to the other, waits for both, and compares every table. */
-  async function sendBoth(path: string, pair: { json: string; xml: string }, contentType = 'application/xml'): Promise<string[]> {
-    const [jsonResponse, xmlResponse] = await Promise.all([viaJson.post(path, pair.json), viaXml.post(path, pair.xml, { 'content-type': contentType })]);
+  async function sendBoth(
+    path: string,
+    pair: { json: string; xml: string },
+    contentType = 'application/xml',
+    sendXml = (xml: string) => viaXml.post(path, xml, { 'content-type': contentType }),
+  ): Promise<string[]> {
+    const [jsonResponse, xmlResponse] = await Promise.all([viaJson.post(path, pair.json), sendXml(pair.xml)]);
     const [jsonAnswer, xmlAnswer] = (await Promise.all([jsonResponse.json(), xmlResponse.json()])) as Array<{ eventId: string; status: string }>;
     expect({ status: xmlResponse.status, body: xmlAnswer }).toEqual({ status: jsonResponse.status, body: jsonAnswer });
     expect(jsonResponse.status).toBe(202);
@@ -130,6 +135,28 @@ describe('tXML order webhooks: the same rows as their JSON twins', () => {
     expect(event.rows).toEqual([{ payload_kind: 'singleDeliveryOrderEvent', kept: true }]);
     const lines = await viaJson.sql.query(`SELECT count(*)::int AS n FROM "${viaJson.schema}".order_lines WHERE order_id = $1`, [singleDeliveryOrderEvent.orderId]);
     expect(lines.rows[0].n).toBe(2);
+  });
+
+  it('a body streamed in small pieces without a declared length (split inside tags and characters) is converted as it arrives, to the same rows', async () => {
+    const body = buildOrderEvent({ seed: 182, lineCount: 4, scheduleEntries: 2, processStatus: 'InProgress' });
+    body.orderEvent.buyerOrder.description = 'Schrauben für Größe 😀 — “Q3”';
+    const pair = twins(body);
+    const bytes = Buffer.from(pair.xml);
+    const split = bytes.indexOf(Buffer.from('😀')) + 2; // inside the 4-byte character
+    const pieces = [bytes.subarray(0, 7), bytes.subarray(7, split), ...Array.from({ length: Math.ceil((bytes.length - split) / 997) }, (_, i) => bytes.subarray(split + i * 997, split + (i + 1) * 997))];
+    await sendBoth('/orders', pair, 'application/xml', () =>
+      fetch(`${viaXml.webhooks}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', authorization: viaXml.authorization },
+        body: new ReadableStream({
+          start(controller) {
+            for (const piece of pieces) controller.enqueue(new Uint8Array(piece));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit),
+    );
   });
 
   it('a tXML redelivery without a message id is a duplicate by the hash of its XML', async () => {

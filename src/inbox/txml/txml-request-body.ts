@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { readBodyBytes, unstorableContent, UnusableBodyError } from '../request-body';
+import { isUtf8 } from 'node:buffer';
+import { StringDecoder } from 'node:string_decoder';
+import { readRequestBytes, unstorableContent, UnusableBodyError } from '../request-body';
 import { ObjectShape } from './txml-schema';
-import { TxmlError, txmlToJson } from './txml-to-json';
+import { TxmlConverter, TxmlError, txmlToJson } from './txml-to-json';
 
 /** `application/xml`, `text/xml` and any `+xml` type (`application/tradecloud+xml`). */
 const XML_CONTENT_TYPE = /^(application|text)\/([a-z0-9.-]*\+)?xml\s*(;|$)/i;
@@ -15,40 +17,98 @@ export interface ReceivedTxmlBody {
   /** The converted JSON text. */
   text: string;
   json: unknown;
-  /** The XML exactly as received. */
-  original: string;
+  /** The XML exactly as received: its bytes (UTF-8), or the text a host's parser made of them. */
+  original: Buffer | string;
 }
 
 /**
- * Reads a tXML body after authentication, with the same limit as JSON, and converts it with the
- * route's schema. Every problem is an {@link UnusableBodyError} carrying the XML text, so the
- * request is kept as rejected with what was sent.
+ * Reads a tXML body after authentication, with the same limit as JSON, converting each piece as
+ * it arrives with the route's schema: the XML is kept as the bytes received (for `raw_body`) and
+ * never as one decoded text, and the conversion is done when the last piece is. Every problem is
+ * an {@link UnusableBodyError} carrying the XML text, so the request is kept as rejected with what
+ * was sent; a body that is not UTF-8 is refused as such, whatever its conversion found.
  */
 export async function readTxmlBody(request: IncomingMessage & { body?: unknown }, limitBytes: number, shape: ObjectShape): Promise<ReceivedTxmlBody> {
-  const { text: original, utf8 } = await readBodyBytes(request, limitBytes);
-  if (!utf8) throw new UnusableBodyError('The body is not valid UTF-8 (tXML must be UTF-8)', original);
-  const { text, json } = convertTxml(original, shape);
-  return { text, json, original };
+  const conversion = new StreamedConversion(shape);
+  const original = await readRequestBytes(request, limitBytes, (chunk) => conversion.write(chunk));
+  if (typeof original === 'string') return { ...convertTxml(original, shape), original };
+  if (!isUtf8(original)) throw new UnusableBodyError('The body is not valid UTF-8 (tXML must be UTF-8)', original.toString('utf8'));
+  if (!conversion.wroteAny) conversion.write(original); // a host's parser read the body before this route
+  let text: string;
+  try {
+    text = conversion.end();
+  } catch (error) {
+    if (!(error instanceof TxmlError)) throw error;
+    const xml = original.toString('utf8');
+    throw new UnusableBodyError(xml.trim() ? problemOf(error, xml) : EMPTY_BODY, xml);
+  }
+  return { text, ...checkedJson(text, () => original.toString('utf8')), original };
 }
 
 /** The conversion alone (also used to re-validate a stored tXML request on replay). */
 export function convertTxml(original: string, shape: ObjectShape): { text: string; json: unknown } {
-  if (!original.trim()) throw new UnusableBodyError('The body is empty; a tXML document is expected', original);
+  if (!original.trim()) throw new UnusableBodyError(EMPTY_BODY, original);
   let text: string;
   try {
     text = txmlToJson(original, shape);
   } catch (error) {
     if (!(error instanceof TxmlError)) throw error;
-    const looksLikeJson = /^\s*[[{]/.test(original);
-    const hint = looksLikeJson ? ' (the body looks like JSON: send JSON with Content-Type application/json)' : '';
-    throw new UnusableBodyError(`${error.message}${hint}`, original);
+    throw new UnusableBodyError(problemOf(error, original), original);
   }
+  return { text, ...checkedJson(text, () => original) };
+}
+
+const EMPTY_BODY = 'The body is empty; a tXML document is expected';
+
+function problemOf(error: TxmlError, xml: string): string {
+  const looksLikeJson = /^\s*[[{]/.test(xml);
+  const hint = looksLikeJson ? ' (the body looks like JSON: send JSON with Content-Type application/json)' : '';
+  return `${error.message}${hint}`;
+}
+
+/** The converted text parsed, when it holds nothing that cannot be validated or stored. */
+function checkedJson(text: string, xml: () => string): { json: unknown } {
   const json: unknown = JSON.parse(text);
   // With the converted text, the check walks every value only when the text holds an escape or a
   // forbidden key (a 5,000-line order: 20 ms instead of 60).
   const problem = unstorableContent(json, text);
-  if (problem) throw new UnusableBodyError(problem, original);
-  return { text, json };
+  if (problem) throw new UnusableBodyError(problem, xml());
+  return { json };
+}
+
+/**
+ * A conversion fed with the bytes of a request as they arrive. The first problem stops it (the
+ * rest of the body is still read, to be kept with the rejection) and is thrown by {@link end}.
+ */
+class StreamedConversion {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly converter: TxmlConverter;
+  private failure: unknown;
+  wroteAny = false;
+
+  constructor(shape: ObjectShape) {
+    this.converter = new TxmlConverter(shape);
+  }
+
+  write(chunk: Buffer): void {
+    this.wroteAny = true;
+    this.feed(() => this.converter.write(this.decoder.write(chunk)));
+  }
+
+  end(): string {
+    this.feed(() => this.converter.write(this.decoder.end()));
+    if (this.failure !== undefined) throw this.failure;
+    return this.converter.end();
+  }
+
+  private feed(step: () => void): void {
+    if (this.failure !== undefined) return;
+    try {
+      step();
+    } catch (error) {
+      this.failure = error;
+    }
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { UnusableBodyError } from '../request-body';
 import { jsonToTxml } from './json-to-txml';
 import { convertTxml, formatProblem, isXmlContentType } from './txml-request-body';
 import { TXML_ITEM_ELEMENTS, txmlShapeOf } from './txml-schema';
-import { TxmlError, txmlToJson } from './txml-to-json';
+import { TxmlConverter, TxmlError, txmlToJson } from './txml-to-json';
 
 const SAMPLES = path.resolve(__dirname, '../../../test/support/tradecloud-simulator/samples');
 const sampleText = (name: string) => readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8');
@@ -120,6 +120,48 @@ describe('tXML → JSON', () => {
   ])('refuses %s', (_name, xml, message) => {
     expect(() => txmlToJson(xml, shape())).toThrow(TxmlError);
     expect(() => txmlToJson(xml, shape())).toThrow(message);
+  });
+
+  /** Converts `xml` written in pieces of the given lengths, in turn. */
+  const convertInPieces = (xml: string, lengths: number[]): string => {
+    const converter = new TxmlConverter(shape());
+    for (let at = 0, turn = 0; at < xml.length; at += lengths[turn++ % lengths.length]) converter.write(xml.slice(at, at + lengths[turn % lengths.length]));
+    return converter.end();
+  };
+
+  it('gives the same JSON whatever pieces the text arrives in (inside tags, escapes, pairs of surrogates)', () => {
+    const body = parseExact(JSON.stringify(buildOrderEvent({ seed: 4, lineCount: 3, processStatus: 'InProgress' }))) as Record<string, any>;
+    body.orderEvent.reason = 'a < b & "c" 😀 ü';
+    const xml = `\uFEFF${jsonToTxml(body, OrderWebhookBodyDto)}`;
+    const whole = txmlToJson(xml, shape());
+    expect(canonical(parseExact(whole))).toBe(canonical(body));
+    for (const lengths of [[1], [2, 3], [7, 1, 13], [4096]]) expect(convertInPieces(xml, lengths)).toBe(whole);
+  });
+
+  it.each([
+    ['<!DOC|TYPE r [<!ENTITY a "aaaa">]><r/>', 'DOCTYPE'],
+    ['<r><eventName>x</eventName><|!ENTITY a "b"></r>', 'ENTITY'],
+    ['<r><eventName>x</eventName><!|ATT|L|IST a b CDATA #IMPLIED></r>', 'ATTLIST'],
+    [`<!${' '.repeat(5000)}|${' \n'.repeat(5000)}|ELEM|ENT a ANY><r/>`, 'ELEMENT'],
+  ])('refuses a declaration split between pieces (%#)', (marked, keyword) => {
+    const pieces = marked.split('|');
+    const write = (last: number) => () => {
+      const converter = new TxmlConverter(shape());
+      for (const piece of pieces.slice(0, last)) converter.write(piece);
+      converter.end();
+    };
+    // saxes itself refuses `<!` followed by anything but a declaration it knows, once it sees it;
+    // the pieces up to the keyword's last letter are refused by name before that.
+    expect(write(pieces.length)).toThrow(TxmlError);
+    if (!/^<!\s/.test(marked)) expect(write(pieces.length)).toThrow(`The XML contains a <!${keyword} declaration`);
+    expect(txmlToJson.bind(undefined, pieces.join(''), shape())).toThrow(`The XML contains a <!${keyword} declaration`);
+  });
+
+  it('takes nothing more after a problem', () => {
+    const converter = new TxmlConverter(shape());
+    expect(() => converter.write('<r><a></b>')).toThrow(/not well-formed XML/);
+    expect(() => converter.write('</r>')).toThrow('The conversion has already failed');
+    expect(() => converter.end()).toThrow('The conversion has already failed');
   });
 
   it('refuses nesting deeper than 64 levels', () => {

@@ -10,6 +10,8 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const WHITESPACE = /^[ \t\r\n]*$/;
 /** Declarations that could define entities: refused before any parsing (no XXE, no entity expansion). */
 const DECLARATIONS = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
+/** What the start of a declaration looks like before its keyword is complete (whitespace runs as one space). */
+const DECLARATION_PREFIX = /^<(?:! ?[a-z]{0,6})?$/i;
 
 type Entry = { list: false; keyJson: string; json: string } | { list: true; keyJson: string; items: string[] };
 
@@ -34,61 +36,122 @@ interface Frame {
 
 /**
  * Converts a tXML body to the JSON text Tradecloud's JSON webhook would have carried, driven by
- * the schema of the route's DTO (`txml-schema.ts`). Streaming: saxes reports elements in order
- * and each finished element becomes a JSON fragment in its parent, so memory is about the size
- * of the output. Numbers are written as the element's text (a JSON number token, so
- * `12345678901234.56789` and `92.0` keep every digit); text is written as a JSON string, so
- * `0010` stays `"0010"`. Validation then runs on this JSON exactly as on a JSON request.
- *
- * The root element may have any name; its children are the body's fields. Attributes are
- * ignored except `xsi:nil="true"` (JSON null); namespace prefixes are dropped.
+ * the schema of the route's DTO (`txml-schema.ts`): {@link TxmlConverter} over the whole text.
  */
 export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
-  const declaration = DECLARATIONS.exec(xml);
-  if (declaration) throw new TxmlError(`The XML contains a <!${declaration[1].toUpperCase()} declaration; DTDs and entity declarations are not accepted`);
-  const parser = new SaxesParser({ xmlns: false, position: true });
-  let top: Frame | undefined;
-  let depth = 0;
-  let result: string | undefined;
+  const converter = new TxmlConverter(bodyShape);
+  converter.write(xml);
+  return converter.end();
+}
 
-  parser.on('xmldecl', (decl) => {
-    if (decl.encoding && !/^utf-?8$/i.test(decl.encoding)) throw new TxmlError(`The XML declares the encoding "${decl.encoding}"; only UTF-8 is accepted`);
-  });
-  parser.on('opentag', (tag: SaxesTagPlain) => {
+/**
+ * A streaming tXML → JSON conversion: the text is written in pieces as it arrives (any split,
+ * even inside a tag or a multi-byte character's UTF-16 pair) and {@link end} gives the JSON. saxes
+ * reports elements in order and each finished element becomes a JSON fragment in its parent, so
+ * memory is about the size of the output, and the whole XML text never has to exist at once.
+ * Numbers are written as the element's text (a JSON number token, so `12345678901234.56789` and
+ * `92.0` keep every digit); text is written as a JSON string, so `0010` stays `"0010"`. Validation
+ * then runs on this JSON exactly as on a JSON request.
+ *
+ * The root element may have any name; its children are the body's fields. Attributes are
+ * ignored except `xsi:nil="true"` (JSON null); namespace prefixes are dropped. A document type or
+ * entity declaration is refused before saxes sees the piece holding it (no XXE, no expansion).
+ * Every problem is a {@link TxmlError}; after one, the converter takes nothing more.
+ */
+export class TxmlConverter {
+  private readonly parser = new SaxesParser({ xmlns: false, position: true });
+  private top: Frame | undefined;
+  private depth = 0;
+  private result: string | undefined;
+  /** The end of the text written so far from its last `<`, whitespace runs as one space: where a declaration split between pieces begins. */
+  private tail = '';
+  private started = false;
+  private failed = false;
+
+  constructor(private readonly bodyShape: ObjectShape) {
+    const parser = this.parser;
+    parser.on('xmldecl', (decl) => {
+      if (decl.encoding && !/^utf-?8$/i.test(decl.encoding)) throw new TxmlError(`The XML declares the encoding "${decl.encoding}"; only UTF-8 is accepted`);
+    });
+    parser.on('opentag', (tag: SaxesTagPlain) => this.open(tag));
+    const onText = (text: string) => {
+      if (this.top) this.top.text += text;
+    };
+    parser.on('text', onText);
+    parser.on('cdata', onText);
+    parser.on('closetag', () => this.close());
+    parser.on('error', (error) => {
+      throw error instanceof TxmlError ? error : new TxmlError(`The body is not well-formed XML: ${error.message}`);
+    });
+  }
+
+  /** Converts the next piece of the document. */
+  write(text: string): void {
+    if (this.failed) throw new TxmlError('The conversion has already failed');
+    if (!this.started && text.length) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    this.guarded(() => {
+      this.refuseDeclarations(text);
+      this.parser.write(text);
+    });
+  }
+
+  /** Ends the document and gives its JSON text. */
+  end(): string {
+    if (this.failed) throw new TxmlError('The conversion has already failed');
+    this.guarded(() => this.parser.close());
+    if (this.result === undefined) throw new TxmlError('The XML has no root element');
+    return this.result;
+  }
+
+  private guarded(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.failed = true;
+      throw error;
+    }
+  }
+
+  private refuseDeclarations(text: string): void {
+    const scanned = this.tail + text;
+    const declaration = DECLARATIONS.exec(scanned);
+    if (declaration) throw new TxmlError(`The XML contains a <!${declaration[1].toUpperCase()} declaration; DTDs and entity declarations are not accepted`);
+    // A declaration begins at a `<` and holds no other one: only the text after the last `<` can
+    // be the start of one that the next piece completes. \s* matches a run of any length, so one
+    // space stands for it (the tail stays a few characters long whatever the input).
+    const last = scanned.lastIndexOf('<');
+    const tail = last < 0 ? '' : scanned.slice(last).replace(/\s+/g, ' ');
+    this.tail = DECLARATION_PREFIX.test(tail) ? tail : '';
+  }
+
+  private open(tag: SaxesTagPlain): void {
     const name = localName(tag.name);
     const nil = isNil(tag.attributes);
-    if (!top) {
-      if (result !== undefined) throw new TxmlError('The XML has more than one root element');
-      top = { parent: undefined, name, role: 'root', key: '', keyJson: '', index: 0, shape: bodyShape, text: '', nil, entries: undefined, items: undefined, itemName: undefined };
-      depth = 1;
+    if (!this.top) {
+      if (this.result !== undefined) throw new TxmlError('The XML has more than one root element');
+      this.top = { parent: undefined, name, role: 'root', key: '', keyJson: '', index: 0, shape: this.bodyShape, text: '', nil, entries: undefined, items: undefined, itemName: undefined };
+      this.depth = 1;
       return;
     }
-    if (depth > MAX_JSON_DEPTH) throw new TxmlError(`${pathOf(top)} is nested deeper than ${MAX_JSON_DEPTH} levels`);
-    top = openChild(top, name, nil);
-    depth++;
-  });
-  const onText = (text: string) => {
-    if (top) top.text += text;
-  };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
-  parser.on('closetag', () => {
-    const frame = top!;
+    if (this.depth > MAX_JSON_DEPTH) throw new TxmlError(`${pathOf(this.top)} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    this.top = openChild(this.top, name, nil);
+    this.depth++;
+  }
+
+  private close(): void {
+    const frame = this.top!;
     const json = render(frame);
-    top = frame.parent;
-    depth--;
-    if (top) commit(top, frame, json);
+    this.top = frame.parent;
+    this.depth--;
+    if (this.top) commit(this.top, frame, json);
     else {
       if (!frame.entries) throw new TxmlError(`The root element <${frame.name}> has no child elements; eventName and an event element are expected`);
-      result = json;
+      this.result = json;
     }
-  });
-  parser.on('error', (error) => {
-    throw error instanceof TxmlError ? error : new TxmlError(`The body is not well-formed XML: ${error.message}`);
-  });
-  parser.write(xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml).close();
-  if (result === undefined) throw new TxmlError('The XML has no root element');
-  return result;
+  }
 }
 
 function openChild(parent: Frame, name: string, nil: boolean): Frame {
