@@ -123,10 +123,10 @@ export class WebhookIntake {
       event.actingCompanyId ?? null,
     ];
     // A large body is parsed for this instance's workers while PostgreSQL stores it (see
-    // ReceivedBody). Not a tXML one: its request holds the XML and its conversion already, and a
-    // third copy, parsed, at that moment is what would take a 5,000-line order past 300 MB.
+    // ReceivedBody); a tXML one too, as its XML is held only as bytes (a 5,000-line order's peak
+    // stays under 300 MB).
     const received = this.received.receive(event.rawText);
-    const parseAhead = received && event.originalBody === undefined ? () => received.parseSoon() : undefined;
+    const parseAhead = received ? () => received.parseSoon() : undefined;
     let result: IntakeResult;
     try {
       result = await this.groups.write({
