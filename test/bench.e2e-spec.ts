@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../bench/options';
+import { statementKey } from '../bench/profile/probe';
 import { renderMarkdown, RunInfo } from '../bench/report';
 import { runBench } from '../bench/run';
 import type { IngestFigures } from '../bench/scenarios/ingest';
@@ -117,5 +118,11 @@ describe('benchmark arguments', () => {
     expect(parseArgs([]).keepProfiles).toBeUndefined();
     expect(() => parseArgs(['--keep-profiles='])).toThrow('--keep-profiles: a folder is expected');
     expect(() => parseArgs(['--keep-profiles'])).toThrow('--keep-profiles: a folder is expected');
+  });
+
+  it('names the receiver’s claim of events apart from pg-boss’s fetch in the profile’s statement tables', () => {
+    const claim = 'WITH claimed AS (SELECT id FROM "s".webhook_events WHERE status = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) SELECT e.id FROM claimed c JOIN "s".webhook_events e ON e.id = c.id';
+    expect(statementKey(claim)).toBe('claim (WITH … webhook_events FOR UPDATE SKIP LOCKED)');
+    expect(statementKey('WITH next AS (SELECT id FROM pgboss.job WHERE name = $1 FOR UPDATE SKIP LOCKED) UPDATE pgboss.job j SET state = $2')).toBe('pg-boss fetch (WITH … UPDATE job)');
   });
 });

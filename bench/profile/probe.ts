@@ -32,7 +32,8 @@ export function statementKey(text: string): string {
   const table = (pattern: RegExp) => pattern.exec(sql)?.[1]?.replace(/"/g, '').split('.').pop();
   const name = (found: string | undefined) => found ?? '?';
   if (verb === 'WITH') {
-    if (/SKIP LOCKED/i.test(sql)) return 'pg-boss fetch (WITH … UPDATE job)';
+    // The receiver's own claim of ready events locks them the same way pg-boss's fetch does.
+    if (/SKIP LOCKED/i.test(sql)) return /webhook_events/i.test(sql) ? 'claim (WITH … webhook_events FOR UPDATE SKIP LOCKED)' : 'pg-boss fetch (WITH … UPDATE job)';
     if (/completed_on = now\(\)/i.test(sql)) return 'pg-boss complete (WITH … UPDATE job)';
     const write = /\b(UPDATE|INSERT INTO|DELETE FROM)\s+([\w".]+)/i.exec(sql);
     return write ? `WITH … ${write[1].split(' ')[0].toUpperCase()} ${write[2].replace(/"/g, '').split('.').pop()}` : `WITH … ${name(table(/\bFROM\s+([\w".]+)/i))}`;
