@@ -94,10 +94,12 @@ export class ShipmentWriteSession implements BatchSession {
       `SELECT shipment_id, last_updated_at, (shipment - 'lines')::text AS shipment FROM ${this.database.table('shipments')} WHERE shipment_id = ANY($1::text[])`,
       [ids],
     );
+    // A primary-key lookup per shipment, whatever the table's statistics say (see `storedPurchaseOrders`).
     const lines = await this.client.query<{ shipment_id: string; k: string; last_updated_at: Date; line: string; removed: boolean }>(
-      `SELECT shipment_id, despatch_advice_number || chr(31) || despatch_advice_line_position AS k, last_updated_at,
-              line::text AS line, removed_at IS NOT NULL AS removed
-         FROM ${this.database.table('shipment_lines')} WHERE shipment_id = ANY($1::text[])`,
+      `SELECT l.shipment_id, l.despatch_advice_number || chr(31) || l.despatch_advice_line_position AS k, l.last_updated_at,
+              l.line::text AS line, l.removed_at IS NOT NULL AS removed
+         FROM unnest($1::text[]) AS s(shipment_id)
+        CROSS JOIN LATERAL (SELECT * FROM ${this.database.table('shipment_lines')} x WHERE x.shipment_id = s.shipment_id OFFSET 0) l`,
       [ids],
     );
     for (const id of ids) {
