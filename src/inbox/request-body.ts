@@ -179,14 +179,19 @@ function bodyFromHostParser(request: { body?: unknown; rawBody?: unknown }): Buf
   throw new ExactBodyUnavailableError();
 }
 
+/** Bytes of a body received before it is moved into one buffer of its declared length. */
+const PREALLOCATE_AFTER_BYTES = 1024 * 1024;
+
 /**
- * Reads the stream to its end. With a declared length, into one buffer of that size as the pieces
- * arrive (each piece can be collected at once: no second copy of a large body at the end).
+ * Reads the stream to its end. A large body with a declared length goes into one buffer of that
+ * size as its pieces arrive (each piece can be collected at once: no second copy of the body at
+ * the end); the buffer is taken once the first megabyte has arrived, so that a length announced by
+ * a sender that then stalls holds no memory.
  */
 function readStream(request: IncomingMessage, limitBytes: number, declared: number | undefined, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const whole = declared !== undefined && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    let chunks: Buffer[] = [];
+    let whole: Buffer | undefined;
     let size = 0;
     /** Bytes copied into `whole`; a piece past the declared length (never from Node's own parser) goes to `chunks`. */
     let filled = 0;
@@ -197,6 +202,11 @@ function readStream(request: IncomingMessage, limitBytes: number, declared: numb
         request.resume(); // drain the rest without keeping it
         reject(tooLarge(limitBytes));
         return;
+      }
+      if (!whole && declared !== undefined && end > PREALLOCATE_AFTER_BYTES && end <= declared) {
+        whole = Buffer.allocUnsafe(declared);
+        for (const earlier of chunks) filled += earlier.copy(whole, filled);
+        chunks = [];
       }
       if (whole && !chunks.length && end <= whole.length) filled += chunk.copy(whole, size);
       else chunks.push(chunk);

@@ -82,7 +82,8 @@ function checkedJson(text: string, xml: () => string): { json: unknown } {
  */
 class StreamedConversion {
   private readonly decoder = new StringDecoder('utf8');
-  private readonly converter: TxmlConverter;
+  /** Dropped at the first problem: what it built so far is garbage while the rest of the body is read. */
+  private converter: TxmlConverter | undefined;
   private failure: unknown;
   wroteAny = false;
 
@@ -92,21 +93,22 @@ class StreamedConversion {
 
   write(chunk: Buffer): void {
     this.wroteAny = true;
-    this.feed(() => this.converter.write(this.decoder.write(chunk)));
+    this.feed((converter) => converter.write(this.decoder.write(chunk)));
   }
 
   end(): string {
-    this.feed(() => this.converter.write(this.decoder.end()));
-    if (this.failure !== undefined) throw this.failure;
+    this.feed((converter) => converter.write(this.decoder.end()));
+    if (this.failure !== undefined || !this.converter) throw this.failure;
     return this.converter.end();
   }
 
-  private feed(step: () => void): void {
-    if (this.failure !== undefined) return;
+  private feed(step: (converter: TxmlConverter) => void): void {
+    if (!this.converter) return;
     try {
-      step();
+      step(this.converter);
     } catch (error) {
       this.failure = error;
+      this.converter = undefined;
     }
   }
 }

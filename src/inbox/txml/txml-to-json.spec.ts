@@ -157,6 +157,12 @@ describe('tXML → JSON', () => {
     expect(txmlToJson.bind(undefined, pieces.join(''), shape())).toThrow(`The XML contains a <!${keyword} declaration`);
   });
 
+  it('refuses a declaration whose keyword follows whitespace in the next piece', () => {
+    const converter = new TxmlConverter(shape());
+    converter.write('<r><eventName>x</eventName><! ');
+    expect(() => converter.write('DOCTYPE r>')).toThrow('The XML contains a <!DOCTYPE declaration');
+  });
+
   it('takes nothing more after a problem', () => {
     const converter = new TxmlConverter(shape());
     expect(() => converter.write('<r><a></b>')).toThrow(/not well-formed XML/);
