@@ -170,7 +170,7 @@ export async function openLoop(target: Target, options: { rate: number; count: n
 }
 
 /** One POST, timed: status, answer body and milliseconds to the complete answer. */
-export function postOnce(target: Target, text: string, timeoutMs = 120_000, contentType = 'application/json'): Promise<{ status: number; body: string; ms: number }> {
+export function postOnce(target: Target, text: string | Buffer, timeoutMs = 120_000, contentType = 'application/json'): Promise<{ status: number; body: string; ms: number }> {
   assertLoopback(target.url);
   return new Promise((resolve, reject) => {
     const started = performance.now();
