@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { arrayElementTexts, parseExact, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
+import { arrayElementTexts, parseExact, parseExactFrom, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
 
 /**
  * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
@@ -137,6 +137,36 @@ describe('parseExact', () => {
   it('rejects a repeated key with a different value like lossless-json, and keeps an equal repeat', () => {
     expect(() => parseExact('{"a": 1, "a": 2}')).toThrow("Duplicate key 'a'");
     expect(Object.keys(parseExact('{"a": 1, "b": 2, "a": 1}') as object)).toEqual(['a', 'b']);
+  });
+});
+
+describe('parseExactFrom', () => {
+  /** What validation hands over: the text's `JSON.parse` tree (texts it refuses never get here). */
+  const fromParsed = (text: string) => parseExactFrom(text, JSON.parse(text));
+  const valid = (text: string) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('gives what lossless-json gives from the JSON.parse tree of arbitrary JSON texts, repeated and digit-led keys included', () => {
+    fc.assert(
+      fc.property(padded(jsonText(numberToken, anyKey)).filter(valid), (text) => {
+        expect(observe(fromParsed, text)).toEqual(observe(parseExactLossless, text));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('fills the exact numbers into the tree it is given rather than building another', () => {
+    const parsed = JSON.parse('{"lines": [{"quantity": 1.10, "price": 92.0}]}') as { lines: Array<Record<string, unknown>> };
+    const exact = parseExactFrom('{"lines": [{"quantity": 1.10, "price": 92.0}]}', parsed) as typeof parsed;
+    expect(exact).toBe(parsed);
+    expect(exact.lines[0].quantity).toEqual(new LosslessNumber('1.10'));
+    expect(exact.lines[0].price).toEqual(new LosslessNumber('92.0'));
   });
 });
 

@@ -91,13 +91,15 @@ export class JsonWebhookReceiver {
     }
 
     facts.entityId = identity.entityId;
-    // The parsed tree (tens of megabytes for a 5,000-line order) is not needed to store the text:
-    // let it be collected while the INSERT sends the body.
+    // The parsed tree (tens of megabytes for a 5,000-line order) is handed to intake, which gives a
+    // large one to this instance's workers (its exact numbers filled in, no second parse) and lets
+    // the others be collected while the INSERT runs. Nothing here uses it any more.
+    const event = { endpoint, eventName, rawText: text, parsed: json, originalBody: original, ...identity };
     json = undefined;
     body = {};
     let result;
     try {
-      result = await this.intake.accept({ endpoint, eventName, rawText: text, originalBody: original, ...identity });
+      result = await this.intake.accept(event);
     } catch (error) {
       // Content PostgreSQL cannot store (jsonb's limits) is the body's fault: refuse it, never 503 it.
       if (!isBodyDataError(error)) throw error;

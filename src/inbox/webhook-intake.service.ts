@@ -18,6 +18,11 @@ export interface IncomingEvent {
   messageId: string | null;
   /** The JSON exactly as received. */
   rawText: string;
+  /**
+   * `JSON.parse(rawText)`, as validation made it. Handed to this instance's workers with a large
+   * body (and changed by them), dropped otherwise: the caller does not use it after `accept`.
+   */
+  parsed?: unknown;
   /** Overrides the default idempotency key (messageId, else a hash of the body). */
   dedupeKey?: string;
   /**
@@ -125,7 +130,9 @@ export class WebhookIntake {
     // A large body is parsed for this instance's workers while PostgreSQL stores it (see
     // ReceivedBody); a tXML one too, as its XML is held only as bytes (a 5,000-line order's peak
     // stays under 300 MB).
-    const received = this.received.receive(event.rawText);
+    const received = this.received.receive(event.rawText, event.parsed);
+    // Not held while the INSERT runs: a small body's tree would outlive young collections.
+    event.parsed = undefined;
     const parseAhead = received ? () => received.parseSoon() : undefined;
     let result: IntakeResult;
     try {

@@ -74,6 +74,23 @@ describe('ReceivedBodies', () => {
     expect(String(first.quantity)).toBe('12345678901234.56789');
   });
 
+  it("makes the exact tree from validation's JSON.parse tree when intake hands it over, refusing what parseExact refuses", async () => {
+    const bodies = new ReceivedBodies();
+    bodies.enable();
+    const text = JSON.stringify({ pad: body('v'), quantity: 0 }).replace('"quantity":0', '"quantity":12345678901234.56789');
+    const validated = JSON.parse(text) as Record<string, unknown>;
+    const received = bodies.receive(text, validated)!;
+    received.parseSoon();
+    await new Promise((resolve) => setImmediate(resolve));
+    const tree = received.parse();
+    expect(tree).toBe(validated); // filled in place, not parsed again
+    expect(String(tree.quantity)).toBe('12345678901234.56789');
+
+    const repeated = `{"a":1,"a":2,"pad":"${body('r')}"}`;
+    const refused = bodies.receive(repeated, JSON.parse(repeated))!;
+    expect(() => refused.parse()).toThrow();
+  });
+
   it('parses one large body ahead at a time: another is parsed when its claim asks', async () => {
     const bodies = new ReceivedBodies();
     bodies.enable();
