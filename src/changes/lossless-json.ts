@@ -180,7 +180,7 @@ function toLossless(value: unknown, walk: Walk): unknown {
  */
 export function stringifyExact(value: unknown): string {
   let text: string | undefined;
-  const prototype = LosslessNumber.prototype as { toJSON?: () => string };
+  const prototype = LosslessNumber.prototype as { toJSON?: () => string | number };
   prototype.toJSON = markedToken;
   try {
     text = JSON.stringify(value);
@@ -203,8 +203,15 @@ const MARKED_NUMBER = new RegExp(`"\\\\u0000${NONCE}:(-?\\d+(?:\\.\\d+)?(?:[eE][
 /** How a `LosslessNumber` without our `toJSON` (another copy of the library) comes out of `JSON.stringify`. */
 const FOREIGN_LOSSLESS_NUMBER = '"isLosslessNumber":true';
 
-function markedToken(this: LosslessNumber): string {
-  return MARKER + this.value;
+/**
+ * A number whose token is what JavaScript prints for its double (`24`, `561.573`) is given to
+ * `JSON.stringify` as that number, which writes the same token: no marker to replace afterwards.
+ * Only the others (`92.0`, `1.10`, `1e5`, more digits than a double holds) are marked.
+ */
+function markedToken(this: LosslessNumber): string | number {
+  const token = this.value;
+  const number = Number(token);
+  return String(number) === token ? number : MARKER + token;
 }
 
 function exactNumbers(this: unknown, _key: string, value: unknown): unknown {
