@@ -86,6 +86,15 @@ describe('ReceivedBodies', () => {
     expect(tree).toBe(validated); // filled in place, not parsed again
     expect(String(tree.quantity)).toBe('12345678901234.56789');
 
+    // A second large body over the budget of trees held at once lets go of its tree: parsed again when claimed.
+    const second = JSON.stringify({ pad: body('w', 16 * 1024) });
+    const secondTree = JSON.parse(second) as Record<string, unknown>;
+    const overBudget = bodies.receive(second, secondTree)!;
+    overBudget.parseSoon();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(overBudget.parse()).not.toBe(secondTree);
+    expect(overBudget.parse()).toEqual(secondTree);
+
     const repeated = `{"a":1,"a":2,"pad":"${body('r')}"}`;
     const refused = bodies.receive(repeated, JSON.parse(repeated))!;
     expect(() => refused.parse()).toThrow();

@@ -44,7 +44,11 @@ export class ReceivedBody {
   parseSoon(): void {
     if (this.scheduled || this.released) return;
     this.scheduled = true;
-    if (!(this.reserved = this.owner.reserveParse(this.text.length))) return;
+    if (!(this.reserved = this.owner.reserveParse(this.text.length))) {
+      // Over the budget of trees held at once: the handed tree is not kept either (the claim parses the text).
+      this.parsed = undefined;
+      return;
+    }
     setImmediate(() => {
       if (this.released) return;
       try {
