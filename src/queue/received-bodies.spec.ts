@@ -86,12 +86,15 @@ describe('ReceivedBodies', () => {
     expect(tree).toBe(validated); // filled in place, not parsed again
     expect(String(tree.quantity)).toBe('12345678901234.56789');
 
-    // A second large body over the budget of trees held at once lets go of its tree: parsed again when claimed.
+    // A tree counts against the budget of trees held at once from the moment it is handed over
+    // (before its INSERT is even sent): a second large body over the budget does not keep its tree.
     const second = JSON.stringify({ pad: body('w', 16 * 1024) });
     const secondTree = JSON.parse(second) as Record<string, unknown>;
     const overBudget = bodies.receive(second, secondTree)!;
-    overBudget.parseSoon();
-    await new Promise((resolve) => setImmediate(resolve));
+    const rest = 16 * 1024 * 1024 - text.length;
+    expect(bodies.reserveParse(rest + 1)).toBe(false); // the first tree is counted
+    expect(bodies.reserveParse(rest)).toBe(true); // the second took no share
+    bodies.releaseParse(rest);
     expect(overBudget.parse()).not.toBe(secondTree);
     expect(overBudget.parse()).toEqual(secondTree);
 

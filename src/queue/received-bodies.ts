@@ -33,22 +33,28 @@ export class ReceivedBody {
   private reserved = false;
   private released = false;
 
+  /** `JSON.parse(text)`, when intake's validation made it: the exact tree is made from it (in place) rather than from the text again. */
+  private parsed?: unknown;
+
   constructor(
     readonly text: string,
     private readonly owner: ReceivedBodies,
-    /** `JSON.parse(text)`, when intake's validation made it: the exact tree is made from it (in place) rather than from the text again. */
-    private parsed?: unknown,
   ) {}
+
+  /**
+   * Keeps the tree validation made of the text, counted against the budget of trees held at once
+   * from now on (also while the INSERT waits for a connection); over the budget it is not kept.
+   */
+  hold(parsed: unknown): void {
+    if (this.released || this.reserved || !(this.reserved = this.owner.reserveParse(this.text.length))) return;
+    this.parsed = parsed;
+  }
 
   /** Parses the body on a later turn of the event loop, if memory allows (at most once). */
   parseSoon(): void {
     if (this.scheduled || this.released) return;
     this.scheduled = true;
-    if (!(this.reserved = this.owner.reserveParse(this.text.length))) {
-      // Over the budget of trees held at once: the handed tree is not kept either (the claim parses the text).
-      this.parsed = undefined;
-      return;
-    }
+    if (!this.reserved && !(this.reserved = this.owner.reserveParse(this.text.length))) return;
     setImmediate(() => {
       if (this.released) return;
       try {
@@ -124,7 +130,10 @@ export class ReceivedBodies {
    * (`parseSoon`) and then keeps it (`keep`). Undefined when it would not be kept.
    */
   receive(text: string, parsed?: unknown): ReceivedBody | undefined {
-    return this.enabled && text.length >= MIN_CHARS && text.length <= MAX_CHARS ? new ReceivedBody(text, this, parsed) : undefined;
+    if (!this.enabled || text.length < MIN_CHARS || text.length > MAX_CHARS) return undefined;
+    const body = new ReceivedBody(text, this);
+    if (parsed !== undefined) body.hold(parsed);
+    return body;
   }
 
   /** Keeps the body of an event intake has just committed (its first delivery). */
