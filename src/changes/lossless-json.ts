@@ -25,11 +25,7 @@ export function parseExact(text: string): unknown {
     // Invalid JSON: let lossless-json throw, so that the error message does not depend on the path.
     return parseExactLossless(text);
   }
-  const walk: Walk = { numbers: scan.numbers, next: 0, keys: 0, aligned: true };
-  const exact = toLossless(value, walk);
-  // `JSON.parse` keeps the last of repeated keys silently; lossless-json keeps an equal repeat
-  // and rejects a different one. Fewer keys than the text has means a repeat: lossless-json decides.
-  return walk.aligned && walk.keys === scan.keys && walk.next === scan.numbers.length ? exact : parseExactLossless(text);
+  return exactTree(text, scan, value);
 }
 
 /**
@@ -41,9 +37,15 @@ export function parseExact(text: string): unknown {
  */
 export function parseExactFrom(text: string, parsed: unknown): unknown {
   const scan = scanTokens(text);
-  if (!scan) return parseExactLossless(text);
+  return scan ? exactTree(text, scan, parsed) : parseExactLossless(text);
+}
+
+/** `JSON.parse`'s tree of `text` with its numbers made exact in place, or lossless-json's parse where the two could differ. */
+function exactTree(text: string, scan: { numbers: string[]; keys: number }, parsed: unknown): unknown {
   const walk: Walk = { numbers: scan.numbers, next: 0, keys: 0, aligned: true };
   const exact = toLossless(parsed, walk);
+  // `JSON.parse` keeps the last of repeated keys silently; lossless-json keeps an equal repeat
+  // and rejects a different one. Fewer keys than the text has means a repeat: lossless-json decides.
   return walk.aligned && walk.keys === scan.keys && walk.next === scan.numbers.length ? exact : parseExactLossless(text);
 }
 
