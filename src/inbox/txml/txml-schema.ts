@@ -168,18 +168,13 @@ function initGeneric(): void {
 }
 
 /** How a child element of an object is read: as a field, as the plural wrapper of a list, or as one item of a list. */
-export type ChildRole = ({ role: 'field'; shape: Shape } | { role: 'wrapper'; shape: ArrayShape } | { role: 'item'; shape: Shape }) & {
-  key: string;
-  /** `key` as JSON text. */
-  keyJson: string;
-};
+export type ChildRole = ({ role: 'field'; shape: Shape } | { role: 'wrapper'; shape: ArrayShape } | { role: 'item'; shape: Shape }) & { key: string };
 
 /** Resolves a child element name in an object's schema: its own fields and lists first, then the generic tables. */
 export function childOf(parent: ObjectShape, name: string): ChildRole {
   let known = parent.resolved?.get(name);
   if (!known) {
-    const role = resolve(parent, name);
-    known = { ...role, keyJson: JSON.stringify(role.key) } as ChildRole;
+    known = resolve(parent, name);
     // Bounded: a body could use millions of distinct unknown names.
     if ((parent.resolved ??= new Map()).size < 1000) parent.resolved.set(name, known);
   }

@@ -82,6 +82,24 @@ describe('tXML → JSON', () => {
     expect(exact).toContain('"quantity":12345678901234.56789');
   });
 
+  it('gives with its text the very tree JSON.parse makes of that text, numbers a double misprints included', () => {
+    const xml =
+      '<r><eventName>E</eventName><orderEvent><version>7</version><__proto__><polluted>yes</polluted></__proto__>' +
+      '<line><deliverySchedule><deliveryScheduleLine><quantity>92.0</quantity><position>0010</position></deliveryScheduleLine>' +
+      '<deliveryScheduleLine><quantity>12345678901234.56789</quantity></deliveryScheduleLine></deliverySchedule>' +
+      '<indicators><deliveryOverdue>true</deliveryOverdue></indicators></line><line><quantity xsi:nil="true"/></line></orderEvent></r>';
+    const converter = new TxmlConverter(shape());
+    converter.write(xml);
+    const { text, json } = converter.end();
+    expect(text).toContain('"quantity":92.0');
+    expect(text).toContain('"quantity":12345678901234.56789');
+    expect(text).toContain('"__proto__":{"polluted":"yes"}');
+    expect(json).toStrictEqual(JSON.parse(text));
+    expect(Object.getPrototypeOf((json as any).orderEvent)).toBe(Object.prototype);
+    expect(({} as any).polluted).toBeUndefined();
+    expect(text).toBe(txmlToJson(xml, shape()));
+  });
+
   it('keeps text that is not a number as text in numeric fields (validation then names it), and unknown elements as text', () => {
     const body = convert(`<r><orderEvent><version>4x</version><futureField>007</futureField><eventDates><issued>2025-01-01</issued></eventDates></orderEvent></r>`);
     expect(body.orderEvent).toEqual({ version: '4x', futureField: '007', eventDates: { issued: '2025-01-01' }, lines: [] });
@@ -126,7 +144,7 @@ describe('tXML → JSON', () => {
   const convertInPieces = (xml: string, lengths: number[]): string => {
     const converter = new TxmlConverter(shape());
     for (let at = 0, turn = 0; at < xml.length; at += lengths[turn++ % lengths.length]) converter.write(xml.slice(at, at + lengths[turn % lengths.length]));
-    return converter.end();
+    return converter.end().text;
   };
 
   it('gives the same JSON whatever pieces the text arrives in (inside tags, escapes, pairs of surrogates)', () => {

@@ -1,4 +1,6 @@
 import { SaxesParser, SaxesTagPlain } from 'saxes';
+import { LosslessNumber } from 'lossless-json';
+import { stringifyExact } from '../../changes/lossless-json';
 import { MAX_JSON_DEPTH } from '../request-body';
 import { ArrayShape, childOf, GENERIC_OBJECT, ObjectShape, Shape } from './txml-schema';
 
@@ -13,25 +15,37 @@ const DECLARATIONS = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)/i;
 /** What the start of a declaration looks like before its keyword is complete (whitespace runs as one space). */
 const DECLARATION_PREFIX = /^<(?:! ?[a-z]{0,6})?$/i;
 
-type Entry = { list: false; keyJson: string; json: string } | { list: true; keyJson: string; items: string[] };
-
 interface Frame {
   parent: Frame | undefined;
   name: string;
   /** Where the element goes in its parent: a field, one item of a list, the list itself (plural wrapper), a wrapper's item. */
   role: 'root' | 'field' | 'item' | 'wrapper' | 'wrapper-item';
   key: string;
-  keyJson: string;
   /** Position in its list (items). */
   index: number;
   shape: Shape;
   text: string;
   nil: boolean;
-  /** Object members, in the order they first appeared. */
-  entries: Map<string, Entry> | undefined;
+  /** The object its child elements made, members in the order they first appeared. */
+  members: Record<string, unknown> | undefined;
+  /** The members of `members` that are lists made of repeated item elements (the others are fields). */
+  lists: Set<string> | undefined;
   /** A plural wrapper's items and the one element name they use. */
-  items: string[] | undefined;
+  items: unknown[] | undefined;
   itemName: string | undefined;
+}
+
+/** A converted body: its JSON text, and that text parsed (plain numbers, as `JSON.parse` gives). */
+export interface ConvertedTxml {
+  text: string;
+  json: Record<string, unknown>;
+}
+
+/** A number element whose text is not what its double prints (`92.0`, `1.10`, 20 digits): written from its text. */
+interface ExactNumber {
+  holder: Record<string, unknown> | unknown[];
+  key: string | number;
+  token: string;
 }
 
 /**
@@ -39,6 +53,11 @@ interface Frame {
  * the schema of the route's DTO (`txml-schema.ts`): {@link TxmlConverter} over the whole text.
  */
 export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
+  return convertWhole(xml, bodyShape).text;
+}
+
+/** {@link txmlToJson}, with the parsed JSON too. */
+export function convertWhole(xml: string, bodyShape: ObjectShape): ConvertedTxml {
   const converter = new TxmlConverter(bodyShape);
   converter.write(xml);
   return converter.end();
@@ -47,11 +66,14 @@ export function txmlToJson(xml: string, bodyShape: ObjectShape): string {
 /**
  * A streaming tXML → JSON conversion: the text is written in pieces as it arrives (any split,
  * even inside a tag or a multi-byte character's UTF-16 pair) and {@link end} gives the JSON. saxes
- * reports elements in order and each finished element becomes a JSON fragment in its parent, so
- * memory is about the size of the output, and the whole XML text never has to exist at once.
- * Numbers are written as the element's text (a JSON number token, so `12345678901234.56789` and
- * `92.0` keep every digit); text is written as a JSON string, so `0010` stays `"0010"`. Validation
- * then runs on this JSON exactly as on a JSON request.
+ * reports elements in order; each element becomes a value in its parent as it opens (an object,
+ * a list) or closes (text, a number), so the conversion builds the very tree `JSON.parse` would
+ * make of its text, and the text is written from the tree once at the end by `JSON.stringify`:
+ * validation gets the tree without parsing 12 MB again, and no fragment of text is built per
+ * element. Numbers keep their digits: a number element whose text is what its double prints
+ * (`24`, `1111.11`) is that number; the others (`92.0`, `12345678901234.56789`) are the double
+ * in the tree and their own text in the JSON. Text stays text, so `0010` stays `"0010"`.
+ * Validation then runs on this JSON exactly as on a JSON request.
  *
  * The root element may have any name; its children are the body's fields. Attributes are
  * ignored except `xsi:nil="true"` (JSON null); namespace prefixes are dropped. A document type or
@@ -62,7 +84,8 @@ export class TxmlConverter {
   private readonly parser = new SaxesParser({ xmlns: false, position: true });
   private top: Frame | undefined;
   private depth = 0;
-  private result: string | undefined;
+  private result: Record<string, unknown> | undefined;
+  private readonly exactNumbers: ExactNumber[] = [];
   /** The end of the text written so far from its last `<`, whitespace runs as one space: where a declaration split between pieces begins. */
   private tail = '';
   private started = false;
@@ -98,12 +121,26 @@ export class TxmlConverter {
     });
   }
 
-  /** Ends the document and gives its JSON text. */
-  end(): string {
+  /** Ends the document and gives its JSON, as text and parsed. */
+  end(): ConvertedTxml {
     if (this.failed) throw new TxmlError('The conversion has already failed');
     this.guarded(() => this.parser.close());
-    if (this.result === undefined) throw new TxmlError('The XML has no root element');
-    return this.result;
+    const json = this.result;
+    if (json === undefined) throw new TxmlError('The XML has no root element');
+    return { text: this.textOf(json), json };
+  }
+
+  private textOf(json: Record<string, unknown>): string {
+    const exact = this.exactNumbers;
+    if (!exact.length) return JSON.stringify(json);
+    // The numbers a double would misprint are their tokens while the text is written, then the
+    // doubles again: the tree stays what JSON.parse makes of the text.
+    for (const number of exact) (number.holder as Record<string | number, unknown>)[number.key] = new LosslessNumber(number.token);
+    try {
+      return stringifyExact(json);
+    } finally {
+      for (const number of exact) (number.holder as Record<string | number, unknown>)[number.key] = Number(number.token);
+    }
   }
 
   private guarded(step: () => void): void {
@@ -132,7 +169,7 @@ export class TxmlConverter {
     const nil = isNil(tag.attributes);
     if (!this.top) {
       if (this.result !== undefined) throw new TxmlError('The XML has more than one root element');
-      this.top = { parent: undefined, name, role: 'root', key: '', keyJson: '', index: 0, shape: this.bodyShape, text: '', nil, entries: undefined, items: undefined, itemName: undefined };
+      this.top = { parent: undefined, name, role: 'root', key: '', index: 0, shape: this.bodyShape, text: '', nil, members: undefined, lists: undefined, items: undefined, itemName: undefined };
       this.depth = 1;
       return;
     }
@@ -143,20 +180,68 @@ export class TxmlConverter {
 
   private close(): void {
     const frame = this.top!;
-    const json = render(frame);
+    const value = valueOf(frame);
     this.top = frame.parent;
     this.depth--;
-    if (this.top) commit(this.top, frame, json);
+    if (this.top) this.place(this.top, frame, value);
     else {
-      if (!frame.entries) throw new TxmlError(`The root element <${frame.name}> has no child elements; eventName and an event element are expected`);
-      this.result = json;
+      if (!frame.members) throw new TxmlError(`The root element <${frame.name}> has no child elements; eventName and an event element are expected`);
+      this.result = value as Record<string, unknown>;
+    }
+  }
+
+  /** Puts a finished element's value in its parent (where {@link openChild} checked it may go). */
+  private place(parent: Frame, frame: Frame, value: unknown): void {
+    let holder: Record<string, unknown> | unknown[];
+    let key: string | number;
+    if (parent.role === 'wrapper') {
+      holder = parent.items!;
+      key = holder.length;
+      holder.push(value);
+    } else {
+      const members = (parent.members ??= {});
+      key = frame.key;
+      if (frame.role === 'item') {
+        const list = members[key] as unknown[] | undefined;
+        if (list) {
+          holder = list;
+          key = list.length;
+          list.push(value);
+        } else {
+          (parent.lists ??= new Set()).add(key);
+          holder = [value];
+          setMember(members, key, holder);
+          key = 0;
+        }
+      } else {
+        holder = members;
+        setMember(members, key, value);
+      }
+    }
+    if (value === EXACT) {
+      const token = frame.text.trim();
+      (holder as Record<string | number, unknown>)[key] = Number(token);
+      this.exactNumbers.push({ holder, key, token });
     }
   }
 }
 
+/** Stands for a number element whose double would misprint it, until {@link TxmlConverter.place} records where it went. */
+const EXACT = Symbol('exact number');
+
+function setMember(members: Record<string, unknown>, key: string, value: unknown): void {
+  // An own `__proto__` member, as JSON.parse makes it, never the object's prototype.
+  if (key === '__proto__') Object.defineProperty(members, key, { value, writable: true, enumerable: true, configurable: true });
+  else members[key] = value;
+}
+
+function hasMember(frame: Frame, key: string): boolean {
+  return frame.members !== undefined && Object.prototype.hasOwnProperty.call(frame.members, key);
+}
+
 function openChild(parent: Frame, name: string, nil: boolean): Frame {
   const frame: Frame = {
-    parent, name, role: 'field', key: name, keyJson: '', index: 0, shape: GENERIC_OBJECT, text: '', nil, entries: undefined, items: undefined, itemName: undefined,
+    parent, name, role: 'field', key: name, index: 0, shape: GENERIC_OBJECT, text: '', nil, members: undefined, lists: undefined, items: undefined, itemName: undefined,
   };
   if (parent.role === 'wrapper') {
     if (parent.itemName !== undefined && parent.itemName !== name) {
@@ -172,18 +257,18 @@ function openChild(parent: Frame, name: string, nil: boolean): Frame {
   const child = childOf(parent.shape.kind === 'object' ? parent.shape : GENERIC_OBJECT, name);
   frame.role = child.role;
   frame.key = child.key;
-  frame.keyJson = child.keyJson;
   frame.shape = child.shape;
-  const entry = parent.entries?.get(child.key);
+  const present = hasMember(parent, child.key);
+  const isList = present && parent.lists !== undefined && parent.lists.has(child.key);
   if (child.role === 'item') {
-    if (entry && !entry.list) {
+    if (present && !isList) {
       const listPath = pathOf(parent) ? `${pathOf(parent)}.${child.key}` : child.key;
       throw new TxmlError(`unknown array shape: ${listPath} is given both as <${child.key}> and as <${name}> elements`);
     }
-    frame.index = entry && entry.list ? entry.items.length : 0;
-  } else if (entry) {
+    frame.index = isList ? (parent.members![child.key] as unknown[]).length : 0;
+  } else if (present) {
     throw new TxmlError(
-      entry.list
+      isList
         ? `unknown array shape: ${pathOf(frame)} is given both as <${name}> and as its items`
         : `unknown array shape: <${name}> appears more than once in ${pathOf(parent) || `<${parent.name}>`}, and ${pathOf(frame)} is not a list`,
     );
@@ -200,52 +285,48 @@ function pathOf(frame: Frame): string {
   return frame.role === 'item' ? `${base}[${frame.index}]` : base;
 }
 
-function commit(parent: Frame, frame: Frame, json: string): void {
-  if (parent.role === 'wrapper') {
-    parent.items!.push(json);
-    return;
-  }
-  const entries = (parent.entries ??= new Map());
-  if (frame.role === 'item') {
-    const entry = entries.get(frame.key);
-    if (entry) (entry as { items: string[] }).items.push(json);
-    else entries.set(frame.key, { list: true, keyJson: frame.keyJson, items: [json] });
-  } else {
-    entries.set(frame.key, { list: false, keyJson: frame.keyJson, json });
-  }
-}
-
-function render(frame: Frame): string {
-  if (frame.nil) return 'null';
+/** The JSON value of a finished element ({@link EXACT} for a number its double would misprint). */
+function valueOf(frame: Frame): unknown {
+  if (frame.nil) return null;
   const { shape, text } = frame;
   const hasText = text.length > 0 && !WHITESPACE.test(text);
   if (frame.role === 'wrapper') {
     if (hasText) throw new TxmlError(`unknown array shape: ${pathOf(frame)} is a list, but <${frame.name}> holds text`);
-    return frame.items ? `[${frame.items.join(',')}]` : '[]';
+    return frame.items ?? [];
   }
   const required = shape.kind === 'object' ? shape.requiredLists : undefined;
-  if (required && (frame.entries || !hasText)) {
-    for (const list of required) if (!frame.entries?.has(list)) (frame.entries ??= new Map()).set(list, { list: true, keyJson: JSON.stringify(list), items: [] });
+  if (required && (frame.members || !hasText)) {
+    for (const list of required) if (!hasMember(frame, list)) setMember((frame.members ??= {}), list, []);
   }
-  if (frame.entries) {
+  if (frame.members) {
     if (hasText) throw new TxmlError(`${pathOf(frame) || `<${frame.name}>`} mixes text with child elements`);
-    const members: string[] = [];
-    for (const entry of frame.entries.values()) members.push(`${entry.keyJson}:${entry.list ? `[${entry.items.join(',')}]` : entry.json}`);
-    return `{${members.join(',')}}`;
+    return frame.members;
   }
   if (shape.kind === 'number') {
     const trimmed = text.trim();
     // Not a number: kept as text, and validation says "must be a number" with the path.
-    return JSON_NUMBER.test(trimmed) ? trimmed : JSON.stringify(text);
+    if (!JSON_NUMBER.test(trimmed)) return ownText(text);
+    const number = Number(trimmed);
+    return String(number) === trimmed ? number : EXACT;
   }
   if (shape.kind === 'boolean') {
     const trimmed = text.trim();
-    return trimmed === 'true' || trimmed === 'false' ? trimmed : JSON.stringify(text);
+    return trimmed === 'true' ? true : trimmed === 'false' ? false : ownText(text);
   }
   // An empty element of a known object (`<supplierOrder/>`) is an empty object; an unknown one is empty text.
-  if (shape.kind === 'object' && shape !== GENERIC_OBJECT && !hasText) return '{}';
-  if (shape.kind === 'array') return hasText ? JSON.stringify(text) : '[]';
-  return JSON.stringify(text);
+  if (shape.kind === 'object' && shape !== GENERIC_OBJECT && !hasText) return {};
+  if (shape.kind === 'array') return hasText ? ownText(text) : [];
+  return ownText(text);
+}
+
+/**
+ * The text as a string of its own. saxes hands over text as slices of the piece it was read from
+ * (V8 keeps a substring of 13 characters or more as a view of its parent), so a tree that kept
+ * them would keep every 64 KB piece of the XML alive as long as the tree lives: 17 MB more for a
+ * 5,000-line order, through its processing. Concatenation and a slice make a copy.
+ */
+function ownText(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
 }
 
 function localName(name: string): string {
