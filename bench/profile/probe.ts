@@ -51,7 +51,8 @@ export function statementKey(text: string): string {
 /** Transaction kinds of the receiver, named by their first statement. */
 function transactionKind(first: string): string {
   if (first === 'INSERT webhook_events') return 'intake';
-  if (first === 'SELECT pg_advisory_xact_lock') return 'processing';
+  // A processing transaction starts with its settings (batch-transaction.ts), earlier ones with their locks.
+  if (first === 'SELECT pg_advisory_xact_lock' || first.startsWith("SELECT set_config('synchronous_commit'")) return 'processing';
   return first;
 }
 

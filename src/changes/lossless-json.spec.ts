@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { isLosslessNumber, LosslessNumber } from 'lossless-json';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { arrayElementTexts, parseExact, parseExactFrom, parseExactLossless, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
+import { arrayElementTexts, parseExact, parseExactFrom, parseExactLossless, parseLosslessReference, plainJson, stringifyExact, stringifyExactLossless } from './lossless-json';
 
 /**
  * What a caller can observe of a parse: values, number texts, key order, own `__proto__` keys
@@ -102,10 +102,36 @@ describe('parseExact', () => {
     const parsed = parseExact('{"a": 1.10, "b": [1e5, -0, 0.1000, 12345678901234567890123456789012345678901]}') as Record<string, unknown>;
     expect(String(parsed.a)).toBe('1.10');
     expect((parsed.b as unknown[]).map(String)).toEqual(['1e5', '-0', '0.1000', '12345678901234567890123456789012345678901']);
-    const fast = parseExact('{"q": 18.45, "n": [1, -2, 5e-324]}') as Record<string, unknown>;
-    expect(fast.q).toBeInstanceOf(LosslessNumber);
-    expect(String(fast.q)).toBe('18.45');
-    expect((fast.n as unknown[]).map(String)).toEqual(['1', '-2', '5e-324']);
+    const fast = parseExact('{"q": 18.45, "n": [1, -2, 5e-324], "p": 92.0}') as Record<string, unknown>;
+    // A token its double prints back is that plain number; any other is kept as its text.
+    expect(fast.q).toBe(18.45);
+    expect(fast.n).toEqual([1, -2, 5e-324]);
+    expect(fast.p).toEqual(new LosslessNumber('92.0'));
+    expect(stringifyExact(fast)).toBe('{"q":18.45,"n":[1,-2,5e-324],"p":92.0}');
+  });
+
+  it('gives plain numbers exactly where a double prints the token back, on either path, and every token back when written', () => {
+    fc.assert(
+      fc.property(padded(jsonText(numberToken, anyKey)), (text) => {
+        let reference: unknown;
+        try {
+          reference = parseLosslessReference(text);
+        } catch {
+          return;
+        }
+        const numbers = (value: unknown, found: unknown[] = []): unknown[] => {
+          if (typeof value === 'number' || isLosslessNumber(value)) found.push(value);
+          else if (value && typeof value === 'object') for (const key of Object.keys(value)) numbers((value as Record<string, unknown>)[key], found);
+          return found;
+        };
+        const tokens = numbers(reference).map((number) => (number as LosslessNumber).value);
+        const exact = numbers(parseExact(text));
+        expect(exact.map((number) => (typeof number === 'number' ? 'plain' : 'token'))).toEqual(tokens.map((token) => (String(Number(token)) === token ? 'plain' : 'token')));
+        expect(exact.map(String)).toEqual(tokens);
+        expect(stringifyExact(parseExact(text))).toBe(stringifyExactLossless(reference));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("returns the JSON.parse tree for any numbers, and lossless-json's tree when a key may be an array index", () => {

@@ -2,14 +2,17 @@ import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-jso
 
 /**
  * JSON with exact numbers. Tradecloud sends quantities and prices as JSON numbers with any
- * number of digits; `JSON.parse` would round them to doubles. Here every number stays the text
- * it was sent as (a `LosslessNumber`), so `numeric` columns and the stored jsonb keep every decimal.
+ * number of digits; `JSON.parse` would round them to doubles. Here every number keeps the text
+ * it was sent as, so `numeric` columns and the stored jsonb keep every decimal: a number whose
+ * double prints back as its token (`24`, `561.573`) is that plain number, any other (`92.0`,
+ * `1e5`, `12345678901234.56789`) the `LosslessNumber` of its token. Readers take either
+ * (`decimalText`, `isNumberLike`), and `stringifyExact` writes both as their tokens.
  *
  * lossless-json's parser is written in JavaScript and takes about twice as long as `JSON.parse`.
- * So one regex pass first collects the text of every number token, in document order; then
- * `JSON.parse` builds the tree and each number in it is replaced by the `LosslessNumber` of its
- * token (a depth-first walk meets the numbers in document order). The token text is used rather
- * than `String(number)` because Tradecloud writes prices as `92.0`, which no double prints back.
+ * So one pass first collects the text of every number token, in document order; then
+ * `JSON.parse` builds the tree and each number in it is compared with its token (a depth-first
+ * walk meets the numbers in document order). The token text is used rather than
+ * `String(number)` because Tradecloud writes prices as `92.0`, which no double prints back.
  * Where the walk's order could differ from the text's (an object key that may be an array
  * index, which JavaScript puts first) or `JSON.parse` is more lenient (a repeated key), and for
  * invalid JSON, lossless-json does the parse. Both paths give the same values, key order and
@@ -49,9 +52,41 @@ function exactTree(text: string, scan: { numbers: string[]; keys: number }, pars
   return walk.aligned && walk.keys === scan.keys && walk.next === scan.numbers.length ? exact : parseExactLossless(text);
 }
 
-/** The lossless-json path alone (the reference the fast path is tested against). */
+/**
+ * The lossless-json path: its parse, with each number whose token a double prints back (`24`,
+ * `561.573`) made that plain number, as the fast path makes it (see {@link parseExact}).
+ */
 export function parseExactLossless(text: string): unknown {
+  return plainWherePrinted(parse(text));
+}
+
+/** lossless-json's parse as it is (every number a `LosslessNumber`): the reference the tests hold both paths to. */
+export function parseLosslessReference(text: string): unknown {
   return parse(text);
+}
+
+/** Replaces, in place, each `LosslessNumber` whose token is what its double prints by that number. */
+function plainWherePrinted(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (isLosslessNumber(value)) {
+    const token = (value as LosslessNumber).value;
+    const number = Number(token);
+    return String(number) === token ? number : value;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = plainWherePrinted(value[i]);
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const item = object[key];
+    if (item === null || typeof item !== 'object') continue;
+    const plain = plainWherePrinted(item);
+    if (plain === item) continue;
+    if (key === '__proto__') Object.defineProperty(object, key, { value: plain, writable: true, enumerable: true, configurable: true });
+    else object[key] = plain;
+  }
+  return object;
 }
 
 /**
@@ -133,8 +168,11 @@ interface Walk {
 }
 
 /**
- * Replaces, in place, each number that `JSON.parse` produced by the `LosslessNumber` of its token
- * (what lossless-json would have produced), and counts the object keys.
+ * Replaces, in place, each number that `JSON.parse` produced and its double does not print back
+ * as its token (`92.0`, `1e5`, more digits than a double holds) by the `LosslessNumber` of that
+ * token, and counts the object keys. The other numbers (`24`, `561.573`: nearly all of them) stay
+ * plain numbers: the same value and the same text wherever it is written, without an object
+ * each to allocate, to compare and to write back through `toJSON`.
  */
 function toLossless(value: unknown, walk: Walk): unknown {
   if (typeof value === 'number') {
@@ -143,7 +181,7 @@ function toLossless(value: unknown, walk: Walk): unknown {
       walk.aligned = false;
       return value;
     }
-    return new LosslessNumber(token);
+    return String(value) === token ? value : new LosslessNumber(token);
   }
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
