@@ -18,7 +18,11 @@ export interface CpuCost {
 export function perUnit(cost: CpuCost, units: number): string {
   if (!units || !Number.isFinite(cost.serverMs)) return 'n/a';
   const server = `${fmt(cost.serverMs / units, 2)} ms`;
-  return Number.isFinite(cost.postgresMs) ? `${server} + ${fmt(cost.postgresMs / units, 2)} ms` : server;
+  if (!Number.isFinite(cost.postgresMs)) return server;
+  // A backend that exits during the window takes its CPU out of the sum until the postmaster has
+  // reaped it (then it is counted in the postmaster's cutime): an idle pooled connection closing
+  // right before the last reading made this negative once. No figure rather than a wrong one.
+  return cost.postgresMs >= 0 ? `${server} + ${fmt(cost.postgresMs / units, 2)} ms` : `${server} + PostgreSQL not measured (a server process ended during the window)`;
 }
 
 /** One table row of a scenario: our figure, the baseline's, the ratio, the target and whether it is met. */
