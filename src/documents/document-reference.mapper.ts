@@ -1,4 +1,4 @@
-import { textValue } from '../changes/lossless-json';
+import { isNumberLike, textValue } from '../changes/lossless-json';
 
 export type DocumentSide = 'buyer' | 'supplier';
 
@@ -33,7 +33,8 @@ export function mapDocumentReferences(
 ): OwnedDocument[] {
   if (!Array.isArray(documents)) return [];
   return documents
-    .filter((document): document is Record<string, unknown> => Boolean(document) && typeof document === 'object')
+    // An exact number is an object too (`LosslessNumber`); a number is no document however it is written.
+    .filter((document): document is Record<string, unknown> => Boolean(document) && typeof document === 'object' && !isNumberLike(document))
     .map((document) => {
       const objectId = textValue(document.objectId);
       const url = textValue(document.url);

@@ -311,6 +311,22 @@ describe('OrderSnapshotMapper, single-delivery mode (post-single-delivery-order-
     expect(row.deliveryHistory).toEqual([{ seq: 0, position: null, date: '2025-07-09', quantity: '498' }]);
   });
 
+  it('reads a number where a single delivery belongs as no delivery, however the number is written (5 or 5.0)', () => {
+    const rows = ['5', '5.0'].map((token) => {
+      const number = parseExact(token); // 5 a plain number, 5.0 a LosslessNumber
+      const line = { ...(order.lines as Json[])[0] };
+      line.buyerLine = { ...(line.buyerLine as Json), scheduledDelivery: number, actualDelivery: number };
+      line.confirmedLine = { scheduledDelivery: number };
+      return mapper.map({ ...order, lines: [line] }, 'singleDelivery').lines[0];
+    });
+    for (const row of rows) {
+      expect(entries(row, 'requested')).toEqual([]);
+      expect(entries(row, 'confirmed')).toEqual([]);
+      expect(row.deliveryHistory).toEqual([]);
+    }
+    expect(rows[0].deliveryLines).toEqual(rows[1].deliveryLines);
+  });
+
   it('mapLine recognises a stored single-delivery line by its statusLine', () => {
     const line = (order.lines as Json[])[0];
     expect(mapper.mapLine(line)).toEqual(snapshot.lines[0]);

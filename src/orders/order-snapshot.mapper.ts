@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decimalText, integerValue, textValue } from '../changes/lossless-json';
+import { decimalText, integerValue, isNumberLike, textValue } from '../changes/lossless-json';
 import { DocumentSide, mapDocumentReferences, OwnedDocument } from '../documents/document-reference.mapper';
 import { isLocalDate } from './dto/delivery-line.dto';
 
@@ -246,7 +246,8 @@ export class OrderSnapshotMapper {
     const statusLine = obj(line.statusLine);
     const buyerLine = obj(line.buyerLine);
     const confirmedLine = obj(line.confirmedLine);
-    const single = (name: ScheduleName, value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? schedule(name, [value]) : []);
+    // An exact number is an object too (`LosslessNumber`): a number here is no delivery, however it is written.
+    const single = (name: ScheduleName, value: unknown) => (isDeliveryObject(value) ? schedule(name, [value]) : []);
     const confirmed = single('confirmed', confirmedLine.scheduledDelivery);
     const actual = buyerLine.actualDelivery;
     return withOpenQuantity({
@@ -259,9 +260,14 @@ export class OrderSnapshotMapper {
       ],
       deliveryHistory: Array.isArray(buyerLine.deliveryHistory)
         ? history(buyerLine.deliveryHistory)
-        : history(actual && typeof actual === 'object' ? [actual] : []),
+        : history(isDeliveryObject(actual) ? [actual] : []),
     });
   }
+}
+
+/** A JSON object (not a list, not an exact number): what a single delivery is. */
+function isDeliveryObject(value: unknown): value is Json {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && !isNumberLike(value);
 }
 
 /** The documents of one line (buyer and supplier side) for an order event or an `orderDocumentsEvent` line. */

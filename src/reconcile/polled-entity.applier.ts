@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventContext } from '../changes/change-recorder';
-import { stringifyExact } from '../changes/lossless-json';
+import { isNumberLike, stringifyExact } from '../changes/lossless-json';
 import { TradecloudDatabase } from '../database/tradecloud-database.service';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { BatchWriter } from '../processing/batch-writer';
@@ -35,7 +35,8 @@ export interface PolledEntity {
 }
 
 export function describePolled(kind: ReconcileKind, body: Record<string, unknown>, bodyText?: string): PolledEntity {
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+  // A number (plain or exact, as the exact parse gives it) reads as its digits.
+  const text = (value: unknown) => (typeof value === 'string' || isNumberLike(value) ? String(value) : '');
   if (kind === 'orders') {
     return {
       kind,

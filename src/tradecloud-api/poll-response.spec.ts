@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseExact } from '../changes/lossless-json';
 import { readPollPage } from './poll-response';
 
 describe('readPollPage', () => {
@@ -16,5 +17,11 @@ describe('readPollPage', () => {
     expect(() => readPollPage('shipment.poll', { data: [], total: '1' })).toThrow(/"total"/);
     expect(() => readPollPage('shipment.poll', { data: [], total: 0, lastUpdatedAt: 'yesterday' })).toThrow(/"lastUpdatedAt"/);
     expect(() => readPollPage('shipment.poll', { data: [3], total: 1 })).toThrow(/"data\[0\]"/);
+  });
+
+  it('refuses a number in data however it is written (the exact parse makes 3 a number and 3.0 a LosslessNumber)', () => {
+    for (const text of ['{"data":[3],"total":1}', '{"data":[3.0],"total":1}']) {
+      expect(() => readPollPage('order.poll', parseExact(text))).toThrow(/"data\[0\]" that is not an object/);
+    }
   });
 });

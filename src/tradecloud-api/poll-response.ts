@@ -55,7 +55,7 @@ export function readPollPage(endpoint: TradecloudApiEndpoint, answer: unknown): 
     throw invalid('has a "lastUpdatedAt" that is not an ISO instant');
   }
   for (const [index, entity] of record.data.entries()) {
-    if (!entity || typeof entity !== 'object' || Array.isArray(entity)) throw invalid(`has a "data[${index}]" that is not an object`);
+    if (!entity || typeof entity !== 'object' || Array.isArray(entity) || isLosslessNumber(entity)) throw invalid(`has a "data[${index}]" that is not an object`);
   }
   return { data: record.data, total, lastUpdatedAt: typeof lastUpdatedAt === 'string' ? lastUpdatedAt : undefined };
 }

@@ -88,12 +88,16 @@ export class TradecloudApiClient implements OnApplicationShutdown {
     return this.http.onCall(listener);
   }
 
-  /** `GET /order/{orderId}`: the whole order with all its lines (`id`, not `orderId`). */
+  /**
+   * `GET /order/{orderId}`: the whole order with all its lines (`id`, not `orderId`). Numbers are
+   * exact: a plain number where its double prints back as Tradecloud's token (`24`, `561.573`), a
+   * lossless-json `LosslessNumber` otherwise (`92.0`, 20 digits); `String(value)` gives the token either way.
+   */
   async getOrder(orderId: string): Promise<unknown> {
     return this.getJson('order.get', `/order/${encodeURIComponent(orderId)}`);
   }
 
-  /** `GET /shipment/{shipmentId}`: the whole shipment. The id is opaque text (it may hold the supplier's shipment number). */
+  /** `GET /shipment/{shipmentId}`: the whole shipment, numbers as {@link getOrder} gives them. The id is opaque text (it may hold the supplier's shipment number). */
   async getShipment(shipmentId: string): Promise<unknown> {
     return this.getJson('shipment.get', `/shipment/${encodeURIComponent(shipmentId)}`);
   }
