@@ -65,13 +65,31 @@ export function parseLosslessReference(text: string): unknown {
   return parse(text);
 }
 
+/**
+ * Whether a number token is what JavaScript prints for its double (`24`, `561.573`; not `92.0`,
+ * `1e5`, `-0` or more digits than a double holds): such a number is kept as a plain number, and
+ * `JSON.stringify` writes it back as the same token.
+ */
+export function printsAs(number: number, token: string): boolean {
+  return String(number) === token;
+}
+
+/**
+ * Sets `key` as an own data property, as `JSON.parse` makes it: for `__proto__` an assignment
+ * would set the object's prototype instead, so that key is defined.
+ */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** Replaces, in place, each `LosslessNumber` whose token is what its double prints by that number. */
 function plainWherePrinted(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isLosslessNumber(value)) {
     const token = (value as LosslessNumber).value;
     const number = Number(token);
-    return String(number) === token ? number : value;
+    return printsAs(number, token) ? number : value;
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = plainWherePrinted(value[i]);
@@ -82,9 +100,7 @@ function plainWherePrinted(value: unknown): unknown {
     const item = object[key];
     if (item === null || typeof item !== 'object') continue;
     const plain = plainWherePrinted(item);
-    if (plain === item) continue;
-    if (key === '__proto__') Object.defineProperty(object, key, { value: plain, writable: true, enumerable: true, configurable: true });
-    else object[key] = plain;
+    if (plain !== item) setOwn(object, key, plain);
   }
   return object;
 }
@@ -181,7 +197,7 @@ function toLossless(value: unknown, walk: Walk): unknown {
       walk.aligned = false;
       return value;
     }
-    return String(value) === token ? value : new LosslessNumber(token);
+    return printsAs(value, token) ? value : new LosslessNumber(token);
   }
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -197,10 +213,7 @@ function toLossless(value: unknown, walk: Walk): unknown {
   for (const key of keys) {
     const item = object[key];
     if (item === null || (typeof item !== 'number' && typeof item !== 'object')) continue;
-    // `JSON.parse` makes `__proto__` an own data property (as lossless-json does), so an
-    // assignment would reach it rather than the prototype setter; defineProperty says so plainly.
-    if (key === '__proto__') Object.defineProperty(object, key, { value: toLossless(item, walk), writable: true, enumerable: true, configurable: true });
-    else object[key] = toLossless(item, walk);
+    setOwn(object, key, toLossless(item, walk));
   }
   return object;
 }
@@ -251,7 +264,7 @@ const FOREIGN_LOSSLESS_NUMBER = '"isLosslessNumber":true';
 function markedToken(this: LosslessNumber): string | number {
   const token = this.value;
   const number = Number(token);
-  return String(number) === token ? number : MARKER + token;
+  return printsAs(number, token) ? number : MARKER + token;
 }
 
 function exactNumbers(this: unknown, _key: string, value: unknown): unknown {
@@ -273,9 +286,7 @@ export function plainJson(value: unknown): unknown {
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined || typeof item === 'function') continue;
-    // An own `__proto__` key (as JSON.parse makes it) stays a key, never the prototype.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: plainJson(item), writable: true, enumerable: true, configurable: true });
-    else copy[key] = plainJson(item);
+    setOwn(copy, key, plainJson(item));
   }
   return copy;
 }

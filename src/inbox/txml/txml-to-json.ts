@@ -1,6 +1,6 @@
 import { SaxesParser, SaxesTagPlain } from 'saxes';
 import { LosslessNumber } from 'lossless-json';
-import { stringifyExact } from '../../changes/lossless-json';
+import { printsAs, setOwn, stringifyExact } from '../../changes/lossless-json';
 import { MAX_JSON_DEPTH } from '../request-body';
 import { ArrayShape, childOf, GENERIC_OBJECT, ObjectShape, Shape } from './txml-schema';
 
@@ -210,12 +210,12 @@ export class TxmlConverter {
         } else {
           (parent.lists ??= new Set()).add(key);
           holder = [value];
-          setMember(members, key, holder);
+          setOwn(members, key, holder);
           key = 0;
         }
       } else {
         holder = members;
-        setMember(members, key, value);
+        setOwn(members, key, value);
       }
     }
     if (value === EXACT) {
@@ -228,12 +228,6 @@ export class TxmlConverter {
 
 /** Stands for a number element whose double would misprint it, until {@link TxmlConverter.place} records where it went. */
 const EXACT = Symbol('exact number');
-
-function setMember(members: Record<string, unknown>, key: string, value: unknown): void {
-  // An own `__proto__` member, as JSON.parse makes it, never the object's prototype.
-  if (key === '__proto__') Object.defineProperty(members, key, { value, writable: true, enumerable: true, configurable: true });
-  else members[key] = value;
-}
 
 function hasMember(frame: Frame, key: string): boolean {
   return frame.members !== undefined && Object.prototype.hasOwnProperty.call(frame.members, key);
@@ -296,7 +290,7 @@ function valueOf(frame: Frame): unknown {
   }
   const required = shape.kind === 'object' ? shape.requiredLists : undefined;
   if (required && (frame.members || !hasText)) {
-    for (const list of required) if (!hasMember(frame, list)) setMember((frame.members ??= {}), list, []);
+    for (const list of required) if (!hasMember(frame, list)) setOwn((frame.members ??= {}), list, []);
   }
   if (frame.members) {
     if (hasText) throw new TxmlError(`${pathOf(frame) || `<${frame.name}>`} mixes text with child elements`);
@@ -307,7 +301,7 @@ function valueOf(frame: Frame): unknown {
     // Not a number: kept as text, and validation says "must be a number" with the path.
     if (!JSON_NUMBER.test(trimmed)) return ownText(text);
     const number = Number(trimmed);
-    return String(number) === trimmed ? number : EXACT;
+    return printsAs(number, trimmed) ? number : EXACT;
   }
   if (shape.kind === 'boolean') {
     const trimmed = text.trim();
