@@ -26,12 +26,11 @@ export interface BaselineServer {
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-export async function startBaselineServer(options: BaselineServerOptions): Promise<BaselineServer> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`Invalid schema name "${options.schema}"`);
-  const table = `"${options.schema}".inbox`;
-  const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
-  pool.on('error', () => undefined); // an idle client lost with the server: the next query reports it
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+/** The inbox table both floors write (`<schema>.inbox`): one row per event, a unique dedupe key, the body as jsonb. */
+export async function createInboxTable(pool: Pool, schema: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name "${schema}"`);
+  const table = `"${schema}".inbox`;
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   await pool.query(`
     CREATE TABLE IF NOT EXISTS ${table} (
       id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -40,9 +39,26 @@ export async function startBaselineServer(options: BaselineServerOptions): Promi
       dedupe_key  text NOT NULL UNIQUE,
       body        jsonb NOT NULL
     )`);
+  return table;
+}
+
+/** The floors' one statement: the event stored once per dedupe key, its id returned when it is new. */
+export const inboxInsert = (table: string) =>
+  `INSERT INTO ${table} (endpoint, dedupe_key, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
+
+/** The dedupe key both floors use: the message id, else a hash of the body. */
+export function inboxDedupeKey(endpoint: string, body: Record<string, unknown>, text: string): string {
+  const messageId = findMessageId(body);
+  return messageId ? `${endpoint}:message:${messageId}` : `${endpoint}:sha256:${digest(text).toString('hex')}`;
+}
+
+export async function startBaselineServer(options: BaselineServerOptions): Promise<BaselineServer> {
+  const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  pool.on('error', () => undefined); // an idle client lost with the server: the next query reports it
+  const table = await createInboxTable(pool, options.schema);
   const expected = digest(`${options.username}:${options.password}`);
   const limit = options.bodyLimitBytes ?? 50 * 1024 * 1024;
-  const insert = `INSERT INTO ${table} (endpoint, dedupe_key, body) VALUES ($1, $2, $3::jsonb) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
+  const insert = inboxInsert(table);
 
   const authorized = (request: IncomingMessage): boolean => {
     const header = request.headers.authorization;
@@ -78,8 +94,7 @@ export async function startBaselineServer(options: BaselineServerOptions): Promi
       return reply(response, 400, { message: 'Body is not JSON' });
     }
     const endpoint = (request.url ?? '/').split('?')[0].split('/').filter(Boolean).pop() ?? '';
-    const messageId = findMessageId(body);
-    const dedupeKey = messageId ? `${endpoint}:message:${messageId}` : `${endpoint}:sha256:${digest(text).toString('hex')}`;
+    const dedupeKey = inboxDedupeKey(endpoint, body, text);
     const result = await pool.query<{ id: string }>(insert, [endpoint, dedupeKey, text]);
     if (result.rows[0]) reply(response, 202, { status: 'accepted', eventId: String(result.rows[0].id) });
     else reply(response, 200, { status: 'duplicate' });

@@ -173,9 +173,12 @@ export interface BaselineOptions {
   poolSize: number;
 }
 
-/** Starts the baseline (`baseline-server.js`, compiled next to this file) as a child process. */
-export async function startBaselineProcess(options: BaselineOptions): Promise<BenchProcess> {
-  const script = path.join(__dirname, 'baseline-server.js');
+/**
+ * Starts a floor server as a child process: the baseline (`baseline-server.js`), or with
+ * `kind: 'framework'` the framework floor (`framework-floor-server.js`), compiled next to this file.
+ */
+export async function startBaselineProcess(options: BaselineOptions, kind: 'baseline' | 'framework' = 'baseline'): Promise<BenchProcess> {
+  const script = path.join(__dirname, kind === 'baseline' ? 'baseline-server.js' : 'framework-floor-server.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: build the benchmark first (npm run bench:build)`);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -186,9 +189,11 @@ export async function startBaselineProcess(options: BaselineOptions): Promise<Be
     BASELINE_POOL_SIZE: String(options.poolSize),
   };
   const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const baseline = new BenchProcess('baseline', child);
+  const label = kind === 'baseline' ? 'baseline' : 'framework floor';
+  const baseline = new BenchProcess(label, child);
   try {
-    baseline.url = `http://127.0.0.1:${await baseline.waitForPort(/baseline listening on 127\.0\.0\.1:(\d+)/, 30_000)}`;
+    const ready = kind === 'baseline' ? /baseline listening on 127\.0\.0\.1:(\d+)/ : /framework floor listening on 127\.0\.0\.1:(\d+)/;
+    baseline.url = `http://127.0.0.1:${await baseline.waitForPort(ready, 30_000)}`;
   } catch (error) {
     await baseline.stop(5_000);
     throw error;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startBaselineServer } from './baseline-server';
+import { startFrameworkFloor } from './framework-floor-server';
 import { BenchContext, Receiver, ScenarioReport } from './context';
 import { BenchDatabase } from './database';
 import { cpuJiffies, idleShare, loadAverage, revision } from './machine';
@@ -36,13 +37,15 @@ const ORDERS = { processing: 100_000, lag: 200_000, largeOrder: 300_000, documen
 function baselineStarter(ctx: BenchContext, host: RunOptions['baselineHost']): BaselineStarter {
   const options = (schema: string) => ({ databaseUrl: ctx.db.url, schema, basic: ctx.basic, poolSize: 10 });
   const count = async (schema: string) => Number((await ctx.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".inbox`)).rows[0].n);
-  return async (schema) => {
+  return async (schema, kind = 'baseline') => {
     if (host === 'in-process') {
-      const server = await startBaselineServer({ ...options(schema), username: ctx.basic.username, password: ctx.basic.password });
+      const serverOptions = { ...options(schema), username: ctx.basic.username, password: ctx.basic.password };
+      // The test keeps the framework floor's request lines out of its output.
+      const server = kind === 'baseline' ? await startBaselineServer(serverOptions) : await startFrameworkFloor({ ...serverOptions, logDestination: { write: () => undefined } });
       return { url: server.url, pid: undefined, storedCount: () => count(schema), peakRssBytes: () => undefined, stop: () => server.close() };
     }
-    const child = await startBaselineProcess(options(schema));
-    ctx.log(`  baseline listening on ${child.url} (pid ${child.pid})`);
+    const child = await startBaselineProcess(options(schema), kind);
+    ctx.log(`  ${kind === 'baseline' ? 'baseline' : 'framework floor'} listening on ${child.url} (pid ${child.pid})`);
     return {
       url: child.url,
       pid: child.pid,

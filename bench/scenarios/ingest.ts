@@ -16,11 +16,14 @@ export interface BaselineHandle {
   stop(): Promise<void>;
 }
 
-export type BaselineStarter = (schema: string) => Promise<BaselineHandle>;
+/** `baseline`: `baseline-server.ts`; `framework`: the framework floor (`framework-floor-server.ts`). */
+export type BaselineStarter = (schema: string, kind?: 'baseline' | 'framework') => Promise<BaselineHandle>;
 
 export interface IngestFigures {
   receiver: { closed: LoadResult; fixed: LoadResult; closedCpu: CpuCost };
   baseline: { closed: LoadResult; fixed: LoadResult; closedCpu: CpuCost };
+  /** The framework floor's closed loop (absent in figures saved before it was measured). */
+  framework?: { closed: LoadResult; closedCpu: CpuCost };
 }
 
 const NO_CPU: CpuCost = { serverMs: NaN, postgresMs: NaN };
@@ -29,8 +32,10 @@ const NO_CPU: CpuCost = { serverMs: NaN, postgresMs: NaN };
  * Scenario 1: 10-line orderEvent bodies, each with its own message id and a newer version of
  * its order. Closed loop (autocannon, N connections) and open loop at a fixed rate, first
  * against the baseline, then against the receiver (a fresh one for each, so that the backlog
- * of the first does not slow the second). The receiver's workers process while it ingests,
- * as they would in production. Every server is warmed up first (warmup.ts).
+ * of the first does not slow the second). Between the two, the framework floor's closed loop: the
+ * baseline's work through Nest, Express, Passport and nestjs-pino (`framework-floor-server.ts`).
+ * The receiver's workers process while it ingests, as they would in production. Every server is
+ * warmed up first (warmup.ts).
  */
 export async function runIngest(ctx: BenchContext, startBaseline: BaselineStarter): Promise<{ report: ScenarioReport; figures: IngestFigures }> {
   const { ingest, fixedRate } = ctx.profile;
@@ -67,6 +72,23 @@ export async function runIngest(ctx: BenchContext, startBaseline: BaselineStarte
   } finally {
     await baseline.stop();
     await ctx.db.dropSchema(baselineSchema).catch(() => undefined);
+  }
+
+  ctx.throwIfAborted();
+  const frameworkSchema = ctx.db.newSchema('framework');
+  const framework = await startBaseline(frameworkSchema, 'framework');
+  let frameworkFigures: NonNullable<IngestFigures['framework']>;
+  try {
+    const target: Target = { url: framework.url, path: '/tradecloud/webhooks/orders', authorization: ctx.authorization };
+    await warmUp(ctx, target, 'framework floor');
+    const base = next();
+    const meter = framework.pid ? ctx.cpuMeter(framework.pid) : () => NO_CPU;
+    const closed = await closedLoop(target, ingest, (i) => stream.body(base + i));
+    frameworkFigures = { closed, closedCpu: meter() };
+    ctx.log(`  framework floor closed loop: ${fmt(closed.acceptedPerS)} events/s, p99 ${ms(closed.p99Ms)}`);
+  } finally {
+    await framework.stop();
+    await ctx.db.dropSchema(frameworkSchema).catch(() => undefined);
   }
 
   ctx.throwIfAborted();
@@ -134,6 +156,18 @@ export async function runIngest(ctx: BenchContext, startBaseline: BaselineStarte
       baseline: perUnit(b.closedCpu, b.closed.accepted),
       ratio: ratio(closedCpu.serverMs / closed.accepted, b.closedCpu.serverMs / b.closed.accepted),
     },
+    {
+      metric: `Framework floor: events/s, ${ingest.connections} connections (receiver / floor in the ratio column)`,
+      value: fmt(frameworkFigures.closed.acceptedPerS),
+      baseline: `${fmt(b.closed.acceptedPerS)} (floor / baseline ${ratio(frameworkFigures.closed.acceptedPerS, b.closed.acceptedPerS)})`,
+      ratio: ratio(closed.acceptedPerS, frameworkFigures.closed.acceptedPerS),
+    },
+    {
+      metric: 'Framework floor: CPU per accepted event, closed loop (server + PostgreSQL)',
+      value: perUnit(frameworkFigures.closedCpu, frameworkFigures.closed.accepted),
+      baseline: perUnit(b.closedCpu, b.closed.accepted),
+      ratio: ratio(frameworkFigures.closedCpu.serverMs / frameworkFigures.closed.accepted, b.closedCpu.serverMs / b.closed.accepted),
+    },
     { metric: `Ack p50, ${ingest.connections} connections`, value: ms(closed.p50Ms), baseline: ms(b.closed.p50Ms), ratio: ratio(closed.p50Ms, b.closed.p50Ms) },
     { metric: `Ack p99, ${ingest.connections} connections`, value: ms(closed.p99Ms), baseline: ms(b.closed.p99Ms), ratio: ratio(closed.p99Ms, b.closed.p99Ms) },
     { metric: `Accepted/s at ${fixedRate.rate}/s offered`, value: fmt(fixed.acceptedPerS), baseline: fmt(b.fixed.acceptedPerS), ratio: ratio(fixed.acceptedPerS, b.fixed.acceptedPerS) },
@@ -161,6 +195,6 @@ export async function runIngest(ctx: BenchContext, startBaseline: BaselineStarte
       rows,
       notes,
     },
-    figures: { receiver: { closed, fixed, closedCpu }, baseline: b },
+    figures: { receiver: { closed, fixed, closedCpu }, baseline: b, framework: frameworkFigures },
   };
 }
