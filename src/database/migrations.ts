@@ -16,6 +16,7 @@ import { UpdateSpace1765000025000 } from '../../migrations/1765000025000-UpdateS
 import { ScheduleRowChecks1765000026000 } from '../../migrations/1765000026000-ScheduleRowChecks';
 import { ScheduleRowChecksPerLine1765000027000 } from '../../migrations/1765000027000-ScheduleRowChecksPerLine';
 import { ChangesDiffCompression1765000028000 } from '../../migrations/1765000028000-ChangesDiffCompression';
+import { EventBodySize1765000029000 } from '../../migrations/1765000029000-EventBodySize';
 
 /** Every migration of the module, oldest first. Hosts that run migrations in their own pipeline add these to their DataSource. */
 export const TRADECLOUD_MIGRATIONS = [
@@ -37,4 +38,5 @@ export const TRADECLOUD_MIGRATIONS = [
   ScheduleRowChecks1765000026000,
   ScheduleRowChecksPerLine1765000027000,
   ChangesDiffCompression1765000028000,
+  EventBodySize1765000029000,
 ];

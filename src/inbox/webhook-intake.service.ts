@@ -63,7 +63,7 @@ const GROUP_WRITERS = 3;
 
 /** The columns of an accepted event, in the INSERT's order. */
 const EVENT_COLUMNS =
-  'endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, raw_body, purchase_order_number, shipment_number, acting_company_id';
+  'endpoint, payload_kind, event_name, entity_id, message_id, dedupe_key, body, body_size, raw_body, purchase_order_number, shipment_number, acting_company_id';
 const EVENT_PARAMETERS = EVENT_COLUMNS.split(', ').length;
 const BODY_PARAMETER = EVENT_COLUMNS.split(', ').indexOf('body');
 
@@ -122,6 +122,7 @@ export class WebhookIntake {
       event.messageId,
       dedupeKey,
       event.rawText,
+      event.rawText.length,
       event.originalBody ?? null,
       event.purchaseOrderNumber ?? null,
       event.shipmentNumber ?? null,

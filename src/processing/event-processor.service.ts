@@ -23,6 +23,10 @@ interface ClaimedRow {
   body: string | null;
   received_at: Date;
   retries: number;
+  /** The body's length as stored (`body_size`, else its stored size), counted against `queue.batchBodyBytes`. */
+  size: number;
+  /** Within the body budget: claimed. Rows past it were locked by the claim but are left for a later one. */
+  fits: boolean;
 }
 
 /** A claimed event with its writer, or with the reason it cannot be written. */
@@ -78,6 +82,14 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
    * applying other events meanwhile. Left for later, they are the oldest of the next claim.
    */
   private readonly entitiesInFlight = new Map<string, number>();
+  /**
+   * Body text held by this instance's unfinished batches (`queue.batchBodyBytes` bounds it). Claims
+   * take turns (`claimTurn`), so that each one sees what the others took.
+   */
+  private bodyBytesHeld = 0;
+  /** A claim left events for lack of body budget: the next batch to finish wakes the idle loops. */
+  private budgetWaiting = false;
+  private claimTurn: Promise<unknown> = Promise.resolve();
   private readonly stop = new AbortController();
 
   constructor(
@@ -151,10 +163,13 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
   async processBatch(limit: number): Promise<number> {
     const started = Date.now();
     const held: string[] = [];
+    let bodyBytes = 0;
     const settlements = await this.database
       .transaction(async (client) => {
         await configureBatchTransaction(client);
-        const events = await this.claim(client, limit);
+        const claim = await this.claimInTurn(client, limit);
+        bodyBytes = claim.bodyBytes;
+        const { events } = claim;
         if (!events.length) return [];
         for (const { event } of events) if (event.entityId !== null) held.push(event.entityId);
         this.hold(held, 1);
@@ -163,7 +178,15 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         await settleEvents(client, this.database.table('webhook_events'), written);
         return written;
       })
-      .finally(() => this.hold(held, -1));
+      .finally(() => {
+        this.hold(held, -1);
+        this.bodyBytesHeld -= bodyBytes;
+        // Events a claim left for lack of budget can be claimed now: wake the loops waiting for work.
+        if (bodyBytes && this.budgetWaiting) {
+          this.budgetWaiting = false;
+          this.inbox.notify();
+        }
+      });
     for (const settlement of settlements) this.report(settlement, started);
     return settlements.length;
   }
@@ -177,29 +200,35 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async claim(client: PoolClient, limit: number): Promise<Array<{ event: StoredEvent; retries: number }>> {
-    const table = this.database.table('webhook_events');
-    // Bodies intake of this instance just stored are not read back (`ReceivedBodies`).
-    const { rows } = await client.query<ClaimedRow>(
-      // The rows are locked first and their bodies read after: the projection of a locking scan
-      // runs before the row is found locked, so reading `body::text` there would make every claim
-      // that skips a large event (a 12 MB order in another loop's batch) convert its body anyway.
-      `WITH claimed AS (
-         SELECT id, available_at
-           FROM ${table}
-          WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
-            AND (entity_id IS NULL OR entity_id <> ALL($3::text[]))
-          ORDER BY available_at, id
-          LIMIT $1
-            FOR UPDATE SKIP LOCKED)
-       SELECT e.id, e.endpoint, e.payload_kind, e.event_name, e.entity_id, e.received_at, e.retries,
-              CASE WHEN e.id = ANY($2::bigint[]) THEN NULL ELSE e.body::text END AS body
-         FROM claimed c JOIN ${table} e ON e.id = c.id
-        ORDER BY c.available_at, c.id`,
-      [limit, this.received.ids(), [...this.entitiesInFlight.keys()]],
-    );
-    const bodies = await this.bodiesOf(client, rows);
-    return rows.map((row) => ({
+  /**
+   * Claims up to `limit` ready events in order, as many as fit in the body budget the other loops'
+   * unfinished batches leave (`queue.batchBodyBytes`; the first event whatever its size when no
+   * batch holds bodies). Claims take turns, so that each sees what the others took; the claimed
+   * bodies count as held until the batch ends (the caller gives them back).
+   */
+  private async claimInTurn(
+    client: PoolClient,
+    limit: number,
+  ): Promise<{ events: Array<{ event: StoredEvent; retries: number }>; bodyBytes: number }> {
+    const turn = this.claimTurn.then(async () => {
+      const rows = await this.claim(client, limit, Math.max(0, this.options.queue.batchBodyBytes - this.bodyBytesHeld), this.bodyBytesHeld === 0);
+      const fitting = rows.filter((row) => row.fits);
+      const bodyBytes = fitting.reduce((sum, row) => sum + Number(row.size), 0);
+      this.bodyBytesHeld += bodyBytes;
+      // The next batch to finish wakes the loops that wait for these events (see processBatch).
+      if (fitting.length < rows.length) this.budgetWaiting = true;
+      return { fitting, bodyBytes };
+    });
+    this.claimTurn = turn.catch(() => undefined);
+    const { fitting, bodyBytes } = await turn;
+    let bodies: Map<string, Record<string, unknown>>;
+    try {
+      bodies = await this.bodiesOf(client, fitting);
+    } catch (error) {
+      this.bodyBytesHeld -= bodyBytes;
+      throw error;
+    }
+    const events = fitting.map((row) => ({
       retries: row.retries,
       event: {
         id: String(row.id),
@@ -211,6 +240,42 @@ export class EventProcessor implements OnApplicationBootstrap, BeforeApplication
         receivedAt: row.received_at,
       },
     }));
+    return { events, bodyBytes };
+  }
+
+  /**
+   * Locks up to `limit` ready events in order and reads the bodies of those that fit in `budget`
+   * bytes of body (all of the first, however large, when `alone`). The rows past the budget are
+   * locked too (a locking scan cannot sum as it goes): they come back with `fits` false and no
+   * body, are left as they are, and are free again when this batch's transaction ends; other
+   * instances skip them meanwhile, like any claimed row.
+   */
+  private async claim(client: PoolClient, limit: number, budget: number, alone: boolean): Promise<ClaimedRow[]> {
+    const table = this.database.table('webhook_events');
+    // Bodies intake of this instance just stored are not read back (`ReceivedBodies`).
+    const { rows } = await client.query<ClaimedRow>(
+      // The rows are locked first and their bodies read after: the projection of a locking scan
+      // runs before the row is found locked, so reading `body::text` there would make every claim
+      // that skips a large event (a 12 MB order in another loop's batch) convert its body anyway.
+      `WITH claimed AS (
+         SELECT id, available_at, COALESCE(body_size, pg_column_size(body)) AS size
+           FROM ${table}
+          WHERE status IN ('pending', 'failed') AND available_at <= now() AND body IS NOT NULL
+            AND (entity_id IS NULL OR entity_id <> ALL($3::text[]))
+          ORDER BY available_at, id
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED),
+       budgeted AS (
+         SELECT id, available_at, size,
+                sum(size) OVER (ORDER BY available_at, id) <= $4 OR (row_number() OVER (ORDER BY available_at, id) = 1 AND $5) AS fits
+           FROM claimed)
+       SELECT e.id, e.endpoint, e.payload_kind, e.event_name, e.entity_id, e.received_at, e.retries, b.size, b.fits,
+              CASE WHEN NOT b.fits OR e.id = ANY($2::bigint[]) THEN NULL ELSE e.body::text END AS body
+         FROM budgeted b JOIN ${table} e ON e.id = b.id
+        ORDER BY b.available_at, b.id`,
+      [limit, this.received.ids(), [...this.entitiesInFlight.keys()], budget, alone],
+    );
+    return rows;
   }
 
   /**

@@ -15,6 +15,15 @@ export interface TradecloudQueueOptions {
    * cost PostgreSQL more CPU per event, see bench/ANALYSIS.md).
    */
   batchSize?: number;
+  /**
+   * Most body text the workers of this instance hold at once, in bytes: the bodies of the batches
+   * they have claimed and not finished (as intake stored them: for tXML, the JSON conversion). A
+   * claim stops short of it, so a backlog of large orders is worked a few at a time instead of 32
+   * parsed trees at once (a 5,000-line order is 12 MB of text and about 80 MB parsed); a single
+   * body larger than this is claimed alone, once no other batch holds bodies. Small events are not
+   * held back by it (32 ten-line order events are 0.7 MB). Default `16777216` (16 MiB).
+   */
+  batchBodyBytes?: number;
   /** Processing attempts of one event before it is marked `dead` (kept for replay). Default `8`. */
   attempts?: number;
   /** First retry delay in seconds; doubles with each attempt (with jitter). Default `2`. */
@@ -43,6 +52,7 @@ export interface TradecloudQueueOptions {
 export interface ResolvedQueueOptions {
   concurrency: number;
   batchSize: number;
+  batchBodyBytes: number;
   attempts: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
@@ -54,6 +64,7 @@ export interface ResolvedQueueOptions {
 export const QUEUE_DEFAULTS = {
   concurrency: 2,
   batchSize: 32,
+  batchBodyBytes: 16 * 1024 * 1024,
   attempts: 8,
   retryDelaySeconds: 2,
   jobTimeoutSeconds: 60,
@@ -62,8 +73,11 @@ export const QUEUE_DEFAULTS = {
   workers: true,
 } as const satisfies ResolvedQueueOptions;
 
+/** 1 GiB: more than any instance should hold (a body is at most 50 MB). */
+export const MAX_BATCH_BODY_BYTES = 1024 * 1024 * 1024;
+
 export function resolveQueueOptions(options: TradecloudQueueOptions | undefined, problems: string[]): ResolvedQueueOptions {
-  const integer = (name: keyof TradecloudQueueOptions, min: number, max = 86_400) => {
+  const integer = (name: keyof TradecloudQueueOptions, min: number, max: number = 86_400) => {
     const value = options?.[name];
     const fallback = QUEUE_DEFAULTS[name] as number;
     if (value === undefined) return fallback;
@@ -82,6 +96,7 @@ export function resolveQueueOptions(options: TradecloudQueueOptions | undefined,
   return {
     concurrency: integer('concurrency', 1, 1000),
     batchSize: integer('batchSize', 1, 1000),
+    batchBodyBytes: integer('batchBodyBytes', 65_536, MAX_BATCH_BODY_BYTES),
     attempts: integer('attempts', 1, 1000),
     retryDelaySeconds: integer('retryDelaySeconds', 1, 3600),
     jobTimeoutSeconds: integer('jobTimeoutSeconds', 5),

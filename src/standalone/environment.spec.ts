@@ -43,6 +43,7 @@ describe('readEnvironment', () => {
     const environment = readEnvironment({
       QUEUE_CONCURRENCY: '16',
       QUEUE_BATCH_SIZE: '32',
+      QUEUE_BATCH_BODY_BYTES: '1048576',
       QUEUE_ATTEMPTS: '3',
       QUEUE_RETRY_DELAY_SECONDS: '5',
       QUEUE_JOB_TIMEOUT_SECONDS: '120',
@@ -52,6 +53,7 @@ describe('readEnvironment', () => {
     expect(environment.queue).toEqual({
       concurrency: 16,
       batchSize: 32,
+      batchBodyBytes: 1_048_576,
       attempts: 3,
       retryDelaySeconds: 5,
       jobTimeoutSeconds: 120,
@@ -61,6 +63,7 @@ describe('readEnvironment', () => {
     expect(() => readEnvironment({ QUEUE_JOB_TIMEOUT_SECONDS: '2' })).toThrow(
       'Configuration error: QUEUE_JOB_TIMEOUT_SECONDS must be an integer from 5 to 86400, got "2"',
     );
+    expect(() => readEnvironment({ QUEUE_BATCH_BODY_BYTES: '1000' })).toThrow('QUEUE_BATCH_BODY_BYTES must be an integer from 65536 to 1073741824, got "1000"');
   });
 
   it('reads every variable', () => {

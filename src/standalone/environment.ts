@@ -6,7 +6,7 @@ import { readTradecloudApiEnvironment, TradecloudApiOptions } from '../tradeclou
 import { readDocumentsEnvironment, TradecloudDocumentsOptions } from '../documents/documents-options';
 import { parseDuration, readReconcileEnvironment, TradecloudReconcileOptions } from '../reconcile/reconcile-options';
 import { SCHEMA_NAME_PATTERN } from '../database/sql';
-import { QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
+import { MAX_BATCH_BODY_BYTES, QUEUE_DEFAULTS, TradecloudQueueOptions } from '../queue/queue-options';
 import { readHardeningEnvironment, StandaloneHardeningEnvironment } from './hardening-environment';
 import { readRetentionEnvironment, TradecloudRetentionOptions } from '../maintenance/retention-options';
 
@@ -117,6 +117,7 @@ function readQueueEnvironment(read: EnvironmentReader): TradecloudQueueOptions {
   return {
     concurrency: read.integer('QUEUE_CONCURRENCY', QUEUE_DEFAULTS.concurrency, 1, 1000),
     batchSize: read.integer('QUEUE_BATCH_SIZE', QUEUE_DEFAULTS.batchSize, 1, 1000),
+    batchBodyBytes: read.integer('QUEUE_BATCH_BODY_BYTES', QUEUE_DEFAULTS.batchBodyBytes, 65_536, MAX_BATCH_BODY_BYTES),
     attempts: read.integer('QUEUE_ATTEMPTS', QUEUE_DEFAULTS.attempts, 1, 1000),
     retryDelaySeconds: read.integer('QUEUE_RETRY_DELAY_SECONDS', QUEUE_DEFAULTS.retryDelaySeconds, 1, 3600),
     jobTimeoutSeconds: read.integer('QUEUE_JOB_TIMEOUT_SECONDS', QUEUE_DEFAULTS.jobTimeoutSeconds, 5, 86_400),

@@ -319,3 +319,64 @@ describe('a worker killed (SIGKILL) in the middle of a batch', () => {
     }
   });
 });
+
+describe('claims hold at most queue.batchBodyBytes of bodies at once', () => {
+  const database = useDatabase('batch_body_budget');
+  const BUDGET = 65_536;
+  let receiver: ReceiverApp | undefined;
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('claims the events that fit, a larger one alone, and nothing while another batch holds the budget', async () => {
+    // One order of 60 lines (larger than the budget), then eleven small orders.
+    const [large] = orderEventStream({ orders: 1, eventsPerOrder: 1, linesPerOrder: 60, seed: 21 }) as Array<{ orderEvent: { orderId: string } }>;
+    const small = orderEventStream({ orders: 11, eventsPerOrder: 1, linesPerOrder: 3, seed: 22 });
+    const ids = await storeBacklog(database, [large, ...small]);
+    receiver = await start(database, { options: { queue: { workers: false, batchBodyBytes: BUDGET } } });
+    const processor = receiver.app!.get(EventProcessor);
+    const sizes = await receiver.q<{ id: string; size: number; sent: number }>(
+      `SELECT id::text, body_size AS size, octet_length(body::text) AS sent FROM S.webhook_events WHERE id = ANY($1::bigint[]) ORDER BY available_at, id`,
+      [ids],
+    );
+    expect(sizes.map((row) => row.id)).toEqual(ids);
+    // Intake keeps the length of the body it received (jsonb prints it with other spacing).
+    for (const row of sizes) expect(row.size).toBeGreaterThan(0.8 * row.sent);
+    expect(sizes[0].size).toBeGreaterThan(BUDGET);
+    const smallSizes = sizes.slice(1).map((row) => row.size);
+    expect(smallSizes.reduce((sum, size) => sum + size, 0)).toBeGreaterThan(BUDGET);
+    const status = async () => (await receiver!.q<{ status: string }>(`SELECT status FROM S.webhook_events ORDER BY available_at, id`)).map((row) => row.status);
+
+    // The large order's first batch waits for its lock (held here) with its body claimed: the
+    // budget is taken, and a second claim gets nothing.
+    const holder = await receiver.sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACES.order, large.orderEvent.orderId]);
+      const first = processor.processBatch(32);
+      await vi.waitFor(async () => {
+        const { rows } = await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        expect(rows[0].n).toBe(1);
+      });
+      expect(await processor.processBatch(32)).toBe(0);
+      await holder.query('COMMIT');
+      expect(await first).toBe(1);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    expect(await status()).toEqual(['processed', ...smallSizes.map(() => 'pending')]);
+
+    // Then the small ones, as many at a time as fit in the budget, in arrival order.
+    let next = 0;
+    while (next < smallSizes.length) {
+      let fitting = 0;
+      for (let total = 0; next + fitting < smallSizes.length && total + smallSizes[next + fitting] <= BUDGET; fitting++) total += smallSizes[next + fitting];
+      expect(fitting).toBeGreaterThan(1);
+      expect(await processor.processBatch(32)).toBe(fitting);
+      next += fitting;
+    }
+    expect(await status()).toEqual(sizes.map(() => 'processed'));
+  });
+});
