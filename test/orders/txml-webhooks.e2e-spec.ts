@@ -19,12 +19,14 @@ const TABLES: Record<string, string> = {
   shipment_lines: 'shipment_id',
   document_contents: '1',
   document_downloads: '1',
-  // What the tXML request stores beyond the JSON one: its XML (raw_body), and the hash of that XML as key when there is no message id.
   webhook_events: 'id',
 };
 
 const EXCEPT: Record<string, string[]> = {
-  webhook_events: ['raw_body', 'dedupe_key'],
+  // What the tXML request stores beyond the JSON one: its XML (raw_body), and the hash of that XML
+  // as key when there is no message id; body_size is the length of the text processing parses,
+  // the JSON as sent or the tXML's conversion (which need not be spaced and ordered alike).
+  webhook_events: ['raw_body', 'dedupe_key', 'body_size'],
   // Download attempts run in the background, after the event, at their own pace in each database.
   document_downloads: ['attempts', 'leased_by', 'last_error'],
 };
