@@ -44,6 +44,20 @@ export interface TradecloudWebhookOptions {
    */
   bodyLimitBytes?: number;
   /**
+   * Most request-body bytes this instance reads and holds at once, by the bodies' declared
+   * `Content-Length`, from the first byte read until the event is stored. A request that would go
+   * over it waits with its body unread (TCP holds the sender back) until earlier ones are stored;
+   * a body larger than this is read when nothing else is held. Bounds memory when large orders
+   * arrive concurrently (a 5,000-line order is 12 MB of JSON and several times that parsed).
+   * Default `16777216` (16 MiB: one such order at a time, hundreds of small events).
+   */
+  concurrentBodyBytes?: number;
+  /**
+   * How long a request waits for room to read its body (`concurrentBodyBytes`) before it is
+   * answered 503 with Retry-After (Tradecloud delivers it again), in seconds. Default `30`.
+   */
+  bodyWaitSeconds?: number;
+  /**
    * Which peers may name the real caller in `X-Forwarded-For`, with the meaning of Express's
    * `trust proxy` setting: `true`, a hop count, or addresses/CIDRs/`loopback`/`linklocal`/
    * `uniquelocal` (array or comma-separated). The caller's address found this way is the one

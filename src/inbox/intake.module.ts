@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { OrderWebhookHandler } from '../orders/order-webhook.handler';
 import { ShipmentWebhookHandler } from '../shipments/shipment-webhook.handler';
 import { GetWebhookHandler } from '../webhooks/get-webhook.handler';
+import { IntakeBodyBudget } from './body-budget';
 import { JsonWebhookReceiver } from './json-webhook.receiver';
 import { WebhookIntake } from './webhook-intake.service';
 
@@ -12,7 +13,7 @@ export class TradecloudIntakeModule {
     return {
       module: TradecloudIntakeModule,
       imports: [options, database, queue, tradecloudApi],
-      providers: [WebhookIntake, JsonWebhookReceiver, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler],
+      providers: [WebhookIntake, IntakeBodyBudget, JsonWebhookReceiver, OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler],
       exports: [OrderWebhookHandler, ShipmentWebhookHandler, GetWebhookHandler],
     };
   }

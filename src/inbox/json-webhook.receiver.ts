@@ -2,6 +2,7 @@ import { BadRequestException, HttpStatus, Inject, Injectable, Logger } from '@ne
 import type { Request, Response } from 'express';
 import { RESOLVED_TRADECLOUD_OPTIONS, ResolvedTradecloudOptions } from '../options/resolved-options';
 import { WebhookRequestFacts } from '../observability/webhook-observer.guard';
+import { IntakeBodyBudget } from './body-budget';
 import { ExactBodyUnavailableError, readJsonBody, UnusableBodyError } from './request-body';
 import { formatProblem, isXmlContentType, readTxmlBody } from './txml/txml-request-body';
 import { txmlShapeOf } from './txml/txml-schema';
@@ -44,13 +45,23 @@ export class JsonWebhookReceiver {
   constructor(
     private readonly intake: WebhookIntake,
     private readonly inbox: InboxSignal,
+    private readonly bodies: IntakeBodyBudget,
     @Inject(RESOLVED_TRADECLOUD_OPTIONS) private readonly options: ResolvedTradecloudOptions,
   ) {}
 
   async receive<T extends object>(request: Request, response: Response, spec: JsonWebhookSpec<T>): Promise<void> {
     this.inbox.requestStarted();
     try {
-      await this.receiveBody(request, response, spec);
+      // Room for the body (by its declared length) before its first byte is read, until its event
+      // is stored or refused. A length above the limit is refused unread (413): nothing to hold.
+      const declared = Number(request.headers['content-length']);
+      const bytes = Number.isInteger(declared) && declared > 0 && declared <= this.options.webhooks.bodyLimitBytes ? declared : 0;
+      const release = bytes ? await this.bodies.reserve(bytes) : undefined;
+      try {
+        await this.receiveBody(request, response, spec);
+      } finally {
+        release?.();
+      }
     } finally {
       this.inbox.requestEnded();
     }

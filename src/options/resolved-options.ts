@@ -29,7 +29,7 @@ export interface ResolvedTradecloudOptions {
   };
   auth: ResolvedAuthOptions;
   tradecloudApi: ResolvedTradecloudApiOptions;
-  webhooks: { bodyLimitBytes: number };
+  webhooks: { bodyLimitBytes: number; concurrentBodyBytes: number; bodyWaitSeconds: number };
   queue: ResolvedQueueOptions;
   documents: ResolvedDocumentsOptions;
   /** `webhooks.trustProxy` and `webhooks.allowedSources` (absent: nothing trusted, nothing filtered). */
@@ -76,6 +76,8 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
   const retention = resolveRetentionOptions(options.retention, problems);
   const reconcile = resolveReconcileOptions(options.reconcile, tradecloudApi.configured, problems);
   const bodyLimitBytes = positiveInteger(options.webhooks?.bodyLimitBytes, 50 * 1024 * 1024, 'webhooks.bodyLimitBytes', problems);
+  const concurrentBodyBytes = positiveInteger(options.webhooks?.concurrentBodyBytes, 16 * 1024 * 1024, 'webhooks.concurrentBodyBytes', problems);
+  const bodyWaitSeconds = positiveInteger(options.webhooks?.bodyWaitSeconds, 30, 'webhooks.bodyWaitSeconds', problems);
   const webhookSources = resolveWebhookSourceOptions(options.webhooks, problems);
   if (problems.length) {
     throw new TradecloudConfigurationError(`Invalid TradecloudModule options: ${problems.join('; ')}.`);
@@ -93,7 +95,7 @@ export function resolveTradecloudOptions(options: TradecloudModuleOptions | unde
     },
     auth,
     tradecloudApi,
-    webhooks: { bodyLimitBytes },
+    webhooks: { bodyLimitBytes, concurrentBodyBytes, bodyWaitSeconds },
     queue,
     documents,
     webhookSources,

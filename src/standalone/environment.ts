@@ -26,6 +26,9 @@ export interface StandaloneEnvironment {
   logLevel: LogLevelName;
   webhookPathPrefix: string;
   webhookBodyLimitBytes: number;
+  /** WEBHOOK_CONCURRENT_BODY_BYTES, WEBHOOK_BODY_WAIT_SECONDS: see `webhooks.concurrentBodyBytes` and `bodyWaitSeconds`. */
+  webhookConcurrentBodyBytes: number;
+  webhookBodyWaitSeconds: number;
   dataDir: string;
   production: boolean;
   /** Webhook credentials (`WEBHOOK_*`). */
@@ -92,6 +95,8 @@ export function readEnvironment(env: Env = process.env, cwd = process.cwd()): St
       ROUTE_PREFIX_PATTERN.test(value) ? undefined : 'must be a URL path such as /tradecloud/webhooks',
     ),
     webhookBodyLimitBytes: read.byteSize('WEBHOOK_BODY_LIMIT', 50 * 1024 * 1024),
+    webhookConcurrentBodyBytes: read.byteSize('WEBHOOK_CONCURRENT_BODY_BYTES', 16 * 1024 * 1024),
+    webhookBodyWaitSeconds: read.integer('WEBHOOK_BODY_WAIT_SECONDS', 30, 1, 3600),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', '.data')),
     production,
     webhookAuth: readStandaloneAuth(read, production, problems),

@@ -64,6 +64,8 @@ export class StandaloneAppModule {
           retention: environment.retention,
           webhooks: {
             bodyLimitBytes: environment.webhookBodyLimitBytes,
+            concurrentBodyBytes: environment.webhookConcurrentBodyBytes,
+            bodyWaitSeconds: environment.webhookBodyWaitSeconds,
             trustProxy: environment.hardening.trustProxy,
             allowedSources: environment.hardening.allowedSources,
           },
